@@ -1,0 +1,5 @@
+//! One file per subcommand.
+
+pub mod download;
+pub mod figures;
+pub mod train;

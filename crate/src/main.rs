@@ -1,0 +1,36 @@
+//! The `dlfs` command line: `train`, `download` and `figures`.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+/// Chapter 4 of Deep Learning from Scratch, from the command line.
+#[derive(Parser, Debug)]
+#[command(name = "dlfs", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train TwoLayerNet on MNIST with mini-batch SGD (4.5.2-4.5.3).
+    Train(cli::train::TrainArgs),
+    /// Download the four MNIST files and verify their SHA-256.
+    Download(cli::download::DownloadArgs),
+    /// Write every chapter-4 figure as PNG and SVG.
+    Figures(cli::figures::FiguresArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => cli::train::run(args),
+        Command::Download(args) => cli::download::run(args),
+        Command::Figures(args) => cli::figures::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,1 @@
+//! MNIST loading (SKELETON: issue 3).

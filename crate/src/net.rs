@@ -1,0 +1,1 @@
+//! Networks (being written).

@@ -1,0 +1,1 @@
+//! Figures (SKELETON: issue 4).
