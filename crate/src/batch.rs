@@ -1,1 +1,58 @@
-//! Mini-batches (being written).
+//! Mini-batches (4.2.3): one-hot targets, a seeded random choice of rows.
+
+use ndarray::Array2;
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand::{Rng, SeedableRng};
+
+use crate::error::{Error, Result};
+
+/// A random number generator from a seed, so that every run draws the same numbers.
+///
+/// ```
+/// use dlfs::batch::rng;
+/// use ndarray_rand::rand::Rng;
+/// let (a, b): (f64, f64) = (rng(7).random(), rng(7).random());
+/// assert_eq!(a, b);
+/// ```
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// One-hot encoding: row `i` is all zeros but a 1 in column `labels[i]` (3.6.1, 4.2.1).
+///
+/// `one_hot(&[2], 10)` is the book's `t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]` as a 1x10 row.
+/// A label of `classes` or more is an error that names it.
+///
+/// ```
+/// use dlfs::batch::one_hot;
+/// let t = one_hot(&[2, 0], 3).unwrap();
+/// assert_eq!(t, ndarray::array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+/// assert!(one_hot(&[12], 10).is_err());
+/// ```
+pub fn one_hot(labels: &[usize], classes: usize) -> Result<Array2<f64>> {
+    let mut t = Array2::zeros((labels.len(), classes));
+    for (i, &label) in labels.iter().enumerate() {
+        if label >= classes {
+            return Err(Error::Label(format!(
+                "label {label} at index {i} is not one of {classes} classes (0..={})",
+                classes.saturating_sub(1)
+            )));
+        }
+        t[[i, label]] = 1.0;
+    }
+    Ok(t)
+}
+
+/// `size` row numbers drawn uniformly from `0..n`, with replacement, like the book's
+/// `np.random.choice(train_size, batch_size)` (4.2.3).
+///
+/// ```
+/// use dlfs::batch::{random_choice, rng};
+/// let idx = random_choice(&mut rng(0), 60000, 10);
+/// assert_eq!(idx.len(), 10);
+/// assert!(idx.iter().all(|&i| i < 60000));
+/// assert_eq!(idx, random_choice(&mut rng(0), 60000, 10));
+/// ```
+pub fn random_choice<R: Rng>(rng: &mut R, n: usize, size: usize) -> Vec<usize> {
+    (0..size).map(|_| rng.random_range(0..n)).collect()
+}

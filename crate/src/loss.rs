@@ -1,1 +1,306 @@
-//! Losses (being written).
+//! Loss functions (4.2): how far the network's output `y` is from the target `t`.
+//!
+//! Both losses take the output `y` as one sample (a vector) or a batch (one row per
+//! sample), and the target in either of its two kinds, told apart by its type:
+//!
+//! - one-hot rows, an `f64` array of the same shape as `y` (`t = [0, 0, 1, 0, ...]`);
+//! - class labels, `usize`s: one label for one sample, one per row for a batch (`t = 2`).
+//!
+//! For a batch the loss is the mean over its rows (4.2.3): `E = -1/N sum_n sum_k t_nk log y_nk`.
+
+use std::borrow::Cow;
+
+use ndarray::{ArrayBase, ArrayView2, Axis, CowArray, Data, Dimension, Ix2};
+
+use crate::error::{Error, Result};
+
+/// The `delta` added inside the logarithm so that `log 0 = -inf` never happens (4.2.2).
+pub const DELTA: f64 = 1e-7;
+
+/// A target of a loss, in one of its two kinds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target<'a> {
+    /// One row per sample, each a probability distribution over the classes (one-hot or soft).
+    OneHot(CowArray<'a, f64, Ix2>),
+    /// One class number per sample.
+    Labels(Cow<'a, [usize]>),
+}
+
+/// Anything that can serve as a target: `&Array1<f64>` / `&Array2<f64>` (one-hot),
+/// `usize`, `&[usize]`, `&Vec<usize>`, `&Array1<usize>` (labels), or a [`Target`].
+pub trait IntoTarget<'a> {
+    /// The target, or an error if its shape cannot be one (a 3-D array, say).
+    fn into_target(self) -> Result<Target<'a>>;
+}
+
+impl<'a> IntoTarget<'a> for Target<'a> {
+    fn into_target(self) -> Result<Target<'a>> {
+        Ok(self)
+    }
+}
+
+impl<'a> IntoTarget<'a> for &'a Target<'a> {
+    fn into_target(self) -> Result<Target<'a>> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoTarget<'static> for usize {
+    fn into_target(self) -> Result<Target<'static>> {
+        Ok(Target::Labels(Cow::Owned(vec![self])))
+    }
+}
+
+impl<'a> IntoTarget<'a> for &'a [usize] {
+    fn into_target(self) -> Result<Target<'a>> {
+        Ok(Target::Labels(Cow::Borrowed(self)))
+    }
+}
+
+impl<'a> IntoTarget<'a> for &'a Vec<usize> {
+    fn into_target(self) -> Result<Target<'a>> {
+        Ok(Target::Labels(Cow::Borrowed(self.as_slice())))
+    }
+}
+
+impl<'a, const N: usize> IntoTarget<'a> for &'a [usize; N] {
+    fn into_target(self) -> Result<Target<'a>> {
+        Ok(Target::Labels(Cow::Borrowed(self.as_slice())))
+    }
+}
+
+/// The element types an array target may have: `f64` (one-hot) or `usize` (labels).
+pub trait TargetElem: Clone + Sized {
+    /// Reads an array of this element type as a target.
+    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, Self, D>) -> Result<Target<'a>>;
+}
+
+impl TargetElem for f64 {
+    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, f64, D>) -> Result<Target<'a>> {
+        Ok(Target::OneHot(CowArray::from(as_rows(
+            t,
+            "one-hot target",
+        )?)))
+    }
+}
+
+impl TargetElem for usize {
+    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, usize, D>) -> Result<Target<'a>> {
+        if t.ndim() > 1 {
+            return Err(Error::Shape(format!(
+                "labels must be a single label or a vector of labels, not shape {:?}",
+                t.shape()
+            )));
+        }
+        Ok(Target::Labels(match t.to_slice() {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(t.iter().copied().collect()),
+        }))
+    }
+}
+
+impl<'a, S, D, A> IntoTarget<'a> for &'a ArrayBase<S, D>
+where
+    S: Data<Elem = A>,
+    D: Dimension,
+    A: TargetElem,
+{
+    fn into_target(self) -> Result<Target<'a>> {
+        A::target(self.view())
+    }
+}
+
+/// Sees a vector as one row and a matrix as it is; anything else is an error naming `what`.
+pub(crate) fn as_rows<'a, D: Dimension, A>(
+    x: ndarray::ArrayView<'a, A, D>,
+    what: &str,
+) -> Result<ArrayView2<'a, A>> {
+    let shape = x.shape().to_vec();
+    let x = x.into_dyn();
+    let x = match x.ndim() {
+        1 => x.insert_axis(Axis(0)),
+        2 => x,
+        _ => {
+            return Err(Error::Shape(format!(
+                "{what} must be a vector or a matrix (one row per sample), not shape {shape:?}"
+            )))
+        }
+    };
+    Ok(x.into_dimensionality::<Ix2>().expect("checked to be 2-D"))
+}
+
+/// The output and the target, checked against each other: same rows, valid labels, finite.
+pub(crate) struct Checked<'y, 't> {
+    pub y: ArrayView2<'y, f64>,
+    pub t: Target<'t>,
+}
+
+pub(crate) fn check<'y, 't, S, D>(
+    y: &'y ArrayBase<S, D>,
+    t: impl IntoTarget<'t>,
+    what: &str,
+) -> Result<Checked<'y, 't>>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+{
+    let y_shape = y.shape().to_vec();
+    let y2 = as_rows(y.view(), &format!("{what}: the output y"))?;
+    if y2.is_empty() {
+        return Err(Error::Empty(format!(
+            "{what}: the output y has shape {y_shape:?}, with no element"
+        )));
+    }
+    if let Some((idx, v)) = y2.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::NonFinite(format!(
+            "{what}: the output y has {v} at row {}, column {}",
+            idx.0, idx.1
+        )));
+    }
+    let t = t.into_target()?;
+    match &t {
+        Target::OneHot(t2) => {
+            if t2.shape() != y2.shape() {
+                return Err(Error::Shape(format!(
+                    "{what}: the target has shape {:?} but the output y has shape {y_shape:?}",
+                    t2.shape()
+                )));
+            }
+            if let Some((idx, v)) = t2.indexed_iter().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFinite(format!(
+                    "{what}: the target has {v} at row {}, column {}",
+                    idx.0, idx.1
+                )));
+            }
+        }
+        Target::Labels(labels) => {
+            if labels.len() != y2.nrows() {
+                return Err(Error::Shape(format!(
+                    "{what}: {} labels for {} rows of output (y has shape {y_shape:?})",
+                    labels.len(),
+                    y2.nrows()
+                )));
+            }
+            let classes = y2.ncols();
+            if let Some((i, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+                return Err(Error::Label(format!(
+                    "{what}: label {label} at index {i} is not one of the {classes} classes (0..={})",
+                    classes - 1
+                )));
+            }
+        }
+    }
+    Ok(Checked { y: y2, t })
+}
+
+/// Sum of squares error (4.2.1): `E = 1/2 sum_k (y_k - t_k)^2`, averaged over the rows of a batch.
+///
+/// With the book's example, `y = (0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0)` and the
+/// answer 2, `E = 0.0975`; with the 0.6 on class 7 instead, `E = 0.5975`.
+///
+/// ```
+/// use dlfs::prelude::*;
+/// let y = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0];
+/// let t = array![0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+/// assert!((sum_squares_error(&y, &t)? - 0.0975).abs() < 1e-12);
+/// assert!((sum_squares_error(&y, 2)? - 0.0975).abs() < 1e-12);   // the label 2, same loss
+/// # Ok::<(), dlfs::Error>(())
+/// ```
+pub fn sum_squares_error<'t, S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+{
+    let Checked { y, t } = check(y, t, "sum_squares_error")?;
+    let n = y.nrows() as f64;
+    let total = match &t {
+        Target::OneHot(t) => (&y - t).mapv(|d| d * d).sum(),
+        Target::Labels(labels) => y
+            .outer_iter()
+            .zip(labels.iter())
+            .map(|(row, &label)| {
+                row.indexed_iter()
+                    .map(|(k, &v)| {
+                        let d = if k == label { v - 1.0 } else { v };
+                        d * d
+                    })
+                    .sum::<f64>()
+            })
+            .sum(),
+    };
+    Ok(0.5 * total / n)
+}
+
+/// Cross-entropy error (4.2.2, 4.2.4): `E = -1/N sum_n sum_k t_nk log(y_nk + delta)`, `delta = 1e-7`.
+///
+/// With class labels only the output of the right class counts: `E = -1/N sum_n log(y_n,t_n + delta)`.
+/// The book's example gives 0.510825457099338 (`-log 0.6`) for a right answer at 0.6, and
+/// 2.302584092994546 (`-log 0.1`) for the answer at 0.1.
+///
+/// `y` must hold probabilities (apply [`softmax`](crate::activation::softmax) first): a value
+/// outside [0, 1] is an error. The log is of `min(y + delta, 1)`, so that a sure and right
+/// answer scores 0 rather than `-log(1 + 1e-7) = -1e-7`, and the loss is never negative.
+///
+/// The notes' batch version swaps the arrays while reshaping (`y_pred = y.reshape(...)`) and so
+/// scores the target against itself: that is where their `-9.999999505838704e-08` comes from.
+///
+/// ```
+/// use dlfs::prelude::*;
+/// let y = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0];
+/// assert!((cross_entropy_error(&y, 2)? - 0.510825457099338).abs() < 1e-12);
+/// let batch = array![[0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0],
+///                    [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]];
+/// let mean = (0.510825457099338 + 2.302584092994546) / 2.0;
+/// assert!((cross_entropy_error(&batch, &[2, 2])? - mean).abs() < 1e-12);
+/// # Ok::<(), dlfs::Error>(())
+/// ```
+pub fn cross_entropy_error<'t, S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+{
+    let checked = check(y, t, "cross_entropy_error")?;
+    if let Some((idx, v)) = checked
+        .y
+        .indexed_iter()
+        .find(|(_, &v)| !(0.0..=1.0).contains(&v))
+    {
+        return Err(Error::InvalidArgument(format!(
+            "cross_entropy_error: the output y has {v} at row {}, column {}, which is not a \
+             probability in [0, 1]; apply softmax to the scores first",
+            idx.0, idx.1
+        )));
+    }
+    if let Target::OneHot(t) = &checked.t {
+        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
+            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
+        }) {
+            return Err(Error::InvalidArgument(format!(
+                "cross_entropy_error: target row {i} is {row}, not one-hot: each row needs values \
+                 in [0, 1] that sum to 1 (it sums to {}); give class labels instead?",
+                row.sum()
+            )));
+        }
+    }
+    Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+}
+
+/// The cross-entropy of checked inputs: no validation, for the network's inner loops.
+pub(crate) fn cross_entropy_unchecked(y: &ArrayView2<f64>, t: &Target) -> f64 {
+    let n = y.nrows() as f64;
+    let neg_log = |p: f64| -((p + DELTA).min(1.0)).ln();
+    let total: f64 = match t {
+        Target::OneHot(t) => y
+            .iter()
+            .zip(t.iter())
+            .filter(|(_, &tk)| tk != 0.0)
+            .map(|(&yk, &tk)| tk * neg_log(yk))
+            .sum(),
+        Target::Labels(labels) => labels
+            .iter()
+            .enumerate()
+            .map(|(i, &label)| neg_log(y[[i, label]]))
+            .sum(),
+    };
+    total / n
+}

@@ -1,1 +1,443 @@
-//! Networks (being written).
+//! The networks of chapter 4: `SimpleNet` (4.4.2) and `TwoLayerNet` (4.5.1).
+
+use ndarray::{Array1, Array2, ArrayBase, ArrayD, ArrayView2, Axis, Data, Dimension};
+use ndarray_rand::rand_distr::StandardNormal;
+use ndarray_rand::RandomExt;
+
+use crate::activation::{sigmoid, softmax};
+use crate::batch::rng;
+use crate::error::{Error, Result};
+use crate::gradient::numerical_gradient;
+use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
+
+/// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// Checks that the input `x` has `cols` features per row, and sees it as rows.
+fn input_rows<'a, S, D>(
+    x: &'a ArrayBase<S, D>,
+    cols: usize,
+    what: &str,
+) -> Result<ArrayView2<'a, f64>>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+{
+    let x2 = as_rows(x.view(), &format!("{what}: the input x"))?;
+    if x2.ncols() != cols {
+        return Err(Error::Shape(format!(
+            "{what}: the input x has shape {:?}, but the network takes {cols} features per row",
+            x.shape()
+        )));
+    }
+    if x2.nrows() == 0 {
+        return Err(Error::Empty(format!("{what}: the input x has no rows")));
+    }
+    if let Some((idx, v)) = x2.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::NonFinite(format!(
+            "{what}: the input x has {v} at row {}, column {}",
+            idx.0, idx.1
+        )));
+    }
+    Ok(x2)
+}
+
+/// The book's `simpleNet` (4.4.2): one 2x3 weight matrix, no bias, softmax output.
+///
+/// `predict(x) = x · W`, `loss(x, t) = cross_entropy_error(softmax(x · W), t)`, and
+/// [`numerical_gradient`](SimpleNet::numerical_gradient) gives `∂L/∂W` by central differences.
+///
+/// ```
+/// use dlfs::prelude::*;
+/// let net = SimpleNet::from_weights(array![[0.47355232, 0.9977393, 0.84668094],
+///                                          [0.85557411, 0.03563661, 0.69422093]])?;
+/// let x = array![0.6, 0.9];
+/// let p = net.predict(&x)?;                      // (1.05414809, 0.63071653, 1.1328074)
+/// assert!((net.loss(&x, 2)? - 0.928068286).abs() < 1e-8);
+/// let dw = net.numerical_gradient(&x, 2)?;       // the shape of W: 2x3
+/// assert_eq!(dw.shape(), &[2, 3]);
+/// # Ok::<(), dlfs::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleNet {
+    /// The weights, input by output: 2x3 in the book.
+    pub w: Array2<f64>,
+}
+
+impl SimpleNet {
+    /// A 2x3 net with weights drawn from the standard normal distribution, seeded
+    /// (the book's `np.random.randn(2, 3)`, made reproducible).
+    pub fn new(seed: u64) -> Self {
+        let w = Array2::random_using((2, 3), StandardNormal, &mut rng(seed));
+        SimpleNet { w }
+    }
+
+    /// A net with the given weights (input by output), such as the book's printed ones.
+    pub fn from_weights(w: Array2<f64>) -> Result<Self> {
+        if w.is_empty() {
+            return Err(Error::Empty(format!(
+                "SimpleNet: the weight matrix has shape {:?}",
+                w.shape()
+            )));
+        }
+        if let Some((idx, v)) = w.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite(format!(
+                "SimpleNet: W[{}, {}] = {v}",
+                idx.0, idx.1
+            )));
+        }
+        Ok(SimpleNet { w })
+    }
+
+    /// The scores `x · W`: a vector for one input, a matrix for a batch.
+    pub fn predict<S, D>(&self, x: &ArrayBase<S, D>) -> Result<ArrayD<f64>>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::predict")?;
+        let z = x2.dot(&self.w);
+        Ok(if x.ndim() == 1 {
+            z.index_axis_move(Axis(0), 0).into_dyn()
+        } else {
+            z.into_dyn()
+        })
+    }
+
+    /// The loss `cross_entropy_error(softmax(x · W), t)` (4.4.2), with `t` one-hot or a label.
+    pub fn loss<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::loss")?;
+        let y = softmax(&x2.dot(&self.w));
+        let checked = check(&y, t, "SimpleNet::loss")?;
+        Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+    }
+
+    /// `∂L/∂W` by central differences, one weight at a time (4.4.2): the book's
+    /// `numerical_gradient(lambda w: net.loss(x, t), net.W)`.
+    pub fn numerical_gradient<'t, S, D>(
+        &self,
+        x: &ArrayBase<S, D>,
+        t: impl IntoTarget<'t>,
+    ) -> Result<Array2<f64>>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::numerical_gradient")?;
+        let y = softmax(&x2.dot(&self.w));
+        let target = check(&y, t, "SimpleNet::numerical_gradient")?.t;
+        let mut w = self.w.clone();
+        let loss_w =
+            |w: &ArrayView2<f64>| cross_entropy_unchecked(&softmax(&x2.dot(w)).view(), &target);
+        Ok(numerical_gradient(loss_w, &mut w))
+    }
+}
+
+/// The parameters of [`TwoLayerNet`], and also its gradients (the book's `params` and `grads`
+/// dictionaries, with fields for keys: `params['W1']` is `params.w1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// First-layer weights, (input_size, hidden_size).
+    pub w1: Array2<f64>,
+    /// First-layer biases, (hidden_size,).
+    pub b1: Array1<f64>,
+    /// Second-layer weights, (hidden_size, output_size).
+    pub w2: Array2<f64>,
+    /// Second-layer biases, (output_size,).
+    pub b2: Array1<f64>,
+}
+
+impl Params {
+    /// The four arrays with the book's names, in order: W1, b1, W2, b2.
+    pub fn arrays(&self) -> [(&'static str, ndarray::ArrayViewD<'_, f64>); 4] {
+        [
+            ("W1", self.w1.view().into_dyn()),
+            ("b1", self.b1.view().into_dyn()),
+            ("W2", self.w2.view().into_dyn()),
+            ("b2", self.b2.view().into_dyn()),
+        ]
+    }
+
+    /// The number of parameters in all: 784*50 + 50 + 50*10 + 10 = 39,760 for the book's net.
+    pub fn len(&self) -> usize {
+        self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
+    }
+
+    /// True when there are no parameters (never, for a net made by [`TwoLayerNet::new`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The book's two-layer network (4.5.1): affine, sigmoid, affine, softmax.
+///
+/// `y = softmax(sigmoid(x · W1 + b1) · W2 + b2)`; the weights start as `weight_init_std`
+/// times standard normal numbers (seeded), the biases at zero.
+///
+/// ```
+/// use dlfs::prelude::*;
+/// let net = TwoLayerNet::new(784, 100, 10, 0.01)?;
+/// assert_eq!(net.params.w1.shape(), &[784, 100]);
+/// let x = Array2::<f64>::zeros((3, 784));
+/// let y = net.predict(&x)?;                                  // (3, 10), rows sum to 1
+/// assert!(y.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-12));
+/// # Ok::<(), dlfs::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwoLayerNet {
+    /// W1, b1, W2, b2.
+    pub params: Params,
+}
+
+/// What the forward pass computes on the way, kept for backpropagation.
+struct Forward {
+    z1: Array2<f64>,
+    y: Array2<f64>,
+}
+
+impl TwoLayerNet {
+    /// `TwoLayerNet(input_size, hidden_size, output_size, weight_init_std)` with the weights
+    /// drawn from [`DEFAULT_SEED`]; see [`with_seed`](TwoLayerNet::with_seed).
+    pub fn new(
+        input_size: usize,
+        hidden_size: usize,
+        output_size: usize,
+        weight_init_std: f64,
+    ) -> Result<Self> {
+        Self::with_seed(
+            input_size,
+            hidden_size,
+            output_size,
+            weight_init_std,
+            DEFAULT_SEED,
+        )
+    }
+
+    /// A net whose weights are `weight_init_std * N(0, 1)` from the given seed, biases zero.
+    pub fn with_seed(
+        input_size: usize,
+        hidden_size: usize,
+        output_size: usize,
+        weight_init_std: f64,
+        seed: u64,
+    ) -> Result<Self> {
+        if input_size == 0 || hidden_size == 0 || output_size == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "TwoLayerNet: sizes must be positive, got input {input_size}, hidden {hidden_size}, output {output_size}"
+            )));
+        }
+        if !weight_init_std.is_finite() {
+            return Err(Error::NonFinite(format!(
+                "TwoLayerNet: weight_init_std = {weight_init_std}"
+            )));
+        }
+        let mut rng = rng(seed);
+        let w1 = Array2::random_using((input_size, hidden_size), StandardNormal, &mut rng)
+            * weight_init_std;
+        let w2 = Array2::random_using((hidden_size, output_size), StandardNormal, &mut rng)
+            * weight_init_std;
+        Ok(TwoLayerNet {
+            params: Params {
+                w1,
+                b1: Array1::zeros(hidden_size),
+                w2,
+                b2: Array1::zeros(output_size),
+            },
+        })
+    }
+
+    /// Features per input row (784 for MNIST).
+    pub fn input_size(&self) -> usize {
+        self.params.w1.nrows()
+    }
+
+    /// Classes per output row (10 for MNIST).
+    pub fn output_size(&self) -> usize {
+        self.params.w2.ncols()
+    }
+
+    fn forward(&self, x: &ArrayView2<f64>) -> Forward {
+        let p = &self.params;
+        let a1 = x.dot(&p.w1) + &p.b1;
+        let z1 = sigmoid(&a1);
+        let a2 = z1.dot(&p.w2) + &p.b2;
+        Forward {
+            y: softmax(&a2),
+            z1,
+        }
+    }
+
+    /// The output probabilities `softmax(sigmoid(x · W1 + b1) · W2 + b2)`, one row per input row.
+    pub fn predict<S, D>(&self, x: &ArrayBase<S, D>) -> Result<Array2<f64>>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let x2 = input_rows(x, self.input_size(), "TwoLayerNet::predict")?;
+        Ok(self.forward(&x2).y)
+    }
+
+    /// The cross-entropy of the prediction against `t` (one-hot rows or labels), batch mean.
+    pub fn loss<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let y = self.predict(x)?;
+        let checked = check(&y, t, "TwoLayerNet::loss")?;
+        Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+    }
+
+    /// The share of rows whose most probable class is the answer (4.5.1).
+    ///
+    /// The answer is the label, or the argmax of a one-hot row. (The notes compare with an
+    /// undefined `t` after naming the answers `y`.)
+    pub fn accuracy<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let y = self.predict(x)?;
+        let checked = check(&y, t, "TwoLayerNet::accuracy")?;
+        let answers: Vec<usize> = match &checked.t {
+            Target::Labels(labels) => labels.to_vec(),
+            Target::OneHot(t) => t.outer_iter().map(|row| argmax(row.iter())).collect(),
+        };
+        let right = y
+            .outer_iter()
+            .zip(&answers)
+            .filter(|(row, &answer)| argmax(row.iter()) == answer)
+            .count();
+        Ok(right as f64 / y.nrows() as f64)
+    }
+
+    /// Checks `x` and `t` once, for the gradients.
+    fn checked<'x, 't, S, D>(
+        &self,
+        x: &'x ArrayBase<S, D>,
+        t: impl IntoTarget<'t>,
+        what: &str,
+    ) -> Result<(ArrayView2<'x, f64>, Target<'t>)>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let x2 = input_rows(x, self.input_size(), what)?;
+        let y = self.forward(&x2).y;
+        let target = check(&y, t, what)?.t;
+        Ok((x2, target))
+    }
+
+    /// The gradient of the loss for every parameter by central differences (4.5.1): the book's
+    /// `numerical_gradient(loss_W, params[key])` for W1, b1, W2 and b2 in turn.
+    pub fn numerical_gradient<'t, S, D>(
+        &self,
+        x: &ArrayBase<S, D>,
+        t: impl IntoTarget<'t>,
+    ) -> Result<Params>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let (x2, target) = self.checked(x, t, "TwoLayerNet::numerical_gradient")?;
+        let mut net = self.clone();
+        let loss = |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).y.view(), &target);
+        // Each closure perturbs one array of a copy of the net and evaluates the whole loss.
+        let mut w1 = net.params.w1.clone();
+        let gw1 = numerical_gradient(
+            |w| {
+                net.params.w1.assign(w);
+                loss(&net)
+            },
+            &mut w1,
+        );
+        net.params.w1 = w1;
+        let mut b1 = net.params.b1.clone();
+        let gb1 = numerical_gradient(
+            |b| {
+                net.params.b1.assign(b);
+                loss(&net)
+            },
+            &mut b1,
+        );
+        net.params.b1 = b1;
+        let mut w2 = net.params.w2.clone();
+        let gw2 = numerical_gradient(
+            |w| {
+                net.params.w2.assign(w);
+                loss(&net)
+            },
+            &mut w2,
+        );
+        net.params.w2 = w2;
+        let mut b2 = net.params.b2.clone();
+        let gb2 = numerical_gradient(
+            |b| {
+                net.params.b2.assign(b);
+                loss(&net)
+            },
+            &mut b2,
+        );
+        Ok(Params {
+            w1: gw1,
+            b1: gb1,
+            w2: gw2,
+            b2: gb2,
+        })
+    }
+
+    /// The same gradient by backpropagation (5.7; what the book's training code uses, since
+    /// the numerical one is slow):
+    ///
+    /// `dy = (y - t) / N`, `dW2 = z1ᵀ · dy`, `db2 = sum_rows dy`,
+    /// `da1 = (dy · W2ᵀ) ⊙ z1 ⊙ (1 - z1)`, `dW1 = xᵀ · da1`, `db1 = sum_rows da1`.
+    pub fn gradient<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<Params>
+    where
+        S: Data<Elem = f64>,
+        D: Dimension,
+    {
+        let (x2, target) = self.checked(x, t, "TwoLayerNet::gradient")?;
+        let Forward { z1, y } = self.forward(&x2);
+        let n = x2.nrows() as f64;
+        let mut dy = y;
+        match &target {
+            Target::OneHot(t) => dy -= t,
+            Target::Labels(labels) => {
+                for (i, &label) in labels.iter().enumerate() {
+                    dy[[i, label]] -= 1.0;
+                }
+            }
+        }
+        dy /= n;
+        let w2 = z1.t().dot(&dy);
+        let b2 = dy.sum_axis(Axis(0));
+        let da1 = dy.dot(&self.params.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
+        let w1 = x2.t().dot(&da1);
+        let b1 = da1.sum_axis(Axis(0));
+        Ok(Params { w1, b1, w2, b2 })
+    }
+
+    /// One step of gradient descent: `param <- param - lr * grad` for W1, b1, W2, b2 (4.5.2).
+    pub fn update(&mut self, grads: &Params, lr: f64) {
+        let p = &mut self.params;
+        p.w1.scaled_add(-lr, &grads.w1);
+        p.b1.scaled_add(-lr, &grads.b1);
+        p.w2.scaled_add(-lr, &grads.w2);
+        p.b2.scaled_add(-lr, &grads.b2);
+    }
+}
+
+/// The index of the largest value (the first, on ties), as `np.argmax`.
+pub fn argmax<'a>(values: impl IntoIterator<Item = &'a f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, &v) in values.into_iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}

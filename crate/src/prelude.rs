@@ -1,8 +1,12 @@
 //! One `use dlfs::prelude::*;` brings in what a notebook cell needs.
 
 pub use crate::activation::{sigmoid, softmax};
+pub use crate::batch::{one_hot, random_choice, rng};
 pub use crate::descent::{gradient_descent, Descent};
 pub use crate::error::{Error, Result};
 pub use crate::gradient::{numerical_diff, numerical_gradient};
-pub use crate::train::{EpochRecord, GradientMethod, History, TrainSettings};
-pub use ndarray::{array, s, Array, Array1, Array2, ArrayView1, ArrayView2, Axis};
+pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Target};
+pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions};
+pub use crate::net::{argmax, Params, SimpleNet, TwoLayerNet};
+pub use crate::train::{train, EpochRecord, GradientMethod, History, TrainSettings, Trained};
+pub use ndarray::{array, s, Array, Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
