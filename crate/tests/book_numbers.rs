@@ -361,7 +361,7 @@ fn accuracy_with_labels_or_one_hot() {
         .unwrap()
         .rows()
         .into_iter()
-        .map(|r| argmax(r))
+        .map(argmax)
         .collect();
     assert_eq!(net.accuracy(&x, &predicted).unwrap(), 1.0);
     let wrong: Vec<usize> = predicted.iter().map(|p| (p + 1) % 3).collect();

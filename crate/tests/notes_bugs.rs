@@ -78,7 +78,7 @@ fn accuracy_compares_with_the_given_answers() {
         .unwrap()
         .rows()
         .into_iter()
-        .map(|r| argmax(r))
+        .map(argmax)
         .collect();
     let t = one_hot(&predicted, 2).unwrap();
     assert_eq!(net.accuracy(&x, &t).unwrap(), 1.0);
