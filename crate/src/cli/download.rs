@@ -71,10 +71,6 @@ pub fn run(args: DownloadArgs) -> dlfs::Result<()> {
         b.finish_and_clear();
     }
     let fetched = fetched?;
-    println!(
-        "{} files in place in {}",
-        fetched.len(),
-        dir.display()
-    );
+    println!("{} files in place in {}", fetched.len(), dir.display());
     Ok(())
 }

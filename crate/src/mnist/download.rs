@@ -202,7 +202,10 @@ pub fn download_with(
     let mut fetched = Vec::with_capacity(config.files.len());
     for (name, sum) in &config.files {
         if let Some(path) = present(dir, name, sum) {
-            progress(Event::Present { file: name, path: &path });
+            progress(Event::Present {
+                file: name,
+                path: &path,
+            });
             fetched.push(Fetched {
                 file: name.clone(),
                 path,
@@ -211,7 +214,14 @@ pub fn download_with(
             });
             continue;
         }
-        fetched.push(fetch(&agent, dir, name, sum, &config.mirrors, &mut progress)?);
+        fetched.push(fetch(
+            &agent,
+            dir,
+            name,
+            sum,
+            &config.mirrors,
+            &mut progress,
+        )?);
     }
     Ok(fetched)
 }
@@ -229,7 +239,10 @@ fn fetch(
     for mirror in mirrors {
         let sep = if mirror.ends_with('/') { "" } else { "/" };
         let url = format!("{mirror}{sep}{name}.gz");
-        progress(Event::Requesting { file: name, url: &url });
+        progress(Event::Requesting {
+            file: name,
+            url: &url,
+        });
         match fetch_from(agent, &url, dir, name, sum, progress) {
             Ok(fetched) => return Ok(fetched),
             Err(reason) => {
@@ -355,9 +368,7 @@ fn fetch_from(
     }
     let received = data.len() as u64;
     if let Some(total) = total.filter(|&t| t != received) {
-        return Err(format!(
-            "cut short: received {received} of {total} bytes"
-        ));
+        return Err(format!("cut short: received {received} of {total} bytes"));
     }
     let gzip = idx::is_gzip(&data);
     let digest = if gzip {
@@ -403,7 +414,10 @@ pub fn print_event(event: Event<'_>) {
         Event::Requesting { url, .. } => eprintln!("dlfs: downloading {url}"),
         Event::MirrorFailed { url, reason, .. } => eprintln!("dlfs: {url} failed: {reason}"),
         Event::Saved { path, bytes, .. } => {
-            eprintln!("dlfs: saved {} ({bytes} bytes, SHA-256 verified)", path.display())
+            eprintln!(
+                "dlfs: saved {} ({bytes} bytes, SHA-256 verified)",
+                path.display()
+            )
         }
         Event::Present { .. } | Event::Bytes { .. } => {}
     }

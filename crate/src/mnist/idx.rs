@@ -62,9 +62,7 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 pub fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
     // The last 4 bytes of a gzip member hold its size modulo 2^32: a good first capacity.
     let hint = match bytes.len() {
-        n if n >= 18 => {
-            u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes")) as usize
-        }
+        n if n >= 18 => u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes")) as usize,
         _ => 0,
     };
     let mut out = Vec::with_capacity(hint.min(256 << 20));
@@ -182,7 +180,9 @@ fn parse_header(path: &Path, data: &[u8], magic: u32, what: &str) -> Result<Vec<
             ),
         ));
     }
-    let dims: Vec<usize> = (0..ndims).map(|d| be_u32(data, 4 + 4 * d) as usize).collect();
+    let dims: Vec<usize> = (0..ndims)
+        .map(|d| be_u32(data, 4 + 4 * d) as usize)
+        .collect();
     let expected = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))

@@ -295,7 +295,12 @@ fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64
 
 impl Mnist {
     /// The book's layout from the bytes: see [`load_mnist`] for what the options do.
-    pub fn from_raw(raw: &RawMnist, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
+    pub fn from_raw(
+        raw: &RawMnist,
+        normalize: bool,
+        flatten: bool,
+        one_hot_label: bool,
+    ) -> Result<Mnist> {
         Ok(Mnist {
             x_train: images_f64(&raw.train_images, normalize, flatten),
             t_train: Labels::from_bytes(&raw.train_labels.to_vec(), one_hot_label)?,
@@ -307,7 +312,12 @@ impl Mnist {
     /// Reads the four files `files` as `options` say (`options.data_dir` is not used).
     pub fn from_files(files: &MnistFiles, options: &MnistOptions) -> Result<Mnist> {
         let raw = RawMnist::read(files)?;
-        Mnist::from_raw(&raw, options.normalize, options.flatten, options.one_hot_label)
+        Mnist::from_raw(
+            &raw,
+            options.normalize,
+            options.flatten,
+            options.one_hot_label,
+        )
     }
 
     /// Loads MNIST as `options` say (3.6.1, 4.5.2), from the first directory that holds the four
@@ -317,12 +327,22 @@ impl Mnist {
     /// looked and how to provide them.
     pub fn load(options: &MnistOptions) -> Result<Mnist> {
         let raw = RawMnist::load(options.data_dir.as_deref())?;
-        Mnist::from_raw(&raw, options.normalize, options.flatten, options.one_hot_label)
+        Mnist::from_raw(
+            &raw,
+            options.normalize,
+            options.flatten,
+            options.one_hot_label,
+        )
     }
 
     /// As [`Mnist::load`], but never downloads.
     pub fn load_local(options: &MnistOptions) -> Result<Mnist> {
         let raw = RawMnist::load_local(options.data_dir.as_deref())?;
-        Mnist::from_raw(&raw, options.normalize, options.flatten, options.one_hot_label)
+        Mnist::from_raw(
+            &raw,
+            options.normalize,
+            options.flatten,
+            options.one_hot_label,
+        )
     }
 }
