@@ -13,7 +13,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use dlfs::mnist::download::sha256_hex;
-use dlfs::mnist::{download_with, DownloadConfig, Event, FetchSource, SHA256SUMS};
+use dlfs::mnist::{
+    download_with, load_or_download, DirSource, DownloadConfig, Event, FetchSource, SearchDir,
+    SHA256SUMS,
+};
 use dlfs::Error;
 
 /// A fresh directory under the system's temporary directory, removed when dropped.
@@ -389,7 +392,7 @@ fn when_every_mirror_fails_the_error_lists_each_and_its_answer() {
         ]
     );
     let m = err.to_string();
-    assert!(m.contains("all 4 mirrors failed"), "{m}");
+    assert!(m.contains("no mirror delivered it (4 tried)"), "{m}");
     for (mirror, answer) in [
         (&cfg.mirrors[0], "HTTP 403 Forbidden"),
         (&cfg.mirrors[1], "HTTP 404 Not Found"),
@@ -583,4 +586,105 @@ fn the_shared_mnist_files_pass_the_embedded_checksums() {
     assert!(fetched
         .iter()
         .all(|f| f.source == FetchSource::AlreadyPresent));
+}
+
+/// A tiny MNIST-shaped set: raw IDX contents in the order of `FILES` (2 training images, 1 test).
+fn tiny_mnist() -> Vec<(&'static str, Vec<u8>)> {
+    let images = |n: u32, shade: u8| {
+        let mut out = Vec::new();
+        for v in [0x0803u32, n, 28, 28] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        out.extend((0..n as usize * 784).map(|p| (p % 200) as u8 + shade));
+        out
+    };
+    let labels = |l: &[u8]| {
+        let mut out = Vec::new();
+        out.extend_from_slice(&0x0801u32.to_be_bytes());
+        out.extend_from_slice(&(l.len() as u32).to_be_bytes());
+        out.extend_from_slice(l);
+        out
+    };
+    let contents = [images(2, 0), labels(&[5, 0]), images(1, 55), labels(&[7])];
+    dlfs::mnist::FILES.iter().copied().zip(contents).collect()
+}
+
+#[test]
+fn files_found_nowhere_are_downloaded_then_loaded() {
+    let set = tiny_mnist();
+    let gz: Vec<(String, Reply)> = set
+        .iter()
+        .map(|(name, raw)| (format!("/m/{name}.gz"), Reply::ok(&gzip(raw))))
+        .collect();
+    let routes: Vec<(&str, Reply)> = gz.iter().map(|(p, r)| (p.as_str(), r.clone())).collect();
+    let server = Server::start(&routes, 4);
+    let (empty, target) = (TempDir::new("nowhere"), TempDir::new("target"));
+    let dirs = [SearchDir {
+        path: empty.path().to_path_buf(),
+        source: DirSource::Explicit,
+    }];
+    let files: Vec<(&str, &[u8])> = set.iter().map(|(n, r)| (*n, r.as_slice())).collect();
+    let cfg = config(vec![server.mirror("m")], &files);
+    let raw = load_or_download(&dirs, target.path(), &cfg, |_| {}).unwrap();
+    assert_eq!(server.finish().len(), 4);
+    assert_eq!(raw.train_images.shape(), &[2, 784]);
+    assert_eq!(raw.train_labels.to_vec(), vec![5, 0]);
+    assert_eq!(raw.test_images[[0, 3]], 58);
+    assert_eq!(raw.test_labels.to_vec(), vec![7]);
+    assert_eq!(target.entries().len(), 4);
+    assert!(empty.entries().is_empty());
+    // Found now: no second download.
+    let again = [SearchDir {
+        path: target.path().to_path_buf(),
+        source: DirSource::EnvVar,
+    }];
+    let cfg = config(vec!["http://127.0.0.1:9/unused/".into()], &files);
+    assert_eq!(
+        load_or_download(&again, empty.path(), &cfg, |_| panic!("no download")).unwrap(),
+        raw
+    );
+}
+
+#[test]
+fn offline_with_no_files_says_where_it_looked_and_how_to_provide_them() {
+    let server = Server::start(&[], 1);
+    let (empty, target) = (TempDir::new("offline"), TempDir::new("offline-target"));
+    let dirs = [
+        SearchDir {
+            path: empty.path().to_path_buf(),
+            source: DirSource::Explicit,
+        },
+        SearchDir {
+            path: target.path().to_path_buf(),
+            source: DirSource::UserCache,
+        },
+    ];
+    let set = tiny_mnist();
+    let files: Vec<(&str, &[u8])> = set.iter().map(|(n, r)| (*n, r.as_slice())).collect();
+    let cfg = config(vec![server.mirror("m")], &files);
+    let err = load_or_download(&dirs, target.path(), &cfg, |_| {}).expect_err("offline");
+    assert_eq!(server.finish(), vec!["/m/train-images-idx3-ubyte.gz"]);
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let m = err.to_string();
+    eprintln!("offline: {m}");
+    for needle in [
+        format!(
+            "{} (given by the caller): holds none",
+            empty.path().display()
+        ),
+        format!(
+            "{} (the user's cache directory): holds none",
+            target.path().display()
+        ),
+        format!("downloading into {} failed", target.path().display()),
+        format!(
+            "{}train-images-idx3-ubyte.gz: HTTP 404 Not Found",
+            cfg.mirrors[0]
+        ),
+        "cargo run --release -p dlfs -- download".to_string(),
+        "set DLFS_DATA_DIR to a folder".to_string(),
+    ] {
+        assert!(m.contains(&needle), "missing {needle:?} in {m}");
+    }
+    assert!(target.entries().is_empty());
 }

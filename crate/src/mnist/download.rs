@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::idx;
+use super::datadir::{describe_search, locate, DirSource, SearchDir, HOW_TO_PROVIDE};
+use super::{idx, RawMnist};
 use crate::error::{Error, Result};
 
 /// Public mirrors of the MNIST files, tried in this order. The original host,
@@ -256,8 +257,8 @@ fn fetch(
         }
     }
     Err(Error::Download(format!(
-        "{name}.gz: all {} mirrors failed: {}; nothing was saved in {}; copy the file there \
-         yourself or set DLFS_DATA_DIR to a folder that holds the four MNIST files",
+        "{name}.gz: no mirror delivered it ({} tried): {}; nothing was saved in {}; copy the \
+         files there yourself or set DLFS_DATA_DIR to a folder that holds the four MNIST files",
         failures.len(),
         failures.join("; "),
         dir.display()
@@ -406,6 +407,33 @@ fn fetch_from(
             bytes: received,
         },
     })
+}
+
+/// The first of `dirs` that holds the four files, read; if none does, the files of `config`
+/// downloaded into `target` first (see [`download_with`]), then read from there. If the download
+/// fails, an [`Error::NotFound`] says where it looked, what each mirror answered and how to
+/// provide the files. [`RawMnist::load`] is this with [`super::search_dirs`], [`super::data_dir`]
+/// and [`DownloadConfig::default`].
+pub fn load_or_download(
+    dirs: &[SearchDir],
+    target: &Path,
+    config: &DownloadConfig,
+    progress: impl FnMut(Event<'_>),
+) -> Result<RawMnist> {
+    if let Ok(files) = locate(dirs) {
+        return RawMnist::read(&files);
+    }
+    let looked = describe_search(dirs);
+    download_with(target, config, progress).map_err(|e| {
+        Error::NotFound(format!(
+            "looked in {looked}; downloading into {} failed: {e}; {HOW_TO_PROVIDE}",
+            target.display()
+        ))
+    })?;
+    RawMnist::read(&locate(&[SearchDir {
+        path: target.to_path_buf(),
+        source: DirSource::Explicit,
+    }])?)
 }
 
 /// Prints the download's main steps on stderr (for [`super::Mnist::load`]).

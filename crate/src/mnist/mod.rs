@@ -35,7 +35,8 @@ pub use datadir::{
 };
 #[cfg(feature = "download")]
 pub use download::{
-    download, download_with, DownloadConfig, Event, FetchSource, Fetched, MIRRORS, SHA256SUMS,
+    download, download_with, load_or_download, DownloadConfig, Event, FetchSource, Fetched,
+    MIRRORS, SHA256SUMS,
 };
 pub use idx::{read_images, read_labels, IdxImages};
 
@@ -253,26 +254,18 @@ impl RawMnist {
     /// stderr); without it, or if that fails, an [`Error::NotFound`] says where it looked,
     /// what the download answered and how to provide the files.
     pub fn load(data_dir: Option<&Path>) -> Result<RawMnist> {
-        let dirs = search_dirs(data_dir);
-        match locate(&dirs) {
-            Ok(files) => RawMnist::read(&files),
-            #[cfg(feature = "download")]
-            Err(_) => {
-                let target = datadir::data_dir(data_dir);
-                let looked = describe_search(&dirs);
-                download::download(&target, download::print_event).map_err(|e| {
-                    Error::NotFound(format!(
-                        "looked in {looked}; downloading into {} failed: {e}; {HOW_TO_PROVIDE}",
-                        target.display()
-                    ))
-                })?;
-                RawMnist::read(&locate(&[SearchDir {
-                    path: target,
-                    source: DirSource::Explicit,
-                }])?)
-            }
-            #[cfg(not(feature = "download"))]
-            Err(e) => Err(e),
+        #[cfg(feature = "download")]
+        {
+            download::load_or_download(
+                &search_dirs(data_dir),
+                &datadir::data_dir(data_dir),
+                &DownloadConfig::default(),
+                download::print_event,
+            )
+        }
+        #[cfg(not(feature = "download"))]
+        {
+            RawMnist::load_local(data_dir)
         }
     }
 }
