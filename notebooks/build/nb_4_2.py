@@ -20,13 +20,13 @@ CELLS = [
     """),
     code(PREAMBLE + "\n" + IMPORTS + """
 
-// 설정 점검: MNIST 는 4.2.3 에서만 필요합니다. 없으면 무엇을 해야 하는지 알려 줍니다.
-match dlfs::mnist::load_mnist(true, true, false) {
-    Ok(m) => println!("dlfs 준비 완료, MNIST 확인: 훈련 {} 장, 시험 {} 장", m.x_train.shape()[0], m.x_test.shape()[0]),
+// 설정 점검: MNIST 는 4.2.3 에서만 필요합니다. 파일이 있는지 보고, 없으면 무엇을 해야 하는지 알려 줍니다.
+match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
+    Ok(_) => println!("dlfs 준비 완료. MNIST 파일 4개를 찾았습니다."),
     Err(e) => println!(
-        "dlfs 준비 완료. ⚠️ MNIST 를 읽지 못했습니다 ({e}).\\n\\
-         4.2.3 을 실행하려면 저장소 루트에서 `cargo run --release -p dlfs -- download` 를 실행하거나,\\n\\
-         MNIST 파일(*-ubyte.gz)이 있는 디렉터리를 환경 변수 DLFS_DATA_DIR 로 지정한 뒤 커널을 다시 시작하세요."
+        "dlfs 준비 완료. ⚠️ MNIST 가 없어서 4.2.3 의 셀은 실패합니다 (나머지는 실행됩니다).\n\
+         저장소 루트에서 `cargo run --release -p dlfs -- download` 를 실행하거나, MNIST 파일이 있는 디렉터리를\n\
+         환경 변수 DLFS_DATA_DIR 로 지정한 뒤 커널을 다시 시작하세요.\n자세히: {e}"
     ),
 };"""),
     md("""
@@ -117,31 +117,31 @@ match dlfs::mnist::load_mnist(true, true, false) {
     픽셀을 0–1 로 정규화하고, 28×28 이미지를 784 개 원소의 1차원 배열로 펴고, 레이블을 원-핫으로 받습니다.
     """),
     code("""
-    let mnist = load_mnist(true, true, true)?;
-    let x_train: Array2<f64> = mnist.x_train.clone().into_dimensionality()?;
-    let t_train: Array2<f64> = match &mnist.t_train {
-        Labels::OneHot(t) => t.clone(),
-        Labels::Class(_) => unreachable!("one_hot_label = true"),
+    let mnist = load_mnist(true, true, true)?; // (normalize, flatten, one_hot_label)
+    let t_shape = match &mnist.t_train {
+        Labels::OneHot(t) => t.shape().to_vec(),
+        Labels::Class(t) => t.shape().to_vec(),
     };
-    println!("x_train.shape = ({}, {})", x_train.nrows(), x_train.ncols()); // 훈련 이미지
-    println!("t_train.shape = ({}, {})", t_train.nrows(), t_train.ncols()); // 원-핫 레이블
-    """),
+    println!("x_train.shape = ({}, {})", mnist.x_train.shape()[0], mnist.x_train.shape()[1]); // 훈련 이미지
+    println!("t_train.shape = ({}, {})", t_shape[0], t_shape[1]); // 원-핫 레이블
+    println!("x_test.shape  = ({}, {})", mnist.x_test.shape()[0], mnist.x_test.shape()[1]);
+"""),
     md("""
     이 훈련 데이터에서 10 장을 무작위로 뽑습니다. 책의 `np.random.choice(train_size, batch_size)` 에 해당하는 것이
     `random_choice(&mut rng, train_size, batch_size)` 입니다. 0 이상 `train_size` 미만의 수를 `batch_size` 개 뽑아 주고,
     그 번호를 인덱스로 써서 미니배치를 꺼냅니다. 난수 생성기는 시드(seed)를 고정해서(`rng(0)`), 다시 실행해도 같은 10 장이 뽑힙니다.
     """),
     code("""
-    let train_size = x_train.nrows();
+    let train_size = mnist.x_train.shape()[0];
     let batch_size = 10;
     let batch_mask: Vec<usize> = random_choice(&mut rng(0), train_size, batch_size);
-    let x_batch: Array2<f64> = x_train.select(Axis(0), &batch_mask);
-    let t_batch: Array2<f64> = t_train.select(Axis(0), &batch_mask);
+    let x_batch: Array2<f64> = mnist.x_train.select(Axis(0), &batch_mask).into_dimensionality()?;
+    let t_batch: Labels = mnist.t_train.select(&batch_mask); // 원-핫 행 10개
     println!("batch_mask = {batch_mask:?}");
-    println!("x_batch.shape = {:?}, t_batch.shape = {:?}", x_batch.shape(), t_batch.shape());
-    let labels: Vec<usize> = t_batch.rows().into_iter().map(|r| argmax(r.iter())).collect();
+    println!("x_batch.shape = {:?}, t_batch: 원-핫 {} 행", x_batch.shape(), t_batch.len());
+    let labels: Vec<usize> = t_batch.classes(); // 원-핫 행마다 argmax
     println!("정답 레이블 = {labels:?}");
-    """),
+"""),
     md("뽑힌 10 장과 그 정답입니다."),
     code("""
     dlfs::plot::digits(x_batch.view(), &labels, None, 10)?
@@ -232,6 +232,6 @@ match dlfs::mnist::load_mnist(true, true, false) {
         let right = (0..2).filter(|&n| argmax(probs.row(n).iter()) == answers[n]).count();
         let acc = right as f64 / 2.0;
         println!("점수 +{:.1}: 정확도 = {acc:.2}, 손실 = {:.6}", 0.1 * step as f64, cross_entropy_error(&probs, &answers)?);
-    }
+    };
     """),
 ]
