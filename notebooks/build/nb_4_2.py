@@ -144,7 +144,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
 """),
     md("뽑힌 10 장과 그 정답입니다."),
     code("""
-    dlfs::plot::digits(x_batch.view(), &labels, None, 10)?
+    dlfs::plot::digits(x_batch.view(), &labels, None, 10)
     """),
     md("""
     ### 4.2.4 (배치용) 교차 엔트로피 오차 구현하기 (cross entropy error for a batch)

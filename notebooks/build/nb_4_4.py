@@ -77,12 +77,13 @@ println!("dlfs 준비 완료: ∇(x0 + x1) ≈ {check:.3}");"""),
     println!("{:.1}", numerical_gradient_rows(function_2, &points));
     """),
     md("""
-    기울기를 그림으로 그려 봅시다(책의 그림 4-9). 격자의 각 점에서 **기울기에 마이너스를 붙인 벡터**를 화살표로 그립니다.
+    기울기를 그림으로 그려 봅시다(책의 그림 4-9, 오른쪽; 왼쪽은 4.3.3 의 곡면). 격자의 각 점에서 **기울기에 마이너스를 붙인 벡터**를 화살표로 그립니다.
     화살표는 모두 함수의 가장 낮은 곳(원점)을 향하고, 원점에서 멀수록 커집니다.
     **기울기가 가리키는 쪽은 각 점에서 함수의 출력 값을 가장 크게 줄이는 방향**입니다.
     """),
     code("""
-    dlfs::plot::function_2_gradient_field()
+    // 왼쪽: 4.3.3 의 곡면 f(x0, x1) = x0² + x1², 오른쪽: 그 기울기에 마이너스를 붙인 벡터
+    dlfs::plot::Figure::grid(vec![dlfs::plot::function_2_surface(), dlfs::plot::function_2_gradient_field()], 2)
     """),
     md("""
     ### 4.4.1 경사법(경사 하강법) (gradient method, gradient descent)
@@ -128,7 +129,7 @@ println!("dlfs 준비 완료: ∇(x0 + x1) ≈ {check:.3}");"""),
     """),
     code("""
     // (dlfs 의 Descent 값은 evcxr 가 셀 사이에 보관할 수 없는 타입이라, 그림용으로 한 번 더 계산합니다: 0.1 초도 안 걸립니다.)
-    dlfs::plot::descent_path(function_2, &gradient_descent(function_2, &init_x, 0.1, 100))?
+    dlfs::plot::descent_path(function_2, &gradient_descent(function_2, &init_x, 0.1, 100))
     """),
     md("""
     #### 학습률이 너무 크거나 작으면 (learning rate too large or too small)
@@ -147,7 +148,7 @@ println!("dlfs 준비 완료: ∇(x0 + x1) ≈ {check:.3}");"""),
     """),
     md("세 학습률의 경로를 나란히 그립니다."),
     code("""
-    dlfs::plot::learning_rates(function_2, &init_x, &[10.0, 0.1, 1e-10], 100)?
+    dlfs::plot::learning_rates(function_2, &init_x, &[10.0, 0.1, 1e-10], 100)
     """),
     md("""
     ### 4.4.2 신경망에서의 기울기 (gradient in a neural network)

@@ -188,36 +188,43 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     매개변수를 `param -= learning_rate * grad` 로 갱신합니다(3단계). 그리고 그때의 손실을 기록합니다.
     기울기는 책의 학습 코드처럼 **오차역전파법**(`gradient`)으로 구합니다. 수치 미분과 같은 값(바로 위에서 확인)을 훨씬 빨리 줍니다.
 
-    학습 루프를 직접 써 보면 다음과 같습니다. 여기서는 300 번만 반복해서, 손실이 줄어드는 것을 확인합니다.
+    학습 루프를 직접 써 보면 다음과 같습니다. 여기서는 300 번만 반복해서 손실이 줄어드는 것을 확인하고,
+    같은 설정(가중치는 시드 `seed`, 미니배치는 시드 `seed + 1`)으로 `dlfs::train` 을 300 번 돌린 기록과 같은지 비교합니다.
     """),
     code("""
     // (셀 전체를 { } 로 감싸서, 난수 생성기처럼 evcxr 가 셀 사이에 보관하지 못하는 값은 이 셀 안에서만 씁니다.)
     let train_loss_list: Vec<f64> = {
-    let mut small_net = TwoLayerNet::new(784, 50, 10, 0.01)?;
-    let (iters_num, batch_size, learning_rate) = (300, 100, 0.1);
-    let train_size = mnist.x_train.shape()[0];
-    let mut batch_rng = rng(7);
-    let mut train_loss_list: Vec<f64> = Vec::new();
-    for i in 0..iters_num {
-        // 1단계: 미니배치
-        let batch_mask = random_choice(&mut batch_rng, train_size, batch_size);
-        let x_batch = mnist.x_train.select(Axis(0), &batch_mask);
-        let t_batch = mnist.t_train.select(&batch_mask);
-        // 2단계: 기울기 (오차역전파법)
-        let grad = small_net.gradient(&x_batch, &t_batch)?;
-        // 3단계: 매개변수 갱신: param -= learning_rate * grad
-        let p = &mut small_net.params;
-        p.w1.scaled_add(-learning_rate, &grad.w1);
-        p.b1.scaled_add(-learning_rate, &grad.b1);
-        p.w2.scaled_add(-learning_rate, &grad.w2);
-        p.b2.scaled_add(-learning_rate, &grad.b2);
-        // 학습 경과 기록
-        train_loss_list.push(small_net.loss(&x_batch, &t_batch)?);
-        if i % 100 == 0 || i == iters_num - 1 {
-            println!("반복 {i:>3}: 미니배치 손실 = {:.4}", train_loss_list[i]);
+        let (iters_num, batch_size, learning_rate, hidden_size, seed) = (300, 100, 0.1, 50, 42);
+        let mut small_net = TwoLayerNet::with_seed(784, hidden_size, 10, 0.01, seed)?;
+        let train_size = mnist.x_train.shape()[0];
+        let mut batch_rng = rng(seed + 1);
+        let mut train_loss_list: Vec<f64> = Vec::new();
+        for i in 0..iters_num {
+            // 1단계: 미니배치
+            let batch_mask = random_choice(&mut batch_rng, train_size, batch_size);
+            let x_batch = mnist.x_train.select(Axis(0), &batch_mask);
+            let t_batch = mnist.t_train.select(&batch_mask);
+            // 2단계: 기울기 (오차역전파법)
+            let grad = small_net.gradient(&x_batch, &t_batch)?;
+            // 3단계: 매개변수 갱신: param -= learning_rate * grad
+            let p = &mut small_net.params;
+            p.w1.scaled_add(-learning_rate, &grad.w1);
+            p.b1.scaled_add(-learning_rate, &grad.b1);
+            p.w2.scaled_add(-learning_rate, &grad.w2);
+            p.b2.scaled_add(-learning_rate, &grad.b2);
+            // 학습 경과 기록
+            train_loss_list.push(small_net.loss(&x_batch, &t_batch)?);
+            if i % 100 == 0 || i == iters_num - 1 {
+                println!("반복 {i:>3}: 미니배치 손실 = {:.4}", train_loss_list[i]);
+            }
         }
-    }
-    train_loss_list
+        // 같은 설정의 dlfs::train 과 비교 (train_with: 에폭 줄을 출력하지 않는 판)
+        let settings = TrainSettings { iters_num, batch_size, learning_rate, hidden_size, seed, ..TrainSettings::default() };
+        let crate_run = dlfs::train::train_with(&mnist, &settings, |_, _| {})?;
+        let max_diff = train_loss_list.iter().zip(&crate_run.history.train_loss).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(crate_run.history.train_loss.len() == iters_num && max_diff < 1e-9);
+        println!("dlfs::train 의 손실 기록과의 최대 차이: {max_diff:.1e}");
+        train_loss_list
     };
     """),
     md("""
@@ -234,7 +241,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     반복마다 기록한 미니배치 손실입니다(책의 그림 4-11). 학습이 진행될수록 손실이 줄어듭니다. 신경망의 가중치가 데이터에 적응하고 있다는 뜻입니다.
     """),
     code("""
-    dlfs::plot::loss_curve(&trained.history)?
+    dlfs::plot::loss_curve(&trained.history)
     """),
     md("""
     ### 4.5.3 시험 데이터로 평가하기 (evaluating with test data)
@@ -251,7 +258,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     조기 종료(early stopping)이고, 6장의 가중치 감소와 드롭아웃도 오버피팅을 막는 방법입니다.)
     """),
     code("""
-    dlfs::plot::accuracy_curve(&trained.history)?
+    dlfs::plot::accuracy_curve(&trained.history)
     """),
     code("""
     let last: EpochRecord = trained.history.epochs.last().cloned().ok_or(dlfs::Error::Empty("기록된 에폭이 없습니다".into()))?;
@@ -268,13 +275,13 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     let x_show: Array2<f64> = mnist.x_test.select(Axis(0), &show_rows).into_dimensionality()?;
     let t_show: Vec<usize> = mnist.t_test.select(&show_rows).classes();
     let pred: Vec<usize> = trained.net.predict(&x_show)?.rows().into_iter().map(|r| argmax(r.iter())).collect();
-    dlfs::plot::digits(x_show.view(), &t_show, Some(&pred), n_show)?
+    dlfs::plot::digits(x_show.view(), &t_show, Some(pred.as_slice()), n_show)
     """),
     md("""
     마지막으로 첫 번째 층의 가중치 $W_1$ 을 봅니다. 은닉 뉴런 하나의 가중치 784 개를 28×28 이미지로 그리면, 그 뉴런이 입력 이미지의 어느 부분에
     반응하도록 학습되었는지 보입니다.
     """),
     code("""
-    dlfs::plot::weights(trained.net.params.w1.view())?
+    dlfs::plot::weights(trained.net.params.w1.view())
     """),
 ]
