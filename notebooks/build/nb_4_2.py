@@ -5,15 +5,11 @@ NAME = "4.2-loss-functions.ipynb"
 
 CELLS = [
     md("""
-    # 4장 신경망 학습 (neural network learning) — 4.2 손실 함수
+    # chapter4 신경망 학습 (neural network learning) — 4.2 손실 함수
 
-    *밑바닥부터 시작하는 딥러닝* 4장을 Rust 로 따라가는 노트북입니다. 강의 노트의 Python/NumPy 코드 셀마다
+    *밑바닥부터 시작하는 딥러닝* 4장을 Rust 로 따라가는 노트북입니다(4.1–4.2). 강의 노트의 Python/NumPy 코드 셀마다
     Rust 셀이 하나씩 대응하고, 노트가 "책 참고"로 남겨 둔 부분(4.2.3 미니배치 학습)은 여기서 직접 풀어 씁니다.
-
-    **4.1 데이터에서 학습한다!** — 딥러닝은 사람이 특징(feature)을 설계하지 않고, 입력 데이터에서 결과까지
-    한 번에 학습하는 종단간 기계학습(end-to-end machine learning)입니다. 학습이란 훈련 데이터(training data)로
-    가중치 매개변수(weight parameter)의 최적값을 찾는 것이고, 그 "얼마나 나쁜가"를 재는 지표가 이 절의
-    손실 함수입니다.
+    노트의 코드가 틀린 곳은 ⚠️ 표시와 함께 올바른 동작을 보여 줍니다.
 
     첫 셀은 `dlfs` 크레이트(이 저장소의 `crate/`)를 빌드해서 가져옵니다. 처음에는 1–2분 걸리고,
     evcxr 의 빌드 캐시(`:cache`)가 데워진 뒤에는 십여 초면 끝납니다.
@@ -29,6 +25,16 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
          환경 변수 DLFS_DATA_DIR 로 지정한 뒤 커널을 다시 시작하세요.\n자세히: {e}"
     ),
 };"""),
+    md("""
+    ## 4.1 데이터에서 학습한다! (learning from data)
+
+    ### 4.1.1 데이터 주도 학습 (data-driven learning)
+
+    딥러닝(deep learning)은 종단간 기계학습(end-to-end machine learning)입니다. 사람이 특징(feature)을 설계하지 않고,
+    입력 데이터(예: 손글씨 이미지의 픽셀)에서 결과(그 숫자가 무엇인지)까지 신경망이 한 번에 학습합니다.
+    학습이란 훈련 데이터(training data)로 가중치 매개변수(weight parameter)의 최적값을 자동으로 찾는 것이고,
+    그 길잡이가 되는 지표, 즉 신경망이 "얼마나 나쁜가"를 재는 것이 다음 절의 손실 함수입니다.
+    """),
     md("""
     ## 4.2 손실 함수 (loss function)
 
@@ -66,7 +72,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     """),
     md("""
     첫 번째 예의 손실(약 0.0975)이 두 번째(0.5975)보다 작습니다. 오차제곱합 기준으로는 첫 번째 추정이 정답에 더 가깝다는 뜻입니다.
-    (0.09750000000000003 의 끝자리는 부동소수점 반올림 오차로, NumPy 에서도 똑같이 나옵니다.)
+    (0.0975 뒤의 ...0002 는 부동소수점 반올림 오차입니다. NumPy 는 덧셈 순서가 달라 0.09750000000000003 을 출력합니다.)
     """),
     md("""
     ### 4.2.2 교차 엔트로피 오차 (cross entropy error, CEE)
