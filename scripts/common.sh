@@ -110,16 +110,38 @@ sha256_of() {
     fi
 }
 
-# mnist_dir: where the crate looks for MNIST: DLFS_DATA_DIR, else the user's
-# cache directory (as the `dirs` crate finds it) + dlfs/mnist.
-mnist_dir() {
-    if [ -n "${DLFS_DATA_DIR:-}" ]; then
-        printf '%s\n' "$DLFS_DATA_DIR"
-    elif [ "$(uname -s)" = "Darwin" ]; then
+# mnist_cache_dir: the user's cache directory for MNIST, as the crate's
+# `dlfs::mnist::cache_dir()` finds it (the `dirs` crate) + dlfs/mnist.
+mnist_cache_dir() {
+    if [ "$(uname -s)" = "Darwin" ]; then
         printf '%s\n' "$HOME/Library/Caches/dlfs/mnist"
     else
         printf '%s\n' "${XDG_CACHE_HOME:-$HOME/.cache}/dlfs/mnist"
     fi
+}
+
+# mnist_dir: where `dlfs download` puts MNIST: DLFS_DATA_DIR if set, else the
+# user's cache directory.
+mnist_dir() {
+    if [ -n "${DLFS_DATA_DIR:-}" ]; then
+        printf '%s\n' "$DLFS_DATA_DIR"
+    else
+        mnist_cache_dir
+    fi
+}
+
+# find_mnist: print the directory the crate would load MNIST from (the first
+# of DLFS_DATA_DIR and the user's cache directory that holds the four files),
+# or fail if neither does.
+find_mnist() {
+    local dir
+    for dir in ${DLFS_DATA_DIR:+"$DLFS_DATA_DIR"} "$(mnist_cache_dir)"; do
+        if has_mnist "$dir"; then
+            printf '%s\n' "$dir"
+            return 0
+        fi
+    done
+    return 1
 }
 
 # has_mnist DIR: true if DIR holds the four MNIST files (gzip or not).

@@ -122,14 +122,14 @@ build_crate() {
 
 # --- 5. MNIST -----------------------------------------------------------------
 setup_mnist() {
-    local dir
-    dir="$(mnist_dir)"
-    if has_mnist "$dir"; then
-        ok "MNIST found in $dir"
+    local dir found
+    if found="$(find_mnist)"; then
+        ok "MNIST found in $found"
         return 0
     fi
+    dir="$(mnist_dir)"
     say "MNIST not found in $dir: downloading it (about 11 MB)"
-    if cargo run --release --quiet -p dlfs -- download; then
+    if cargo run --release --quiet -p dlfs -- download && find_mnist >/dev/null; then
         ok "MNIST downloaded to $dir"
         return 0
     fi
@@ -165,5 +165,10 @@ if [ "$launch" -eq 0 ]; then
     ok "set-up done (--no-launch). Start JupyterLab with: bash scripts/lab.sh"
     exit 0
 fi
+# Jupyter refuses to start as root without --allow-root (containers, CI).
+if [ "$(id -u)" -eq 0 ] && [[ " ${lab_args[*]-} " != *" --allow-root "* ]]; then
+    lab_args+=(--allow-root)
+fi
+mkdir -p "$ROOT/notebooks"
 say "starting JupyterLab on notebooks/ (Ctrl-C to stop)"
 exec "$VENV/bin/jupyter" lab --notebook-dir "$ROOT/notebooks" "${lab_args[@]+"${lab_args[@]}"}"
