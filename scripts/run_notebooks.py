@@ -41,7 +41,9 @@ NOTEBOOKS = ROOT / "notebooks"
 # the notebook (stdout, stderr, text/plain results, text/markdown/html displays)
 # with ANSI colour codes removed:
 #   contains("0.0975")                        the exact text appears somewhere
-#   matches(r"\[6(\.0+)?, 8(\.0+)?\]")        the regular expression matches
+#   matches(r"argmax[: =]+2")                 the regular expression matches
+#   near_vector([6.0, 8.0], 1e-4)             some printed [a, b] or (a, b) is
+#                                             within 1e-4 of it, element-wise
 #   at_least(r"test accuracy[: =]+(\d\.\d+)", 0.9)
 #                                             the number captured by the regex's
 #                                             first group, at its LAST match, is
@@ -87,6 +89,28 @@ def at_least(pattern: str, bound: float) -> Check:
     return Check(f"/{pattern}/ >= {bound}", test)
 
 
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def near_vector(expected: list[float], tol: float) -> Check:
+    """Some printed vector `[a, b, ...]` or `(a, b, ...)` of the same length is
+    within `tol` of `expected`, element by element (e.g. [6.00000000000378,
+    7.999999999999119] for (6, 8))."""
+    inner = r"\s*,\s*".join([f"({NUMBER})"] * len(expected))
+    rx = re.compile(rf"[\[(]\s*{inner}\s*,?\s*[\])]")
+
+    def test(out: str) -> tuple[bool, str]:
+        seen = []
+        for m in rx.finditer(out):
+            values = [float(v) for v in m.groups()]
+            if all(abs(v - e) <= tol for v, e in zip(values, expected)):
+                return (True, f"found {m.group(0)!r}")
+            seen.append(m.group(0))
+        return (False, f"no match; vectors seen: {seen[:5]}" if seen else "no vector of that length")
+
+    return Check(f"a vector within {tol} of {expected}", test)
+
+
 CHECKS: dict[str, list[Check]] = {
     "4.2-loss-functions.ipynb": [
         contains("0.0975"),  # SSE, 0.6 at the right class
@@ -99,7 +123,7 @@ CHECKS: dict[str, list[Check]] = {
         contains("0.2999999999986347"),  # numerical_diff at x = 10
     ],
     "4.4-gradient.ipynb": [
-        matches(r"\[6(\.0*)?\d*, 8(\.0*)?\d*\]"),  # gradient at (3, 4) ~ (6, 8)
+        near_vector([6.0, 8.0], 1e-4),  # numerical_gradient of x0^2 + x1^2 at (3, 4)
     ],
     "4.5-learning-algorithm.ipynb": [
         at_least(r"test accuracy[: =]+([01]\.\d+)", 0.9),
