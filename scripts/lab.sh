@@ -40,6 +40,8 @@ cd "$ROOT"
 need cargo "Install Rust first (https://rustup.rs), then rerun."
 PYTHON="${PYTHON:-python3}"
 need "$PYTHON" "Install Python 3 (3.11 or newer), or set PYTHON=/path/to/python3."
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+    die "$PYTHON is $("$PYTHON" --version 2>&1); the pinned packages in environment.txt need Python 3.11 or newer (set PYTHON=/path/to/python3.11)."
 use_shared_mnist
 
 # --- 1. Python environment --------------------------------------------------
@@ -148,7 +150,10 @@ EOF
 # --- 6. evcxr build cache -----------------------------------------------------
 warm_cache() {
     say "warming evcxr's build cache with the notebooks' first cell (cold: several minutes, then cached in ~/.cache/evcxr)"
-    "$PY" "$ROOT/scripts/run_notebooks.py" --warm
+    # A failure here is reported but does not stop the set-up: the notebook
+    # then shows the same error in its first cell, where it can be read.
+    "$PY" "$ROOT/scripts/run_notebooks.py" --warm ||
+        warn "warming the evcxr cache failed (see above); the notebooks' first cell will show the error"
 }
 
 run_stage "Python environment (.venv)" setup_venv

@@ -6,7 +6,7 @@ makes it), from anywhere:
 
     .venv/bin/python scripts/run_notebooks.py --check      # the tests: committed files untouched
     .venv/bin/python scripts/run_notebooks.py --inplace    # write outputs back (scripts/notebooks.sh)
-    .venv/bin/python scripts/run_notebooks.py --warm       # run first cells only (scripts/lab.sh)
+    .venv/bin/python scripts/run_notebooks.py --warm       # build the first cells' set-up (scripts/lab.sh)
     .venv/bin/python scripts/run_notebooks.py --check notebooks/4.2-loss-functions.ipynb
 
 Every ``notebooks/*.ipynb`` runs in name order (names starting with "_" only
@@ -144,9 +144,11 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # When no notebook exists yet, --warm builds this first cell (what every
 # notebook starts with).
-DEFAULT_FIRST_CELL = """:cache 2000
+DEFAULT_FIRST_CELL = """:opt 2
+:cache 2000
 :dep dlfs = { path = "../crate", default-features = false }
-use dlfs::prelude::*;"""
+use dlfs::prelude::*;
+use std::result::Result;"""
 
 
 def fmt_time(seconds: float) -> str:
@@ -224,12 +226,7 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
     nb = nbformat.read(path, as_version=4)
     original = copy.deepcopy(nb)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
-    if mode == "warm":
-        keep = set(code_cells[:1])
-        keep |= {i for i in code_cells if all(l.startswith(":") for l in nb.cells[i].source.strip().splitlines())}
-        code_cells = sorted(keep)
-
-    print(f"\n--- {name} ({len(code_cells)} code cells{', first cell and settings only' if mode == 'warm' else ''})", flush=True)
+    print(f"\n--- {name} ({len(code_cells)} code cells)", flush=True)
     client = NotebookClient(
         nb,
         kernel_name=args.kernel,
@@ -317,7 +314,7 @@ def main() -> int:
     mode.add_argument("--inplace", dest="mode", action="store_const", const="inplace",
                       help="write the executed notebooks back (only those that pass)")
     mode.add_argument("--warm", dest="mode", action="store_const", const="warm",
-                      help="run only each notebook's first cell and ':' settings cells, to fill evcxr's build cache")
+                      help="build each distinct set-up of the notebooks' first cells once, to fill evcxr's build cache")
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb)")
     parser.add_argument("--all", action="store_true", help="also run notebooks whose names start with '_'")
     parser.add_argument("--kernel", default=KERNEL, help=f"kernel name (default {KERNEL})")
@@ -370,39 +367,46 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def warm_source(first_cell: str) -> str:
+    """What of a first cell decides evcxr's compiled dependencies: its ':'
+    commands (:opt, :cache, :dep) and its `use` lines. The rest is left out, so
+    that notebooks whose first cells differ only in their own checks share one
+    warm-up."""
+    keep = [l for l in first_cell.splitlines() if l.startswith(":") or re.match(r"use [\w:]+", l)]
+    return "\n".join(keep)
+
+
 def warm(paths: list[Path], args) -> int:
-    """Fill evcxr's build cache: run each distinct first cell (plus ':' settings
-    cells such as `:opt 2`) once. Without notebooks, run DEFAULT_FIRST_CELL."""
+    """Fill evcxr's build cache: for each distinct set-up among the notebooks'
+    first cells (see warm_source), build it once on a fresh kernel. Without
+    notebooks, build DEFAULT_FIRST_CELL."""
     import nbformat
 
-    seen: set[str] = set()
-    todo: list[Path] = []
+    sources: list[str] = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         code = [c.source.strip() for c in nb.cells if c.cell_type == "code" and c.source.strip()]
-        settings = [s for s in code[1:] if all(l.startswith(":") for l in s.splitlines())]
-        key = "\n\n".join(code[:1] + settings)
-        if key and key not in seen:
-            seen.add(key)
-            todo.append(path)
-    scratch: Path | None = None
-    if not todo:
+        source = warm_source(code[0]) if code else ""
+        if source and source not in sources:
+            sources.append(source)
+    if not sources:
+        sources.append(DEFAULT_FIRST_CELL)
+    # Run in notebooks/ so that "../crate" resolves as in a real notebook.
+    NOTEBOOKS.mkdir(exist_ok=True)
+    results = []
+    for source in sources:
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(DEFAULT_FIRST_CELL)]
-        # Run in notebooks/ so that "../crate" resolves as in a real notebook.
-        NOTEBOOKS.mkdir(exist_ok=True)
+        nb.cells = [nbformat.v4.new_code_cell(source)]
         fd, name = tempfile.mkstemp(prefix="_warm-", suffix=".ipynb", dir=NOTEBOOKS)
         os.close(fd)
         scratch = Path(name)
-        nbformat.write(nb, scratch)
-        todo.append(scratch)
-    try:
-        results = [execute(p, "warm", None, args) for p in todo]
-    finally:
-        if scratch is not None:
+        try:
+            nbformat.write(nb, scratch)
+            results.append(execute(scratch, "warm", None, args))
+        finally:
             scratch.unlink(missing_ok=True)
     failed = [r for r in results if not r.ok]
-    print(f"warm: {len(results) - len(failed)} first cell(s) built, {len(failed)} failed", flush=True)
+    print(f"warm: {len(results) - len(failed)} set-up(s) built, {len(failed)} failed", flush=True)
     return 1 if failed else 0
 
 
