@@ -55,7 +55,7 @@ setup_venv() {
         return 0
     fi
     if [ -d "$VENV" ]; then
-        say "environment.txt changed (or .venv is incomplete): recreating .venv"
+        say "environment.txt or the Python version changed (or .venv is incomplete): recreating .venv"
         rm -rf "$VENV"
     fi
     say "creating .venv with $("$PYTHON" --version 2>&1)"
@@ -64,7 +64,6 @@ setup_venv() {
         die "\`$PYTHON -m venv\` failed. On Debian/Ubuntu install the venv module (apt-get install python3-venv) and rerun."
     fi
     say "installing environment.txt into .venv (about 1-2 minutes)"
-    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
     "$PY" -m pip install --quiet --disable-pip-version-check -r environment.txt
     printf '%s\n' "$want" >"$VENV/.environment.sha256"
     ok ".venv ready: $("$VENV/bin/jupyter" lab --version 2>/dev/null | sed 's/^/jupyterlab /')"
