@@ -25,13 +25,10 @@ PREAMBLE = """\
 :cache 2000
 :dep dlfs = { path = "../crate", default-features = false }"""
 
-# Glob-importing the prelude also brings in `dlfs::Result<T>`, which would shadow the std
-# `Result<T, E>` that evcxr's generated code uses for `?`: import std's explicitly after it.
+# The prelude leaves `Result` out on purpose: evcxr's generated code for `?` uses the
+# two-parameter std `Result<T, E>`, which a glob-imported `dlfs::Result<T>` would shadow.
 IMPORTS = """\
-use dlfs::prelude::*;
-// `use dlfs::prelude::*` 는 dlfs::Result<T> 도 가져오는데, evcxr 가 `?` 를 처리할 때 쓰는
-// std 의 Result<T, E> 를 가리게 됩니다. 그래서 std 의 Result 를 명시적으로 다시 가져옵니다.
-use std::result::Result;"""
+use dlfs::prelude::*;"""
 
 
 def md(text):
