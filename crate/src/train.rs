@@ -409,7 +409,10 @@ fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize)
         .for_each(|(out, rows)| {
             for (o, &r) in out.chunks_mut(h).zip(rows) {
                 let (idx, val) = x.row(r);
-                kernels::affine_sigmoid(idx, val, w1, b1, o);
+                kernels::row_sum(idx, val, w1, o);
+                for (o, &b) in o.iter_mut().zip(b1) {
+                    *o = 1.0 / (1.0 + (-(*o + b)).exp());
+                }
             }
         });
     Array2::from_shape_vec((rows.len(), h), out).expect("rows x hidden values")
@@ -480,11 +483,13 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
         starts[c + 1] += starts[c];
     }
     let mut fill = starts.clone();
-    let mut entries = vec![(0u32, 0.0f64); starts[inputs]];
+    let mut batch_rows = vec![0u32; starts[inputs]];
+    let mut values = vec![0.0f64; starts[inputs]];
     for (b, &r) in rows.iter().enumerate() {
         let (idx, val) = x.row(r);
         for (&c, &v) in idx.iter().zip(val) {
-            entries[fill[c as usize]] = (b as u32, v);
+            batch_rows[fill[c as usize]] = b as u32;
+            values[fill[c as usize]] = v;
             fill[c as usize] += 1;
         }
     }
@@ -496,10 +501,8 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
         .for_each(|(task, out)| {
             for (k, o) in out.chunks_mut(h).enumerate() {
                 let c = task * pixels_per_task + k;
-                for &(b, v) in &entries[starts[c]..starts[c + 1]] {
-                    let b = b as usize;
-                    kernels::axpy(v, &da1s[b * h..(b + 1) * h], o);
-                }
+                let range = starts[c]..starts[c + 1];
+                kernels::row_sum(&batch_rows[range.clone()], &values[range], da1s, o);
             }
         });
     Params {
@@ -510,74 +513,79 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
     }
 }
 
-/// The inner loops, compiled twice: for any x86-64 and, chosen at run time, for AVX2.
+/// The inner loop, compiled twice: for any x86-64 and, chosen at run time, for AVX2.
 mod kernels {
-    /// `out += a * x`.
+    /// `out[off..off + B] = sum_k val[k] * m[idx[k] * h + off..][..B]`, the `B` sums kept in
+    /// registers while the rows go by.
     #[inline(always)]
-    fn axpy_plain(a: f64, x: &[f64], out: &mut [f64]) {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o += a * v;
-        }
-    }
-
-    /// `out = sigmoid(sum_k val[k] * W1[idx[k], :] + b1)`.
-    #[inline(always)]
-    fn affine_sigmoid_plain(idx: &[u32], val: &[f64], w1: &[f64], b1: &[f64], out: &mut [f64]) {
+    fn block<const B: usize>(idx: &[u32], val: &[f64], m: &[f64], off: usize, out: &mut [f64]) {
         let h = out.len();
-        out.fill(0.0);
-        for (&c, &v) in idx.iter().zip(val) {
-            let c = c as usize;
-            axpy_plain(v, &w1[c * h..(c + 1) * h], out);
+        let mut acc = [0.0f64; B];
+        for (&r, &v) in idx.iter().zip(val) {
+            let start = r as usize * h + off;
+            let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
+            for k in 0..B {
+                acc[k] += v * row[k];
+            }
         }
-        for (o, &b) in out.iter_mut().zip(b1) {
-            *o = 1.0 / (1.0 + (-(*o + b)).exp());
+        out[off..off + B].copy_from_slice(&acc);
+    }
+
+    /// All of `out`, in blocks of columns, each block one pass over the rows. A tail of fewer
+    /// than 8 columns is done as the last 8 (or 4) columns: the overlap is computed twice, the
+    /// same way, so it gets the same values, and no pass is left with a single chain of adds.
+    #[inline(always)]
+    fn row_sum_plain(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
+        let h = out.len();
+        let mut off = 0;
+        while off + 48 <= h {
+            block::<48>(idx, val, m, off, out);
+            off += 48;
+        }
+        if off + 32 <= h {
+            block::<32>(idx, val, m, off, out);
+            off += 32;
+        }
+        if off + 16 <= h {
+            block::<16>(idx, val, m, off, out);
+            off += 16;
+        }
+        if off + 8 <= h {
+            block::<8>(idx, val, m, off, out);
+            off += 8;
+        }
+        if off == h {
+            return;
+        }
+        if h >= 8 {
+            block::<8>(idx, val, m, h - 8, out);
+        } else if h >= 4 {
+            block::<4>(idx, val, m, 0, out);
+            block::<4>(idx, val, m, h - 4, out);
+        } else {
+            for off in 0..h {
+                block::<1>(idx, val, m, off, out);
+            }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn axpy_avx2(a: f64, x: &[f64], out: &mut [f64]) {
-        axpy_plain(a, x, out)
+    unsafe fn row_sum_avx2(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
+        row_sum_plain(idx, val, m, out)
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn affine_sigmoid_avx2(
-        idx: &[u32],
-        val: &[f64],
-        w1: &[f64],
-        b1: &[f64],
-        out: &mut [f64],
-    ) {
-        affine_sigmoid_plain(idx, val, w1, b1, out)
-    }
-
-    /// `out += a * x`, element by element (no fused multiply-add, so every machine gets the
-    /// same numbers).
-    pub(super) fn axpy(a: f64, x: &[f64], out: &mut [f64]) {
+    /// `out = sum_k val[k] * m[idx[k], :]` for a row-major matrix `m` of rows as long as `out`:
+    /// one row of the sparse product `x · W1` (or of `xᵀ · da1`). Each sum runs over `k` in
+    /// order, with separate multiplies and adds (no fused multiply-add), so every machine and
+    /// either version gives the same numbers.
+    pub(super) fn row_sum(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { axpy_avx2(a, x, out) };
+            return unsafe { row_sum_avx2(idx, val, m, out) };
         }
-        axpy_plain(a, x, out)
-    }
-
-    /// One row of the hidden layer from its non-zero inputs: the sigmoid of
-    /// `sum_k val[k] * W1[idx[k], :] + b1`, into `out`.
-    pub(super) fn affine_sigmoid(
-        idx: &[u32],
-        val: &[f64],
-        w1: &[f64],
-        b1: &[f64],
-        out: &mut [f64],
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { affine_sigmoid_avx2(idx, val, w1, b1, out) };
-        }
-        affine_sigmoid_plain(idx, val, w1, b1, out)
+        row_sum_plain(idx, val, m, out)
     }
 }
 
