@@ -2,7 +2,7 @@
 //! the book's result on the real MNIST when `DLFS_DATA_DIR` points at it.
 
 use dlfs::batch::{random_choice, rng};
-use dlfs::mnist::{Labels, Mnist, MnistOptions};
+use dlfs::mnist::{Labels, Mnist, RawMnist};
 use dlfs::net::TwoLayerNet;
 use dlfs::train::{
     sparse_backprop, train_prepared, train_with, EpochRecord, GradientMethod, SparseRows,
@@ -382,6 +382,34 @@ fn sparse_rows_from_bytes_normalise_like_the_book() {
     assert!(SparseRows::from_bytes(&bytes, 4, true).is_err());
 }
 
+#[test]
+fn raw_bytes_give_the_same_data_as_the_loaded_mnist() {
+    let mut r = rng(11);
+    let mut image = |n: usize| {
+        Array2::from_shape_fn((n, 784), |_| {
+            if r.random_bool(0.2) {
+                r.random_range(1..=255u8)
+            } else {
+                0
+            }
+        })
+    };
+    let raw = RawMnist {
+        train_images: image(300),
+        train_labels: Array1::from_shape_fn(300, |i| (i * 7 % 10) as u8),
+        test_images: image(50),
+        test_labels: Array1::from_shape_fn(50, |i| (i % 10) as u8),
+    };
+    let mnist = Mnist::from_raw(&raw, true, true, true).unwrap();
+    let from_raw = TrainingData::from_raw(&raw).unwrap();
+    assert_eq!(from_raw, TrainingData::from_mnist(&mnist).unwrap());
+    assert_eq!(from_raw.t_train[..4], [0, 7, 4, 1]);
+    let a = train_prepared(&from_raw, &small(30), |_, _| {}, |_, _| {}).unwrap();
+    let b = quiet(&mnist, &small(30)).unwrap();
+    assert_eq!(a.history.train_loss, b.history.train_loss);
+    assert_eq!(a.net, b.net);
+}
+
 /// With `DLFS_DATA_DIR` pointing at the four MNIST files: the book's settings reach the book's
 /// accuracy (its own code gives 0.9435-0.9470 on the test set).
 #[test]
@@ -390,15 +418,10 @@ fn mnist_with_the_books_settings_reaches_0_943() {
         println!("skipped: set DLFS_DATA_DIR to the MNIST directory to train on the real data");
         return;
     };
-    let data = Mnist::load(&MnistOptions {
-        normalize: true,
-        flatten: true,
-        one_hot_label: true,
-        data_dir: Some(dir.into()),
-    })
-    .expect("MNIST in DLFS_DATA_DIR");
-    let prepared = TrainingData::from_mnist(&data).unwrap();
-    drop(data);
+    let raw =
+        RawMnist::load_local(Some(std::path::Path::new(&dir))).expect("MNIST in DLFS_DATA_DIR");
+    let prepared = TrainingData::from_raw(&raw).unwrap();
+    drop(raw);
     let settings = TrainSettings::default();
     let trained = train_prepared(
         &prepared,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use dlfs::mnist::{Mnist, MnistOptions};
+use dlfs::mnist::RawMnist;
 use dlfs::net::TwoLayerNet;
 use dlfs::train::{
     epoch_line, train_prepared, GradientMethod, TrainSettings, TrainingData, CLASSES, INPUT_SIZE,
@@ -64,16 +64,13 @@ impl TrainArgs {
     }
 }
 
-/// Loads MNIST (normalised, flat, one-hot labels, as the book's training code) in the
-/// trainer's form.
+/// Loads MNIST in the trainer's form: normalised and flat, the same numbers as the book's
+/// `load_mnist(normalize=True, flatten=True, one_hot_label=True)` (one-hot labels train
+/// exactly as their classes), read from the bytes so that the `f64` images never exist
+/// densely. Files found nowhere are downloaded first, as by `dlfs download`.
 fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
-    let mnist = Mnist::load(&MnistOptions {
-        normalize: true,
-        flatten: true,
-        one_hot_label: true,
-        data_dir,
-    })?;
-    TrainingData::from_mnist(&mnist)
+    let raw = RawMnist::load(data_dir.as_deref())?;
+    TrainingData::from_raw(&raw)
 }
 
 /// Runs `dlfs train`: one line per epoch (above a progress bar on a terminal), and last
