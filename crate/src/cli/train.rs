@@ -32,7 +32,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = TrainSettings::default().batch_size)]
     pub batch: usize,
     /// Learning rate (`learning_rate`).
-    #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = TrainSettings::default().learning_rate)]
     pub lr: f64,
     /// Units in the hidden layer (`hidden_size`).
     #[arg(long, default_value_t = TrainSettings::default().hidden_size)]
