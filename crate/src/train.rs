@@ -541,8 +541,9 @@ mod kernels {
     /// -708 the value at -708 (about 3e-308, which `1 + e^x` cannot see).
     #[inline(always)]
     pub(super) fn exp(x: f64) -> f64 {
-        const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+        // ln 2 = LN2_HI + LN2_LO, where LN2_HI has 32 significant bits, so k * LN2_HI is exact.
+        const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-1
+        const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
         const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: adding it rounds to an integer
         let xc = x.clamp(-708.0, 709.0);
         let kd = xc * std::f64::consts::LOG2_E + SHIFT;
