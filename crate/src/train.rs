@@ -8,7 +8,7 @@
 //! MNIST images are mostly blank (about 81% of the pixels are 0), so the trainer keeps the
 //! images as sparse rows ([`SparseRows`]) and multiplies only the non-zero pixels: the same
 //! arithmetic as `x · W1` without the products by zero, which makes a 10,000-iteration run
-//! take a couple of seconds. The accuracies are computed in parallel over chunks of rows.
+//! take a few seconds. The accuracies are computed in parallel over chunks of rows.
 //!
 //! ```no_run
 //! use dlfs::prelude::*;
@@ -152,10 +152,10 @@ pub struct Trained {
 impl Trained {
     /// The training and test accuracy of the final net: those of the last epoch record when it
     /// was taken after the last update, else measured now on `data`.
-    pub fn final_accuracies(&self, data: &TrainingData) -> (f64, f64) {
+    pub fn final_accuracies(&self, data: &TrainingData) -> Result<(f64, f64)> {
         match self.history.epochs.last() {
             Some(last) if last.iteration == self.history.train_loss.len() => {
-                (last.train_acc, last.test_acc)
+                Ok((last.train_acc, last.test_acc))
             }
             _ => data.accuracies(&self.net),
         }
@@ -363,12 +363,21 @@ impl TrainingData {
         })
     }
 
-    /// The accuracy of `net` on the whole training set and on the whole test set (4.5.3).
-    pub fn accuracies(&self, net: &TwoLayerNet) -> (f64, f64) {
-        (
+    /// The accuracy of `net` on the whole training set and on the whole test set (4.5.3); the
+    /// net must take 784 inputs and give 10 outputs.
+    pub fn accuracies(&self, net: &TwoLayerNet) -> Result<(f64, f64)> {
+        if net.input_size() != INPUT_SIZE || net.output_size() != CLASSES {
+            return Err(Error::Shape(format!(
+                "accuracies: the net takes {} inputs and gives {} outputs, MNIST needs \
+                 {INPUT_SIZE} and {CLASSES}",
+                net.input_size(),
+                net.output_size()
+            )));
+        }
+        Ok((
             accuracy(net, &self.x_train, &self.t_train),
             accuracy(net, &self.x_test, &self.t_test),
-        )
+        ))
     }
 }
 
@@ -735,7 +744,7 @@ pub fn train_prepared(
         seconds: 0.0,
     };
     let mut record = |net: &TwoLayerNet, epoch: usize, loss: f64, epochs: &mut Vec<EpochRecord>| {
-        let (train_acc, test_acc) = data.accuracies(net);
+        let (train_acc, test_acc) = data.accuracies(net)?;
         let rec = EpochRecord {
             epoch,
             iteration: epoch * iter_per_epoch,
@@ -745,6 +754,7 @@ pub fn train_prepared(
         };
         on_epoch(&rec, last_epoch);
         epochs.push(rec);
+        Ok::<(), Error>(())
     };
 
     let mut labels = vec![0usize; settings.batch_size];
@@ -755,7 +765,7 @@ pub fn train_prepared(
         }
         if i == 0 {
             let loss = batch_loss(&net, &data.x_train, &batch_mask, &labels);
-            record(&net, 0, loss, &mut history.epochs);
+            record(&net, 0, loss, &mut history.epochs)?;
         }
         let grads = match settings.gradient {
             GradientMethod::Backprop => sparse_gradient(&net, &data.x_train, &batch_mask, &labels),
@@ -769,7 +779,7 @@ pub fn train_prepared(
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
         if (i + 1) % iter_per_epoch == 0 {
-            record(&net, (i + 1) / iter_per_epoch, loss, &mut history.epochs);
+            record(&net, (i + 1) / iter_per_epoch, loss, &mut history.epochs)?;
         }
     }
     history.seconds = start.elapsed().as_secs_f64();

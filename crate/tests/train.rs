@@ -224,20 +224,23 @@ fn history_has_the_books_shape() {
     // The accuracies of the record are those of the net at that point: the last is the final net.
     let prepared = TrainingData::from_mnist(&data).unwrap();
     assert_eq!(
-        prepared.accuracies(&trained.net),
+        prepared.accuracies(&trained.net).unwrap(),
         (h.epochs[5].train_acc, h.epochs[5].test_acc)
     );
     assert_eq!(
-        trained.final_accuracies(&prepared),
-        prepared.accuracies(&trained.net)
+        trained.final_accuracies(&prepared).unwrap(),
+        prepared.accuracies(&trained.net).unwrap()
     );
+    let wrong = TwoLayerNet::with_seed(783, 5, 10, 0.01, 1).unwrap();
+    let e = prepared.accuracies(&wrong).unwrap_err().to_string();
+    assert!(e.contains("783 inputs"), "{e}");
 
     // Not divisible: 110 iterations give records at 0, 20, ..., 100 and no record at 110.
     let trained = quiet(&data, &small(110)).unwrap();
     assert_eq!(trained.history.epochs.len(), 110 / 20 + 1);
     assert_eq!(trained.history.epochs.last().unwrap().iteration, 100);
-    let (tr, te) = trained.final_accuracies(&prepared);
-    assert_eq!((tr, te), prepared.accuracies(&trained.net));
+    let (tr, te) = trained.final_accuracies(&prepared).unwrap();
+    assert_eq!((tr, te), prepared.accuracies(&trained.net).unwrap());
 
     // A batch larger than the training set: one iteration per epoch.
     let s = TrainSettings {
@@ -434,7 +437,7 @@ fn mnist_with_the_books_settings_reaches_0_943() {
     assert_eq!(h.iter_per_epoch, 600);
     assert_eq!(h.epochs.len(), 17);
     assert_eq!(h.train_loss.len(), 10_000);
-    let (train_acc, test_acc) = trained.final_accuracies(&prepared);
+    let (train_acc, test_acc) = trained.final_accuracies(&prepared).unwrap();
     println!(
         "final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={:.2}",
         h.seconds

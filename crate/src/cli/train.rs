@@ -114,7 +114,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
             }
         },
     )?;
-    let (train_acc, test_acc) = trained.final_accuracies(&data);
+    let (train_acc, test_acc) = trained.final_accuracies(&data)?;
     let seconds = start.elapsed().as_secs_f64();
     if let Some(bar) = bar {
         bar.finish_and_clear();
