@@ -76,6 +76,11 @@ def main():
         (p for p in [os.path.join(ROOT, ".venv", "bin", "python")] if os.path.isfile(p)),
         sys.executable)
 
+    check = subprocess.run([python, "-c", "import numpy"], capture_output=True)
+    if check.returncode != 0:
+        sys.exit(f"{python} has no numpy: install the versions pinned in environment.txt "
+                 f"(pip install numpy threadpoolctl) or give --python")
+
     print("building the release binary ...", flush=True)
     subprocess.run(["cargo", "build", "--release", "-p", "dlfs", "--quiet"], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
