@@ -117,9 +117,12 @@ impl TrainSettings {
 pub struct EpochRecord {
     /// 0 for the record taken before any update, then 1, 2, ...
     pub epoch: usize,
-    /// The iteration at which it was taken (0, iter_per_epoch, 2 * iter_per_epoch, ...).
+    /// The iteration at which it was taken (0, iter_per_epoch, 2 * iter_per_epoch, ...): the
+    /// number of updates made before it.
     pub iteration: usize,
-    /// Training loss of the mini-batch of that iteration.
+    /// Training loss of the mini-batch of that iteration: of the last update's mini-batch after
+    /// the update (`history.train_loss[iteration - 1]`), and for epoch 0 of the first
+    /// mini-batch before any update (about ln 10 = 2.30).
     pub loss: f64,
     /// Accuracy on the whole training set.
     pub train_acc: f64,
