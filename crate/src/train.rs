@@ -484,13 +484,77 @@ fn batch_chunk(rows: usize) -> usize {
         .clamp(1, CHUNK)
 }
 
-/// The gradient of the mini-batch loss by backpropagation, with the sparse input:
-/// the formulas of [`TwoLayerNet::gradient`] (`dy = (y - t) / N`, `dW2 = z1ᵀ dy`,
-/// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `dW1 = xᵀ da1`), where `xᵀ da1` adds up only the non-zero
-/// pixels; `dW1` is built row by row in parallel.
-fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[usize]) -> Params {
+/// Buffers of the backpropagation kept from one iteration to the next.
+#[derive(Debug, Default)]
+struct Workspace {
+    /// Column `c` of the batch is `rows[starts[c]..starts[c + 1]]` with `values[...]`.
+    starts: Vec<usize>,
+    fill: Vec<usize>,
+    rows: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl Workspace {
+    /// The batch by columns: for each pixel, the (batch row, value) pairs where it is not 0.
+    fn columns(&mut self, x: &SparseRows, rows: &[usize]) {
+        let inputs = x.ncols();
+        self.starts.clear();
+        self.starts.resize(inputs + 1, 0);
+        for &r in rows {
+            for &c in x.row(r).0 {
+                self.starts[c as usize + 1] += 1;
+            }
+        }
+        for c in 0..inputs {
+            self.starts[c + 1] += self.starts[c];
+        }
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.starts[..inputs]);
+        let nnz = self.starts[inputs];
+        self.rows.resize(nnz, 0);
+        self.values.resize(nnz, 0.0);
+        for (b, &r) in rows.iter().enumerate() {
+            let (idx, val) = x.row(r);
+            for (&c, &v) in idx.iter().zip(val) {
+                let at = &mut self.fill[c as usize];
+                self.rows[*at] = b as u32;
+                self.values[*at] = v;
+                *at += 1;
+            }
+        }
+    }
+
+    /// `out = xᵀ da1` for pixel `c` (a row of `dW1`), from the columns of the batch.
+    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64]) {
+        let range = self.starts[c]..self.starts[c + 1];
+        kernels::row_sum(&self.rows[range.clone()], &self.values[range], da1, out);
+    }
+
+    /// True when pixel `c` is 0 in every row of the batch (its row of `dW1` is 0).
+    fn blank(&self, c: usize) -> bool {
+        self.starts[c] == self.starts[c + 1]
+    }
+}
+
+/// Pixels (rows of `W1`) per parallel task.
+const PIXELS_PER_TASK: usize = 64;
+
+/// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
+/// `dW1`: the formulas of [`TwoLayerNet::gradient`] (`dy = (y - t) / N`, `dW2 = z1ᵀ dy`,
+/// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`). Returns `(da1, db1, dW2, db2)`; `dW1 = xᵀ da1` is left to
+/// the caller ([`Workspace::w1_row`]), which adds up only the non-zero pixels.
+fn backprop_parts(
+    net: &TwoLayerNet,
+    x: &SparseRows,
+    rows: &[usize],
+    labels: &[usize],
+) -> (
+    Array2<f64>,
+    ndarray::Array1<f64>,
+    Array2<f64>,
+    ndarray::Array1<f64>,
+) {
     let p = &net.params;
-    let (inputs, h) = (p.w1.nrows(), p.w1.ncols());
     let z1 = hidden_layer(net, x, rows, batch_chunk(rows.len()));
     let mut dy = softmax(&scores(net, &z1));
     for (i, &label) in labels.iter().enumerate() {
@@ -501,38 +565,22 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
     let b2 = dy.sum_axis(Axis(0));
     let da1 = dy.dot(&p.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
     let b1 = da1.sum_axis(Axis(0));
+    (da1, b1, w2, b2)
+}
 
-    // The batch by columns: for each pixel, the (batch row, value) pairs where it is not 0.
-    let mut starts = vec![0usize; inputs + 1];
-    for &r in rows {
-        for &c in x.row(r).0 {
-            starts[c as usize + 1] += 1;
-        }
-    }
-    for c in 0..inputs {
-        starts[c + 1] += starts[c];
-    }
-    let mut fill = starts.clone();
-    let mut batch_rows = vec![0u32; starts[inputs]];
-    let mut values = vec![0.0f64; starts[inputs]];
-    for (b, &r) in rows.iter().enumerate() {
-        let (idx, val) = x.row(r);
-        for (&c, &v) in idx.iter().zip(val) {
-            batch_rows[fill[c as usize]] = b as u32;
-            values[fill[c as usize]] = v;
-            fill[c as usize] += 1;
-        }
-    }
+/// The whole gradient by backpropagation on sparse rows, `dW1` built row by row in parallel.
+fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[usize]) -> Params {
+    let (da1, b1, w2, b2) = backprop_parts(net, x, rows, labels);
+    let mut ws = Workspace::default();
+    ws.columns(x, rows);
+    let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
     let da1s = da1.as_slice().expect("da1 is in standard layout");
     let mut w1 = vec![0.0; inputs * h];
-    let pixels_per_task = 64;
-    w1.par_chunks_mut(pixels_per_task * h)
+    w1.par_chunks_mut(PIXELS_PER_TASK * h)
         .enumerate()
         .for_each(|(task, out)| {
             for (k, o) in out.chunks_mut(h).enumerate() {
-                let c = task * pixels_per_task + k;
-                let range = starts[c]..starts[c + 1];
-                kernels::row_sum(&batch_rows[range.clone()], &values[range], da1s, o);
+                ws.w1_row(task * PIXELS_PER_TASK + k, da1s, o);
             }
         });
     Params {
@@ -541,6 +589,44 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
         w2,
         b2,
     }
+}
+
+/// One step of SGD by backpropagation: the same numbers as `net.update(&sparse_gradient(..),
+/// lr)`, with `W1 <- W1 + (-lr) dW1` done row by row as each row of `dW1` is computed (and rows
+/// of blank pixels, whose gradient is 0, left alone).
+fn sparse_step(
+    net: &mut TwoLayerNet,
+    x: &SparseRows,
+    rows: &[usize],
+    labels: &[usize],
+    lr: f64,
+    ws: &mut Workspace,
+) {
+    let (da1, b1, w2, b2) = backprop_parts(net, x, rows, labels);
+    ws.columns(x, rows);
+    let ws = &*ws;
+    let p = &mut net.params;
+    let h = p.w1.ncols();
+    let da1s = da1.as_slice().expect("da1 is in standard layout");
+    let w1 = p.w1.as_slice_mut().expect("W1 is in standard layout");
+    w1.par_chunks_mut(PIXELS_PER_TASK * h)
+        .enumerate()
+        .for_each(|(task, w)| {
+            let mut g = vec![0.0; h];
+            for (k, w) in w.chunks_mut(h).enumerate() {
+                let c = task * PIXELS_PER_TASK + k;
+                if ws.blank(c) {
+                    continue;
+                }
+                ws.w1_row(c, da1s, &mut g);
+                for (w, &g) in w.iter_mut().zip(&g) {
+                    *w = *w + (-lr) * g; // as `scaled_add` in `TwoLayerNet::update`
+                }
+            }
+        });
+    p.b1.scaled_add(-lr, &b1);
+    p.w2.scaled_add(-lr, &w2);
+    p.b2.scaled_add(-lr, &b2);
 }
 
 /// The inner loops, compiled twice: for any x86-64 and, chosen at run time, for AVX2.
@@ -761,6 +847,7 @@ pub fn train_prepared(
     };
 
     let mut labels = vec![0usize; settings.batch_size];
+    let mut workspace = Workspace::default();
     for i in 0..settings.iters_num {
         let batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
         for (l, &r) in labels.iter_mut().zip(&batch_mask) {
@@ -770,14 +857,21 @@ pub fn train_prepared(
             let loss = batch_loss(&net, &data.x_train, &batch_mask, &labels);
             record(&net, 0, loss, &mut history.epochs)?;
         }
-        let grads = match settings.gradient {
-            GradientMethod::Backprop => sparse_gradient(&net, &data.x_train, &batch_mask, &labels),
+        match settings.gradient {
+            GradientMethod::Backprop => sparse_step(
+                &mut net,
+                &data.x_train,
+                &batch_mask,
+                &labels,
+                settings.learning_rate,
+                &mut workspace,
+            ),
             GradientMethod::Numerical => {
                 let x_batch = data.x_train.dense_rows(&batch_mask);
-                net.numerical_gradient(&x_batch, &labels)?
+                let grads = net.numerical_gradient(&x_batch, &labels)?;
+                net.update(&grads, settings.learning_rate);
             }
-        };
-        net.update(&grads, settings.learning_rate);
+        }
         let loss = batch_loss(&net, &data.x_train, &batch_mask, &labels);
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
@@ -803,7 +897,36 @@ pub fn sparse_backprop(
 
 #[cfg(test)]
 mod tests {
-    use super::kernels;
+    use super::{kernels, sparse_gradient, sparse_step, SparseRows, Workspace};
+    use crate::batch::{random_choice, rng};
+    use crate::net::TwoLayerNet;
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn the_fused_step_is_update_with_the_sparse_gradient_bit_for_bit() {
+        let mut r = rng(3);
+        let dense = ndarray::Array2::from_shape_fn((200, 784), |_| {
+            if r.random_bool(0.2) {
+                r.random_range(0.0..1.0)
+            } else {
+                0.0
+            }
+        });
+        let x = SparseRows::from_dense(&dense.view(), "x").unwrap();
+        let mut ws = Workspace::default();
+        for (hidden, seed) in [(50, 1), (7, 2), (100, 3)] {
+            let mut a = TwoLayerNet::with_seed(784, hidden, 10, 0.1, seed).unwrap();
+            let mut b = a.clone();
+            for step in 0..3 {
+                let rows = random_choice(&mut r, 200, 30);
+                let labels = random_choice(&mut r, 10, 30);
+                let g = sparse_gradient(&a, &x, &rows, &labels);
+                a.update(&g, 0.1);
+                sparse_step(&mut b, &x, &rows, &labels, 0.1, &mut ws);
+                assert_eq!(a, b, "hidden {hidden}, step {step}");
+            }
+        }
+    }
 
     #[test]
     fn the_vector_exp_is_within_an_ulp_or_two_of_std() {
