@@ -620,7 +620,7 @@ fn sparse_step(
                 }
                 ws.w1_row(c, da1s, &mut g);
                 for (w, &g) in w.iter_mut().zip(&g) {
-                    *w = *w + (-lr) * g; // as `scaled_add` in `TwoLayerNet::update`
+                    *w += (-lr) * g; // as `scaled_add` in `TwoLayerNet::update`
                 }
             }
         });
