@@ -718,12 +718,38 @@ mod kernels {
         out[off..off + B].copy_from_slice(&acc);
     }
 
+    /// All of `out` in one pass when it has `B + T` columns (50 = 48 + 2, the book's hidden
+    /// layer): `B` sums in vector registers and a tail of `T`, each row of `m` read once.
+    #[inline(always)]
+    fn fused<const B: usize, const T: usize>(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
+        let h = out.len();
+        debug_assert_eq!(h, B + T);
+        let mut acc = [0.0f64; B];
+        let mut tail = [0.0f64; T];
+        for (&r, &v) in idx.iter().zip(val) {
+            let start = r as usize * h;
+            let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
+            let rest: &[f64; T] = m[start + B..start + h].try_into().expect("T values");
+            for k in 0..B {
+                acc[k] += v * row[k];
+            }
+            for k in 0..T {
+                tail[k] += v * rest[k];
+            }
+        }
+        out[..B].copy_from_slice(&acc);
+        out[B..].copy_from_slice(&tail);
+    }
+
     /// All of `out`, in blocks of columns, each block one pass over the rows. A tail of fewer
     /// than 8 columns is done as the last 8 (or 4) columns: the overlap is computed twice, the
     /// same way, so it gets the same values, and no pass is left with a single chain of adds.
     #[inline(always)]
     fn row_sum_plain(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
         let h = out.len();
+        if h == 50 {
+            return fused::<48, 2>(idx, val, m, out);
+        }
         let mut off = 0;
         while off + 48 <= h {
             block::<48>(idx, val, m, off, out);
