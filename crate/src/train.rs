@@ -602,8 +602,11 @@ fn sparse_step(
     lr: f64,
     ws: &mut Workspace,
 ) {
-    let (da1, b1, w2, b2) = backprop_parts(net, x, rows, labels);
-    ws.columns(x, rows);
+    // The columns of the batch do not depend on the weights: built while the forward runs.
+    let ((da1, b1, w2, b2), ()) = rayon::join(
+        || backprop_parts(net, x, rows, labels),
+        || ws.columns(x, rows),
+    );
     let ws = &*ws;
     let p = &mut net.params;
     let h = p.w1.ncols();
