@@ -474,7 +474,12 @@ fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
 /// The loss of the mini-batch `rows` (the book's `network.loss(x_batch, t_batch)`).
 fn batch_loss(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[usize]) -> f64 {
     let z1 = hidden_layer(net, x, rows, batch_chunk(rows.len()));
-    let y = softmax(&scores(net, &z1));
+    loss_of_hidden(net, &z1, labels)
+}
+
+/// The loss of a mini-batch from its hidden layer `z1`.
+fn loss_of_hidden(net: &TwoLayerNet, z1: &Array2<f64>, labels: &[usize]) -> f64 {
+    let y = softmax(&scores(net, z1));
     cross_entropy_unchecked(&y.view(), &Target::Labels(labels.into()))
 }
 
@@ -554,13 +559,27 @@ fn backprop_parts(
     Array2<f64>,
     ndarray::Array1<f64>,
 ) {
-    let p = &net.params;
     let z1 = hidden_layer(net, x, rows, batch_chunk(rows.len()));
-    let mut dy = softmax(&scores(net, &z1));
+    backprop_from_hidden(net, &z1, labels)
+}
+
+/// [`backprop_parts`] from the hidden layer `z1` of the batch, already computed.
+fn backprop_from_hidden(
+    net: &TwoLayerNet,
+    z1: &Array2<f64>,
+    labels: &[usize],
+) -> (
+    Array2<f64>,
+    ndarray::Array1<f64>,
+    Array2<f64>,
+    ndarray::Array1<f64>,
+) {
+    let p = &net.params;
+    let mut dy = softmax(&scores(net, z1));
     for (i, &label) in labels.iter().enumerate() {
         dy[[i, label]] -= 1.0;
     }
-    dy /= rows.len() as f64;
+    dy /= z1.nrows() as f64;
     let w2 = z1.t().dot(&dy);
     let b2 = dy.sum_axis(Axis(0));
     let da1 = dy.dot(&p.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
@@ -594,6 +613,9 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
 /// One step of SGD by backpropagation: the same numbers as `net.update(&sparse_gradient(..),
 /// lr)`, with `W1 <- W1 + (-lr) dW1` done row by row as each row of `dW1` is computed (and rows
 /// of blank pixels, whose gradient is 0, left alone).
+///
+/// `ahead` is the batch's hidden layer under the current weights when it was computed ahead
+/// (with the batch's columns already in `ws`); with `None` both are computed here, side by side.
 fn sparse_step(
     net: &mut TwoLayerNet,
     x: &SparseRows,
@@ -601,12 +623,19 @@ fn sparse_step(
     labels: &[usize],
     lr: f64,
     ws: &mut Workspace,
+    ahead: Option<Array2<f64>>,
 ) {
-    // The columns of the batch do not depend on the weights: built while the forward runs.
-    let ((da1, b1, w2, b2), ()) = rayon::join(
-        || backprop_parts(net, x, rows, labels),
-        || ws.columns(x, rows),
-    );
+    let (da1, b1, w2, b2) = match ahead {
+        Some(z1) => backprop_from_hidden(net, &z1, labels),
+        // The columns of the batch do not depend on the weights: built while the forward runs.
+        None => {
+            rayon::join(
+                || backprop_parts(net, x, rows, labels),
+                || ws.columns(x, rows),
+            )
+            .0
+        }
+    };
     let ws = &*ws;
     let p = &mut net.params;
     let h = p.w1.ncols();
@@ -875,37 +904,57 @@ pub fn train_prepared(
         Ok::<(), Error>(())
     };
 
-    let mut labels = vec![0usize; settings.batch_size];
+    let x = &data.x_train;
+    let labels_of =
+        |mask: &[usize]| -> Vec<usize> { mask.iter().map(|&r| data.t_train[r]).collect() };
     let mut workspace = Workspace::default();
+    let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
+    let mut labels = labels_of(&batch_mask);
+    // With backpropagation, the hidden layer of the next mini-batch is computed together with
+    // the loss of this one after the update (both under the new weights, in one parallel pass).
+    let mut ahead: Option<Array2<f64>> = None;
+    let loss = batch_loss(&net, x, &batch_mask, &labels);
+    record(&net, 0, loss, &mut history.epochs)?;
     for i in 0..settings.iters_num {
-        let batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
-        for (l, &r) in labels.iter_mut().zip(&batch_mask) {
-            *l = data.t_train[r];
-        }
-        if i == 0 {
-            let loss = batch_loss(&net, &data.x_train, &batch_mask, &labels);
-            record(&net, 0, loss, &mut history.epochs)?;
-        }
         match settings.gradient {
             GradientMethod::Backprop => sparse_step(
                 &mut net,
-                &data.x_train,
+                x,
                 &batch_mask,
                 &labels,
                 settings.learning_rate,
                 &mut workspace,
+                ahead.take(),
             ),
             GradientMethod::Numerical => {
-                let x_batch = data.x_train.dense_rows(&batch_mask);
+                let x_batch = x.dense_rows(&batch_mask);
                 let grads = net.numerical_gradient(&x_batch, &labels)?;
                 net.update(&grads, settings.learning_rate);
             }
         }
-        let loss = batch_loss(&net, &data.x_train, &batch_mask, &labels);
+        let next = (i + 1 < settings.iters_num)
+            .then(|| random_choice(&mut batches, train_size, settings.batch_size));
+        let loss = match (&next, settings.gradient) {
+            (Some(next), GradientMethod::Backprop) => {
+                let both: Vec<usize> = batch_mask.iter().chain(next).copied().collect();
+                let (z1, ()) = rayon::join(
+                    || hidden_layer(&net, x, &both, batch_chunk(batch_mask.len())),
+                    || workspace.columns(x, next),
+                );
+                let n = batch_mask.len();
+                ahead = Some(z1.slice(ndarray::s![n.., ..]).to_owned());
+                loss_of_hidden(&net, &z1.slice(ndarray::s![..n, ..]).to_owned(), &labels)
+            }
+            _ => batch_loss(&net, x, &batch_mask, &labels),
+        };
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
         if (i + 1) % iter_per_epoch == 0 {
             record(&net, (i + 1) / iter_per_epoch, loss, &mut history.epochs)?;
+        }
+        if let Some(next) = next {
+            labels = labels_of(&next);
+            batch_mask = next;
         }
     }
     history.seconds = start.elapsed().as_secs_f64();
@@ -951,7 +1000,7 @@ mod tests {
                 let labels = random_choice(&mut r, 10, 30);
                 let g = sparse_gradient(&a, &x, &rows, &labels);
                 a.update(&g, 0.1);
-                sparse_step(&mut b, &x, &rows, &labels, 0.1, &mut ws);
+                sparse_step(&mut b, &x, &rows, &labels, 0.1, &mut ws, None);
                 assert_eq!(a, b, "hidden {hidden}, step {step}");
             }
         }
