@@ -563,6 +563,14 @@ fn backprop_parts(
     backprop_from_hidden(net, &z1, labels)
 }
 
+/// `(da1, db1, dW2, db2)`: what [`backprop_parts`] returns.
+type Parts = (
+    Array2<f64>,
+    ndarray::Array1<f64>,
+    Array2<f64>,
+    ndarray::Array1<f64>,
+);
+
 /// [`backprop_parts`] from the hidden layer `z1` of the batch, already computed.
 fn backprop_from_hidden(
     net: &TwoLayerNet,
@@ -614,8 +622,9 @@ fn sparse_gradient(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], labels: &[
 /// lr)`, with `W1 <- W1 + (-lr) dW1` done row by row as each row of `dW1` is computed (and rows
 /// of blank pixels, whose gradient is 0, left alone).
 ///
-/// `ahead` is the batch's hidden layer under the current weights when it was computed ahead
-/// (with the batch's columns already in `ws`); with `None` both are computed here, side by side.
+/// `ahead` is [`backprop_parts`] of the batch under the current weights when it was computed
+/// ahead (with the batch's columns already in `ws`); with `None` both are computed here, side
+/// by side.
 fn sparse_step(
     net: &mut TwoLayerNet,
     x: &SparseRows,
@@ -623,10 +632,10 @@ fn sparse_step(
     labels: &[usize],
     lr: f64,
     ws: &mut Workspace,
-    ahead: Option<Array2<f64>>,
+    ahead: Option<Parts>,
 ) {
     let (da1, b1, w2, b2) = match ahead {
-        Some(z1) => backprop_from_hidden(net, &z1, labels),
+        Some(parts) => parts,
         // The columns of the batch do not depend on the weights: built while the forward runs.
         None => {
             rayon::join(
@@ -910,9 +919,9 @@ pub fn train_prepared(
     let mut workspace = Workspace::default();
     let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
     let mut labels = labels_of(&batch_mask);
-    // With backpropagation, the hidden layer of the next mini-batch is computed together with
-    // the loss of this one after the update (both under the new weights, in one parallel pass).
-    let mut ahead: Option<Array2<f64>> = None;
+    // With backpropagation, the next mini-batch's forward and backward passes (all but dW1)
+    // run beside this one's loss after the update: both under the new weights.
+    let mut ahead: Option<Parts> = None;
     let loss = batch_loss(&net, x, &batch_mask, &labels);
     record(&net, 0, loss, &mut history.epochs)?;
     for i in 0..settings.iters_num {
@@ -936,14 +945,18 @@ pub fn train_prepared(
             .then(|| random_choice(&mut batches, train_size, settings.batch_size));
         let loss = match (&next, settings.gradient) {
             (Some(next), GradientMethod::Backprop) => {
-                let both: Vec<usize> = batch_mask.iter().chain(next).copied().collect();
-                let (z1, ()) = rayon::join(
-                    || hidden_layer(&net, x, &both, batch_chunk(batch_mask.len())),
-                    || workspace.columns(x, next),
+                let next_labels = labels_of(next);
+                let ((loss, ()), parts) = rayon::join(
+                    || {
+                        rayon::join(
+                            || batch_loss(&net, x, &batch_mask, &labels),
+                            || workspace.columns(x, next),
+                        )
+                    },
+                    || backprop_parts(&net, x, next, &next_labels),
                 );
-                let n = batch_mask.len();
-                ahead = Some(z1.slice(ndarray::s![n.., ..]).to_owned());
-                loss_of_hidden(&net, &z1.slice(ndarray::s![..n, ..]).to_owned(), &labels)
+                ahead = Some(parts);
+                loss
             }
             _ => batch_loss(&net, x, &batch_mask, &labels),
         };
