@@ -45,7 +45,9 @@ pub(crate) fn raster_marker(i: usize) -> String {
     format!("@@dlfs-raster-{i}@@")
 }
 
-fn conv<E: std::error::Error + Send + Sync>(e: DrawingErrorKind<E>) -> DrawingErrorKind<CanvasError> {
+fn conv<E: std::error::Error + Send + Sync>(
+    e: DrawingErrorKind<E>,
+) -> DrawingErrorKind<CanvasError> {
     match e {
         DrawingErrorKind::DrawingError(e) => {
             DrawingErrorKind::DrawingError(CanvasError(e.to_string()))

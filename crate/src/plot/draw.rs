@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -49,7 +50,11 @@ pub(crate) fn chart<'a, 'b>(
     axes: &Axes<'_>,
 ) -> Result<Chart2d<'a, 'b>> {
     let (w, h) = area.dim_in_pixel();
-    let (xl, yl, m) = (theme.px(X_LABEL_AREA), theme.px(Y_LABEL_AREA), theme.px(MARGIN));
+    let (xl, yl, m) = (
+        theme.px(X_LABEL_AREA),
+        theme.px(Y_LABEL_AREA),
+        theme.px(MARGIN),
+    );
     let (mut ml, mut mr, mut mt, mut mb) = (m, m + theme.px(12.0), m, m);
     let (mut xr, mut yr) = (axes.x.clone(), axes.y.clone());
     let pw = w.saturating_sub(yl + ml + mr) as f64;
@@ -63,16 +68,14 @@ pub(crate) fn chart<'a, 'b>(
         xr = cx - nx / 2.0..cx + nx / 2.0;
         yr = cy - ny / 2.0..cy + ny / 2.0;
     }
-    if axes.aspect == Aspect::EqualShrink {
-        if usable {
-            let unit = (pw / sx).min(ph / sy);
-            let extra_w = (pw - unit * sx).max(0.0) as u32;
-            let extra_h = (ph - unit * sy).max(0.0) as u32;
-            ml += extra_w / 2;
-            mr += extra_w - extra_w / 2;
-            mt += extra_h / 2;
-            mb += extra_h - extra_h / 2;
-        }
+    if axes.aspect == Aspect::EqualShrink && usable {
+        let unit = (pw / sx).min(ph / sy);
+        let extra_w = (pw - unit * sx).max(0.0) as u32;
+        let extra_h = (ph - unit * sy).max(0.0) as u32;
+        ml += extra_w / 2;
+        mr += extra_w - extra_w / 2;
+        mt += extra_h / 2;
+        mb += extra_h - extra_h / 2;
     }
     let mut chart = ChartBuilder::on(area)
         .margin_left(ml)
@@ -160,12 +163,10 @@ pub(crate) fn clip_segment(
             }
         }
     }
-    (t0 <= t1).then(|| {
-        (
-            (p.0 + t0 * dx, p.1 + t0 * dy),
-            (p.0 + t1 * dx, p.1 + t1 * dy),
-        )
-    })
+    (t0 <= t1).then_some((
+        (p.0 + t0 * dx, p.1 + t0 * dy),
+        (p.0 + t1 * dx, p.1 + t1 * dy),
+    ))
 }
 
 /// Splits a polyline into the pieces inside the rectangle (points outside are cut off at its
@@ -242,7 +243,12 @@ pub(crate) fn contour_segments(
             let c11 = (xs[i + 1], ys[j + 1], z[j + 1][i + 1]);
             let c01 = (xs[i], ys[j + 1], z[j + 1][i]);
             // Edges: bottom, right, top, left.
-            let e = [cross(c00, c10), cross(c10, c11), cross(c11, c01), cross(c01, c00)];
+            let e = [
+                cross(c00, c10),
+                cross(c10, c11),
+                cross(c11, c01),
+                cross(c01, c00),
+            ];
             let hits: Vec<(f64, f64)> = e.iter().flatten().copied().collect();
             match hits.len() {
                 2 => out.push((hits[0], hits[1])),
@@ -367,7 +373,6 @@ pub(crate) fn draw_arrow(
 /// Where a note box goes in the plotting area.
 #[derive(Clone, Copy)]
 pub(crate) enum Corner {
-    TopLeft,
     TopRight,
     BottomLeft,
     BottomRight,
@@ -395,14 +400,16 @@ pub(crate) fn draw_note(
     let (xr, yr) = (area.get_x_range(), area.get_y_range());
     let inset = theme.off(10.0);
     let (anchor, dx, dy) = match corner {
-        Corner::TopLeft => ((xr.start, yr.end), inset, inset),
         Corner::TopRight => ((xr.end, yr.end), -bw - inset, inset),
         Corner::BottomLeft => ((xr.start, yr.start), inset, -bh - inset),
         Corner::BottomRight => ((xr.end, yr.start), -bw - inset, -bh - inset),
     };
     let boxed = EmptyElement::at(anchor)
         + Rectangle::new([(dx, dy), (dx + bw, dy + bh)], WHITE.mix(0.92).filled())
-        + Rectangle::new([(dx, dy), (dx + bw, dy + bh)], GRID.stroke_width(theme.px(1.0)));
+        + Rectangle::new(
+            [(dx, dy), (dx + bw, dy + bh)],
+            GRID.stroke_width(theme.px(1.0)),
+        );
     area.draw(&boxed)?;
     for (i, l) in lines.iter().enumerate() {
         let style = font.clone().pos(Pos::new(HPos::Left, VPos::Center));
@@ -435,6 +442,22 @@ pub(crate) fn draw_legend<'a, 'b: 'a>(
     Ok(())
 }
 
+/// Two dashes in a row, offsets from a point.
+type Dashes<DB> = ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
+
+/// The legend mark of a dashed line: two dashes of the series' style.
+pub(crate) fn dash_mark<DB: DrawingBackend>(
+    theme: &Theme,
+    style: ShapeStyle,
+) -> impl Fn((i32, i32)) -> Dashes<DB> {
+    let (d, g) = (theme.off(14.0), theme.off(8.0));
+    move |(x, y)| {
+        EmptyElement::at((x, y))
+            + PathElement::new(vec![(0, 0), (d, 0)], style)
+            + PathElement::new(vec![(d + g, 0), (2 * d + g, 0)], style)
+    }
+}
+
 /// The legend mark of a line: a short line of the series' style.
 pub(crate) fn line_mark(
     theme: &Theme,
@@ -442,4 +465,57 @@ pub(crate) fn line_mark(
 ) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     let len = theme.off(36.0);
     move |(x, y)| PathElement::new(vec![(x, y), (x + len, y)], style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_segment_cuts_at_the_edges() {
+        let (x, y) = (0.0..1.0, 0.0..1.0);
+        let (a, b) = clip_segment((-1.0, 0.5), (2.0, 0.5), &x, &y).unwrap();
+        assert_eq!((a, b), ((0.0, 0.5), (1.0, 0.5)));
+        assert!(clip_segment((2.0, 2.0), (3.0, 5.0), &x, &y).is_none());
+        assert!(clip_segment((0.5, 0.5), (f64::INFINITY, 0.5), &x, &y).is_none());
+        let inside = clip_segment((0.2, 0.2), (0.4, 0.8), &x, &y).unwrap();
+        assert_eq!(inside, ((0.2, 0.2), (0.4, 0.8)));
+    }
+
+    #[test]
+    fn clip_polyline_splits_where_the_line_leaves() {
+        let pts = [(0.5, 0.5), (2.0, 0.5), (2.0, 0.7), (0.5, 0.7)];
+        let pieces = clip_polyline(&pts, &(0.0..1.0), &(0.0..1.0));
+        assert_eq!(
+            pieces,
+            vec![vec![(0.5, 0.5), (1.0, 0.5)], vec![(1.0, 0.7), (0.5, 0.7)]]
+        );
+    }
+
+    #[test]
+    fn contour_of_a_bowl_is_a_circle() {
+        let xs = linspace(-2.0, 2.0, 81);
+        let z: Vec<Vec<f64>> = xs
+            .iter()
+            .map(|&y| xs.iter().map(|&x| x * x + y * y).collect())
+            .collect();
+        let segs = contour_segments(&xs, &xs, &z, 1.0);
+        assert!(segs.len() > 60, "{} segments", segs.len());
+        for (a, b) in segs {
+            for p in [a, b] {
+                let r = p.0.hypot(p.1);
+                assert!((r - 1.0).abs() < 0.01, "point {p:?} at radius {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_short_with_a_true_minus() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(-3.0), "\u{2212}3");
+        assert_eq!(fmt_num(1e-10), "1e\u{2212}10");
+        assert_eq!(fmt_num(-2.58e13), "\u{2212}2.6e13");
+        assert_eq!(fmt_num(10000.0), "10000");
+    }
 }

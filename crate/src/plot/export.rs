@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use ndarray::{array, ArrayView1, Axis, Ix2};
 
 use super::{
-    descent_path, digits, function_1_tangents, function_2_gradient_field, function_2_surface,
-    learning_rates, log_curve, weights, accuracy_curve, loss_curve, Figure,
+    accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,
+    function_2_surface, learning_rates, log_curve, loss_curve, weights, Figure,
 };
 use crate::descent::gradient_descent;
 use crate::mnist::{Labels, Mnist};
@@ -41,8 +41,9 @@ pub fn book_figures() -> Vec<(String, Figure)> {
         ("fig4-9_gradient_field".into(), function_2_gradient_field()),
         (
             "fig4-10_gradient_descent".into(),
-            descent_path(function_2, &descent)
-                .title("Gradient descent on x0² + x1² from (−3, 4), lr = 0.1, 20 steps  (fig. 4-10)"),
+            descent_path(function_2, &descent).title(
+                "Gradient descent on x0² + x1² from (−3, 4), lr = 0.1, 20 steps  (fig. 4-10)",
+            ),
         ),
         (
             "fig4-10b_learning_rates".into(),
@@ -81,10 +82,18 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
     let t_test = classes(&mnist.t_test);
 
     let pool = x_test.nrows().min(t_test.len()).min(2000);
-    let y = trained.net.predict(&x_test.slice(ndarray::s![..pool, ..]))?;
+    let y = trained
+        .net
+        .predict(&x_test.slice(ndarray::s![..pool, ..]))?;
     let pred: Vec<usize> = y.rows().into_iter().map(|r| argmax(r.iter())).collect();
-    let wrong: Vec<usize> = (0..pool).filter(|&i| pred[i] != t_test[i]).take(12).collect();
-    let right: Vec<usize> = (0..pool).filter(|&i| pred[i] == t_test[i]).take(28).collect();
+    let wrong: Vec<usize> = (0..pool)
+        .filter(|&i| pred[i] != t_test[i])
+        .take(12)
+        .collect();
+    let right: Vec<usize> = (0..pool)
+        .filter(|&i| pred[i] == t_test[i])
+        .take(28)
+        .collect();
     let mut pick: Vec<usize> = wrong.iter().chain(right.iter()).copied().collect();
     pick.sort_unstable();
     let x_pick = x_test.select(Axis(0), &pick);

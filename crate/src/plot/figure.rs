@@ -224,13 +224,9 @@ impl Figure {
         let (bw, bh) = (w * SUPERSAMPLE, h * SUPERSAMPLE);
         let mut buf = vec![255u8; bw as usize * bh as usize * 3];
         {
-            let root = Canvas::Bitmap(BitMapBackend::with_buffer(&mut buf, (bw, bh)))
-                .into_drawing_area();
-            let theme = Theme::for_size(
-                self.width,
-                self.height,
-                self.scale * SUPERSAMPLE as f64,
-            );
+            let root =
+                Canvas::Bitmap(BitMapBackend::with_buffer(&mut buf, (bw, bh))).into_drawing_area();
+            let theme = Theme::for_size(self.width, self.height, self.scale * SUPERSAMPLE as f64);
             self.draw_on(&root, &theme)?;
             root.present()?;
         }
@@ -245,8 +241,8 @@ impl Figure {
         let mut svg = String::new();
         let images = RefCell::new(Vec::new());
         {
-            let root = Canvas::Svg(SVGBackend::with_string(&mut svg, (w, h)), &images)
-                .into_drawing_area();
+            let root =
+                Canvas::Svg(SVGBackend::with_string(&mut svg, (w, h)), &images).into_drawing_area();
             self.draw_on(&root, &Theme::for_size(w, h, 1.0))?;
             root.present()?;
         }
@@ -256,7 +252,9 @@ impl Figure {
                 .find(&marker)
                 .ok_or_else(|| Error::Plot(format!("SVG: raster image {i} lost")))?;
             let start = svg[..at].rfind("<text").unwrap_or(at);
-            let end = svg[at..].find("</text>").map_or(at + marker.len(), |e| at + e + 7);
+            let end = svg[at..]
+                .find("</text>")
+                .map_or(at + marker.len(), |e| at + e + 7);
             svg.replace_range(start..end, tag);
         }
         Ok(svg)
@@ -281,8 +279,12 @@ impl Figure {
         let content = if self.inline_svg {
             self.svg_string().map(|s| ("image/svg+xml", s))
         } else {
-            self.png_bytes()
-                .map(|b| ("image/png", base64::engine::general_purpose::STANDARD.encode(b)))
+            self.png_bytes().map(|b| {
+                (
+                    "image/png",
+                    base64::engine::general_purpose::STANDARD.encode(b),
+                )
+            })
         };
         match content {
             Ok((mime, data)) => format!("EVCXR_BEGIN_CONTENT {mime}\n{data}\nEVCXR_END_CONTENT\n"),

@@ -3,7 +3,8 @@
 use plotters::prelude::*;
 
 use super::draw::{
-    chart, clip_polyline, draw_legend, draw_note, fmt_num, line_mark, Aspect, Axes, Corner,
+    chart, clip_polyline, dash_mark, draw_legend, draw_note, fmt_num, line_mark, Aspect, Axes,
+    Corner,
 };
 use super::figure::Figure;
 use super::theme::INK;
@@ -168,7 +169,7 @@ fn tangents(
                     style,
                 ))?;
                 if first {
-                    ann.label(label.clone()).legend(line_mark(theme, style));
+                    ann.label(label.clone()).legend(dash_mark(theme, style));
                     first = false;
                 }
             }

@@ -29,11 +29,7 @@ fn pair(p: (f64, f64)) -> String {
 /// 4.4): at each grid point an arrow along `-numerical_gradient(f, x)`, its length
 /// proportional to `|∇f|` (the longest one step long). The arrows point downhill, towards
 /// the minimum; the longer the arrow, the steeper the slope.
-pub fn gradient_field(
-    f: impl Fn(&ArrayView1<f64>) -> f64,
-    range: (f64, f64),
-    step: f64,
-) -> Figure {
+pub fn gradient_field(f: impl Fn(&ArrayView1<f64>) -> f64, range: (f64, f64), step: f64) -> Figure {
     field_figure(f, range, step, "The negative gradient −∇f as arrows")
 }
 
@@ -59,9 +55,7 @@ fn field_figure(
         ));
     }
     if !(step.is_finite() && step > 0.0) {
-        return Figure::failed(format!(
-            "gradient_field: step must be positive, got {step}"
-        ));
+        return Figure::failed(format!("gradient_field: step must be positive, got {step}"));
     }
     let n = ((r1 - r0) / step + 1e-9).floor() as usize + 1;
     if n > MAX_FIELD_POINTS {
@@ -78,10 +72,7 @@ fn field_figure(
             arrows.push((a, b, -g[0], -g[1]));
         }
     }
-    let longest = arrows
-        .iter()
-        .map(|a| a.2.hypot(a.3))
-        .fold(0.0f64, f64::max);
+    let longest = arrows.iter().map(|a| a.2.hypot(a.3)).fold(0.0f64, f64::max);
     if !longest.is_finite() {
         return Figure::failed("gradient_field: the gradient is not finite somewhere on the grid");
     }
@@ -106,7 +97,13 @@ fn field_figure(
             0.0
         };
         for &(a, b, ga, gb) in &arrows {
-            draw_arrow(&mut c, theme, (a, b), (ga * scale, -gb * scale), theme.color(0))?;
+            draw_arrow(
+                &mut c,
+                theme,
+                (a, b),
+                (ga * scale, -gb * scale),
+                theme.color(0),
+            )?;
         }
         Ok(())
     })
@@ -235,11 +232,7 @@ pub fn descent_path(f: impl Fn(&ArrayView1<f64>) -> f64, descent: &Descent<Ix1>)
 
 /// `f` sampled for contour lines around the square view `centre ± radius`: three times as
 /// far each way, since a wide or tall chart extends the view to keep the axes equal.
-fn contour_field(
-    f: &impl Fn(&ArrayView1<f64>) -> f64,
-    centre: (f64, f64),
-    radius: f64,
-) -> Field {
+fn contour_field(f: &impl Fn(&ArrayView1<f64>) -> f64, centre: (f64, f64), radius: f64) -> Field {
     let g = |a: f64, b: f64| f(&array![a, b].view());
     let (x, y) = view(centre, 3.0 * radius);
     Field::sample(&g, x, y, 361)
@@ -268,7 +261,10 @@ pub fn learning_rates(
     }
     let start = (init[0], init[1]);
     if !(start.0.is_finite() && start.1.is_finite()) {
-        return Figure::failed(format!("learning_rates: init {} is not finite", pair(start)));
+        return Figure::failed(format!(
+            "learning_rates: init {} is not finite",
+            pair(start)
+        ));
     }
     let runs: Vec<(f64, Vec<(f64, f64)>)> = lrs
         .iter()

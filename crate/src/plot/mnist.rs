@@ -37,7 +37,12 @@ fn tile_rgb(values: impl Iterator<Item = f64>, color: impl Fn(f64) -> RGBColor) 
     rgb
 }
 
-fn draw_text(area: &Area<'_>, text: &str, at: (i32, i32), style: TextStyle<'_>) -> crate::Result<()> {
+fn draw_text(
+    area: &Area<'_>,
+    text: &str,
+    at: (i32, i32),
+    style: TextStyle<'_>,
+) -> crate::Result<()> {
     let style = style.pos(Pos::new(HPos::Center, VPos::Center));
     area.draw(&Text::new(text.to_string(), at, style))?;
     Ok(())
@@ -68,10 +73,7 @@ pub fn digits(
     }
     if let Some(p) = predictions {
         if p.len() < n {
-            return Figure::failed(format!(
-                "digits: {} predictions for {n} images",
-                p.len()
-            ));
+            return Figure::failed(format!("digits: {} predictions for {n} images", p.len()));
         }
     }
     let max = images
@@ -167,9 +169,8 @@ pub fn weights(w1: ArrayView2<f64>) -> Figure {
             tile_rgb(col.iter().map(|v| v / m), diverging)
         })
         .collect();
-    let title = format!(
-        "First-layer weights W1 (784 x {hidden}): one 28 x 28 tile per hidden unit"
-    );
+    let title =
+        format!("First-layer weights W1 (784 x {hidden}): one 28 x 28 tile per hidden unit");
     Figure::from_fn(title, move |area, theme| {
         let (w, h) = area.dim_in_pixel();
         let bar_w = theme.px(180.0);

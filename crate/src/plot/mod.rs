@@ -44,9 +44,7 @@ pub use canvas::{Area, Canvas, CanvasError};
 pub use export::{book_figures, export_figures, mnist_figures, MNIST_FIGURE_NAMES};
 pub use figure::Figure;
 pub use functions::{function_1_tangents, log_curve, tangent_lines};
-pub use gradients::{
-    descent_path, function_2_gradient_field, gradient_field, learning_rates,
-};
+pub use gradients::{descent_path, function_2_gradient_field, gradient_field, learning_rates};
 pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
 pub use theme::{Theme, FONT_FAMILY, PALETTE};

@@ -47,7 +47,11 @@ fn surface_figure(f: impl Fn(f64, f64) -> f64, (r0, r1): (f64, f64), title: &str
         ));
     }
     let lo = z.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-    let hi = z.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+    let hi = z
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     let hi = if hi > lo { hi } else { lo + 1.0 };
     Figure::from_fn(title, move |area, theme| {
         let index = |v: f64| (((v - r0) / step).round() as usize).min(N - 1);

@@ -90,7 +90,11 @@ impl Theme {
 
     fn font(&self, size: f64, bold: bool) -> TextStyle<'static> {
         // `FontDesc::style` would keep the regular face: ask for the bold one up front.
-        let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+        let style = if bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        };
         TextStyle::from((FONT_FAMILY, size * self.k, style).into_font()).color(&INK)
     }
 
@@ -152,7 +156,11 @@ pub(crate) fn lighten(c: RGBColor, t: f64) -> RGBColor {
 }
 
 fn lerp_stops(stops: &[(f64, [f64; 3])], t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     for w in stops.windows(2) {
         let (t0, c0) = w[0];
         let (t1, c1) = w[1];

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::draw::{chart, draw_legend, line_mark, Aspect, Axes};
+use super::draw::{chart, dash_mark, draw_legend, line_mark, Aspect, Axes};
 use super::figure::Figure;
 use super::theme::lighten;
 use crate::train::History;
@@ -38,7 +38,11 @@ pub fn loss_curve(history: &History) -> Figure {
         ));
     }
     let window = (loss.len() / 100).max(10).min(loss.len());
-    let raw: Vec<(f64, f64)> = loss.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect();
+    let raw: Vec<(f64, f64)> = loss
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v))
+        .collect();
     let smooth: Vec<(f64, f64)> = moving_average(loss, window)
         .into_iter()
         .enumerate()
@@ -47,29 +51,35 @@ pub fn loss_curve(history: &History) -> Figure {
     let top = loss.iter().copied().fold(0.0f64, f64::max) * 1.05;
     let top = if top > 0.0 { top } else { 1.0 };
     let xmax = (loss.len().max(2) - 1) as f64;
-    Figure::from_fn("Training loss per iteration  (fig. 4-11)", move |area, theme| {
-        let mut c = chart(
-            area,
-            theme,
-            &Axes {
-                x: 0.0..xmax,
-                y: 0.0..top,
-                x_desc: "iteration",
-                y_desc: "loss (cross-entropy)",
-                aspect: Aspect::Free,
-            },
-        )?;
-        let thin = lighten(theme.color(0), 0.55).stroke_width(theme.px(1.0));
-        c.draw_series(LineSeries::new(raw.clone(), thin))?
-            .label("mini-batch loss")
-            .legend(line_mark(theme, lighten(theme.color(0), 0.55).stroke_width(theme.px(3.0))));
-        let bold = theme.line(theme.color(1));
-        c.draw_series(LineSeries::new(smooth.clone(), bold))?
-            .label(format!("moving average ({window} iterations)"))
-            .legend(line_mark(theme, bold));
-        draw_legend(&mut c, theme, SeriesLabelPosition::UpperRight)?;
-        Ok(())
-    })
+    Figure::from_fn(
+        "Training loss per iteration  (fig. 4-11)",
+        move |area, theme| {
+            let mut c = chart(
+                area,
+                theme,
+                &Axes {
+                    x: 0.0..xmax,
+                    y: 0.0..top,
+                    x_desc: "iteration",
+                    y_desc: "loss (cross-entropy)",
+                    aspect: Aspect::Free,
+                },
+            )?;
+            let thin = lighten(theme.color(0), 0.55).stroke_width(theme.px(1.0));
+            c.draw_series(LineSeries::new(raw.clone(), thin))?
+                .label("mini-batch loss")
+                .legend(line_mark(
+                    theme,
+                    lighten(theme.color(0), 0.55).stroke_width(theme.px(3.0)),
+                ));
+            let bold = theme.line(theme.color(1));
+            c.draw_series(LineSeries::new(smooth.clone(), bold))?
+                .label(format!("moving average ({window} iterations)"))
+                .legend(line_mark(theme, bold));
+            draw_legend(&mut c, theme, SeriesLabelPosition::UpperRight)?;
+            Ok(())
+        },
+    )
 }
 
 /// Accuracy on the whole training and test sets after each epoch (fig. 4-12, 4.5.3), with a
@@ -125,7 +135,7 @@ pub fn accuracy_curve(history: &History) -> Figure {
             b,
         ))?
         .label("test")
-        .legend(line_mark(theme, b));
+        .legend(dash_mark(theme, b));
         c.draw_series(
             test.iter()
                 .map(|&p| TriangleMarker::new(p, theme.px(7.0), theme.color(1).filled())),
