@@ -1,6 +1,64 @@
 //! # dlfs: chapter 4 of *Deep Learning from Scratch*, neural network learning, in Rust
 //!
-//! (Front page: written with the core; see README.)
+//! The support crate of the chapter-4 notebooks: the losses, the numerical derivative and
+//! gradient, gradient descent, the book's `simpleNet` and `TwoLayerNet`, MNIST, mini-batch
+//! training, and the figures, under the book's names so that the book and a notebook read
+//! side by side.
+//!
+//! ## From a notebook (evcxr)
+//!
+//! The first cell of each notebook builds the crate and brings its names in:
+//!
+//! ```text
+//! :cache 2000
+//! :dep dlfs = { path = "../crate", default-features = false }
+//! use dlfs::prelude::*;
+//! ```
+//!
+//! `default-features = false` leaves out the command line's crates (clap, indicatif, the HTTP
+//! client), so the first build is shorter. After that, cells read like the book:
+//!
+//! ```
+//! use dlfs::prelude::*;
+//!
+//! let y = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0];
+//! let t = array![0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+//! let e = cross_entropy_error(&y, &t)?;                  // 0.510825457099338
+//! # assert!((e - 0.510825457099338).abs() < 1e-12);
+//!
+//! let function_2 = |x: &ArrayView1<f64>| x.mapv(|v| v * v).sum();
+//! let grad = numerical_gradient(function_2, &mut array![3.0, 4.0]);   // [6, 8]
+//! let descent = gradient_descent(function_2, &array![-3.0, 4.0], 0.1, 100);
+//! # assert!((grad[0] - 6.0).abs() < 1e-6 && descent.x[0].abs() < 1e-8);
+//!
+//! let net = TwoLayerNet::new(784, 50, 10, 0.01)?;
+//! # Ok::<(), dlfs::Error>(())
+//! ```
+//!
+//! A figure from [`plot`] is shown inline when it is the last expression of a cell, and saved
+//! for slides with `save_png` / `save_svg`. Calls that can fail return [`Result`], whose
+//! [`Error`] names the shape, value or file at fault: in a notebook, end a line with `?`
+//! rather than `unwrap()`, since a panic loses the kernel's state.
+//!
+//! ## The chapter, module by module
+//!
+//! The data flows one way: data ([`mnist`], [`batch`]) -> net ([`net`], [`activation`]) ->
+//! loss ([`loss`]) -> gradient ([`gradient`], backpropagation in [`net`]) -> update
+//! ([`descent`], [`train`]) -> history ([`train::History`]) -> plot ([`plot`]).
+//!
+//! | section | module | what |
+//! | --- | --- | --- |
+//! | 4.2 | [`loss`] | `sum_squares_error`, `cross_entropy_error` (one sample or a batch; one-hot or labels) |
+//! | 4.2.3 | [`batch`], [`mnist`] | `one_hot`, `random_choice`, `load_mnist` |
+//! | 4.3 | [`gradient`] | `numerical_diff` (central difference, h = 1e-4) |
+//! | 4.4 | [`gradient`], [`descent`] | `numerical_gradient`, `gradient_descent` with its trajectory |
+//! | 4.4.2 | [`net`], [`activation`] | `SimpleNet`, `softmax` |
+//! | 4.5.1 | [`net`] | `TwoLayerNet`: `predict`, `loss`, `accuracy`, `numerical_gradient`, `gradient` |
+//! | 4.5.2-4.5.3 | [`train`] | mini-batch SGD on MNIST with test accuracy per epoch |
+//! | figures | [`plot`] | every chapter-4 figure, inline or exported |
+//!
+//! Random numbers come from seeded generators ([`batch::rng`]), so a lecture shows the same
+//! numbers as its slides.
 
 pub mod activation;
 pub mod batch;

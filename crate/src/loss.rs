@@ -135,7 +135,7 @@ pub(crate) struct Checked<'y, 't> {
     pub t: Target<'t>,
 }
 
-pub(crate) fn check<'y, 't, S, D>(
+pub(crate) fn check_shapes<'y, 't, S, D>(
     y: &'y ArrayBase<S, D>,
     t: impl IntoTarget<'t>,
     what: &str,
@@ -161,9 +161,14 @@ where
     match &t {
         Target::OneHot(t2) => {
             if t2.shape() != y2.shape() {
+                // Name the target's shape as it was given: a vector for a one-sample output.
+                let t_shape = if y_shape.len() == 1 && t2.nrows() == 1 {
+                    vec![t2.ncols()]
+                } else {
+                    t2.shape().to_vec()
+                };
                 return Err(Error::Shape(format!(
-                    "{what}: the target has shape {:?} but the output y has shape {y_shape:?}",
-                    t2.shape()
+                    "{what}: the target has shape {t_shape:?} but the output y has shape {y_shape:?}"
                 )));
             }
             if let Some((idx, v)) = t2.indexed_iter().find(|(_, v)| !v.is_finite()) {
@@ -193,6 +198,32 @@ where
     Ok(Checked { y: y2, t })
 }
 
+/// [`check_shapes`], and a one-hot target must hold probability distributions: each row's
+/// values in [0, 1], summing to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`).
+pub(crate) fn check<'y, 't, S, D>(
+    y: &'y ArrayBase<S, D>,
+    t: impl IntoTarget<'t>,
+    what: &str,
+) -> Result<Checked<'y, 't>>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+{
+    let checked = check_shapes(y, t, what)?;
+    if let Target::OneHot(t) = &checked.t {
+        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
+            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
+        }) {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: target row {i} is {row}, not one-hot: each row needs values in [0, 1] \
+                 that sum to 1 (it sums to {}); give class labels instead?",
+                row.sum()
+            )));
+        }
+    }
+    Ok(checked)
+}
+
 /// Sum of squares error (4.2.1): `E = 1/2 sum_k (y_k - t_k)^2`, averaged over the rows of a batch.
 ///
 /// With the book's example, `y = (0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0)` and the
@@ -211,7 +242,7 @@ where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let Checked { y, t } = check(y, t, "sum_squares_error")?;
+    let Checked { y, t } = check_shapes(y, t, "sum_squares_error")?;
     let n = y.nrows() as f64;
     let total = match &t {
         Target::OneHot(t) => (&y - t).mapv(|d| d * d).sum(),
@@ -270,17 +301,6 @@ where
              probability in [0, 1]; apply softmax to the scores first",
             idx.0, idx.1
         )));
-    }
-    if let Target::OneHot(t) = &checked.t {
-        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
-            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
-        }) {
-            return Err(Error::InvalidArgument(format!(
-                "cross_entropy_error: target row {i} is {row}, not one-hot: each row needs values \
-                 in [0, 1] that sum to 1 (it sums to {}); give class labels instead?",
-                row.sum()
-            )));
-        }
     }
     Ok(cross_entropy_unchecked(&checked.y, &checked.t))
 }

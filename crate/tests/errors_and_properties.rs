@@ -1,0 +1,135 @@
+//! Wrong input gets an error that names it; properties that hold for any input.
+
+use dlfs::batch::rng;
+use dlfs::prelude::*;
+use ndarray_rand::rand::Rng;
+
+fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
+    r.expect_err("an error").to_string()
+}
+
+#[test]
+fn a_target_of_9_classes_for_10_outputs() {
+    let y = Array1::from_elem(10, 0.1);
+    let t = one_hot(&[2], 9).unwrap().row(0).to_owned();
+    let m = message(cross_entropy_error(&y, &t));
+    assert!(m.contains("[9]") && m.contains("[10]"), "{m}");
+    let m = message(sum_squares_error(&y, &t));
+    assert!(m.contains("[9]") && m.contains("[10]"), "{m}");
+}
+
+#[test]
+fn three_labels_for_four_rows() {
+    let y = Array2::from_elem((4, 10), 0.1);
+    let m = message(cross_entropy_error(&y, &[1, 2, 3]));
+    assert!(m.contains("3 labels for 4 rows"), "{m}");
+}
+
+#[test]
+fn a_label_of_12_among_10_classes() {
+    let y = Array2::from_elem((2, 10), 0.1);
+    let m = message(cross_entropy_error(&y, &[1, 12]));
+    assert!(
+        m.contains("label 12") && m.contains("10 classes") && m.contains("index 1"),
+        "{m}"
+    );
+    let m = message(one_hot(&[12], 10));
+    assert!(m.contains("label 12"), "{m}");
+}
+
+#[test]
+fn an_empty_batch() {
+    let y = Array2::<f64>::zeros((0, 10));
+    let m = message(cross_entropy_error(&y, &Vec::<usize>::new()));
+    assert!(m.contains("empty") && m.contains("[0, 10]"), "{m}");
+    let net = TwoLayerNet::new(4, 3, 2, 0.01).unwrap();
+    let m = message(net.predict(&Array2::<f64>::zeros((0, 4))));
+    assert!(m.contains("no rows"), "{m}");
+}
+
+#[test]
+fn non_finite_inputs() {
+    let y = array![0.1, f64::NAN, 0.9];
+    let m = message(cross_entropy_error(&y, 2));
+    assert!(m.contains("NaN") && m.contains("column 1"), "{m}");
+    let net = TwoLayerNet::new(3, 2, 2, 0.01).unwrap();
+    let m = message(net.loss(&array![[0.0, f64::INFINITY, 1.0]], 0));
+    assert!(m.contains("inf") && m.contains("column 1"), "{m}");
+    assert!(TwoLayerNet::new(3, 2, 2, f64::NAN).is_err());
+}
+
+#[test]
+fn scores_instead_of_probabilities() {
+    let m = message(cross_entropy_error(&array![2.0, -1.0, 0.5], 0));
+    assert!(m.contains("softmax") && m.contains("2"), "{m}");
+}
+
+#[test]
+fn wrong_input_width_and_rank() {
+    let net = TwoLayerNet::new(784, 10, 10, 0.01).unwrap();
+    let m = message(net.predict(&Array2::<f64>::zeros((5, 783))));
+    assert!(m.contains("[5, 783]") && m.contains("784"), "{m}");
+    let m = message(net.predict(&ndarray::Array4::<f64>::zeros((5, 1, 28, 28))));
+    assert!(m.contains("[5, 1, 28, 28]"), "{m}");
+    let m = message(TwoLayerNet::new(784, 0, 10, 0.01));
+    assert!(m.contains("hidden 0"), "{m}");
+}
+
+#[test]
+fn softmax_rows_sum_to_one_and_are_stable() {
+    let mut r = rng(11);
+    for _ in 0..200 {
+        let scale = 10f64.powi(r.random_range(-2..4));
+        let a = Array2::from_shape_fn((3, 7), |_| (r.random::<f64>() - 0.5) * scale);
+        let y = softmax(&a);
+        for row in y.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-12, "{row}");
+            assert!(row.iter().all(|&p| (0.0..=1.0).contains(&p)));
+        }
+        // Adding a constant to a row does not change its softmax.
+        let shifted = softmax(&(&a + 1000.0));
+        assert!((&shifted - &y).iter().all(|d| d.abs() < 1e-12));
+    }
+    let big = softmax(&array![1000.0, 1001.0, 1002.0]);
+    assert!(big.iter().all(|p| p.is_finite()));
+    assert!((&big - &softmax(&array![0.0, 1.0, 2.0]))
+        .iter()
+        .all(|d| d.abs() < 1e-15));
+}
+
+#[test]
+fn a_loss_never_goes_negative() {
+    let mut r = rng(12);
+    for _ in 0..200 {
+        let scale = 10f64.powi(r.random_range(-1..4));
+        let a = Array2::from_shape_fn((4, 5), |_| (r.random::<f64>() - 0.5) * scale);
+        let y = softmax(&a);
+        let labels: Vec<usize> = (0..4).map(|_| r.random_range(0..5)).collect();
+        let t = one_hot(&labels, 5).unwrap();
+        let cee = cross_entropy_error(&y, &labels).unwrap();
+        assert!(cee >= 0.0, "{cee}");
+        assert_eq!(cee, cross_entropy_error(&y, &t).unwrap());
+        assert!(sum_squares_error(&y, &labels).unwrap() >= 0.0);
+    }
+    // A sure and right answer costs nothing, not -1e-7.
+    assert_eq!(cross_entropy_error(&array![0.0, 1.0, 0.0], 1).unwrap(), 0.0);
+    // A sure and wrong answer costs -log(1e-7), finite.
+    let worst = cross_entropy_error(&array![0.0, 1.0, 0.0], 0).unwrap();
+    assert!((worst - -(1e-7f64).ln()).abs() < 1e-12);
+}
+
+#[test]
+fn sigmoid_is_between_zero_and_one() {
+    let y = sigmoid(&array![-1000.0, -1.0, 0.0, 1.0, 1000.0]);
+    assert_eq!(y[0], 0.0);
+    assert_eq!(y[4], 1.0);
+    assert!((y[1] + y[3] - 1.0).abs() < 1e-15);
+}
+
+#[test]
+fn random_choice_is_seeded_and_in_range() {
+    let a = random_choice(&mut rng(5), 60000, 100);
+    assert_eq!(a, random_choice(&mut rng(5), 60000, 100));
+    assert_ne!(a, random_choice(&mut rng(6), 60000, 100));
+    assert!(a.iter().all(|&i| i < 60000));
+}

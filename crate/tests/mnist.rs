@@ -1,0 +1,502 @@
+//! MNIST loading: IDX files written here (gzip and raw), every option, every kind of bad file,
+//! the data directory search, and the full set from `DLFS_DATA_DIR` when it is set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dlfs::loss::cross_entropy_error;
+use dlfs::mnist::{
+    locate, search_dirs, DirSource, Labels, Mnist, MnistFiles, MnistOptions, RawMnist, SearchDir,
+    FILES,
+};
+use dlfs::Error;
+use ndarray::{array, Array2};
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "dlfs-mnist-test-{}-{}-{tag}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const TRAIN_LABELS: [u8; 3] = [5, 0, 9];
+const TEST_LABELS: [u8; 2] = [7, 2];
+
+/// The test pattern: pixel `p` of image `i` of set `set`, covering 0 and 255.
+fn pixel(set: usize, i: usize, p: usize) -> u8 {
+    ((set * 101 + i * 31 + p * 7) % 256) as u8
+}
+
+fn idx_images(n: u32, rows: u32, cols: u32, set: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [0x0803, n, rows, cols] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    for i in 0..n as usize {
+        for p in 0..(rows * cols) as usize {
+            out.push(pixel(set, i, p));
+        }
+    }
+    out
+}
+
+fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0801u32.to_be_bytes());
+    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    out.extend_from_slice(labels);
+    out
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The four files' contents, raw, in the order of `FILES`.
+fn good_contents() -> [Vec<u8>; 4] {
+    [
+        idx_images(3, 28, 28, 0),
+        idx_labels(&TRAIN_LABELS),
+        idx_images(2, 28, 28, 1),
+        idx_labels(&TEST_LABELS),
+    ]
+}
+
+/// Writes `contents` (in the order of `FILES`) into `dir`, gzip-compressed as `name.gz` where
+/// `gz[k]`, raw as `name` otherwise.
+fn write_set(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
+    for ((name, bytes), gz) in FILES.iter().zip(contents).zip(gz) {
+        if gz {
+            std::fs::write(dir.join(format!("{name}.gz")), gzip(bytes)).unwrap();
+        } else {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+}
+
+fn options(dir: &Path, normalize: bool, flatten: bool, one_hot_label: bool) -> MnistOptions {
+    MnistOptions {
+        normalize,
+        flatten,
+        one_hot_label,
+        data_dir: Some(dir.to_path_buf()),
+    }
+}
+
+fn check_loaded(m: &Mnist, normalize: bool, flatten: bool, one_hot: bool) {
+    let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
+    for (set, x, n) in [(0, &m.x_train, 3), (1, &m.x_test, 2)] {
+        if flatten {
+            assert_eq!(x.shape(), &[n, 784]);
+        } else {
+            assert_eq!(x.shape(), &[n, 1, 28, 28]);
+        }
+        for i in 0..n {
+            for p in [0, 1, 27, 28, 400, 783] {
+                let v = if flatten {
+                    x[[i, p]]
+                } else {
+                    x[[i, 0, p / 28, p % 28]]
+                };
+                assert_eq!(
+                    v,
+                    pixel(set, i, p) as f64 * scale,
+                    "set {set} image {i} pixel {p}"
+                );
+            }
+        }
+        let max = x.iter().cloned().fold(f64::MIN, f64::max);
+        assert_eq!(max, 255.0 * scale);
+    }
+    for (t, expected) in [
+        (&m.t_train, &TRAIN_LABELS[..]),
+        (&m.t_test, &TEST_LABELS[..]),
+    ] {
+        let classes: Vec<usize> = expected.iter().map(|&l| l as usize).collect();
+        match t {
+            Labels::Class(c) => {
+                assert!(!one_hot);
+                assert_eq!(c.to_vec(), classes);
+            }
+            Labels::OneHot(h) => {
+                assert!(one_hot);
+                assert_eq!(h.shape(), &[classes.len(), 10]);
+                for (row, &c) in h.outer_iter().zip(&classes) {
+                    for (k, &v) in row.iter().enumerate() {
+                        assert_eq!(v, if k == c { 1.0 } else { 0.0 });
+                    }
+                }
+            }
+        }
+        assert_eq!(t.classes(), classes);
+        assert_eq!(t.len(), classes.len());
+    }
+}
+
+#[test]
+fn loads_gzip_and_raw_files_with_every_option() {
+    for (tag, gz) in [
+        ("gz", [true; 4]),
+        ("raw", [false; 4]),
+        ("mixed", [true, false, false, true]),
+    ] {
+        let dir = TempDir::new(tag);
+        write_set(dir.path(), &good_contents(), gz);
+        for normalize in [false, true] {
+            for flatten in [false, true] {
+                for one_hot in [false, true] {
+                    let m = Mnist::load_local(&options(dir.path(), normalize, flatten, one_hot))
+                        .unwrap_or_else(|e| panic!("{tag}: {e}"));
+                    check_loaded(&m, normalize, flatten, one_hot);
+                    // `load` finds the files and so never downloads.
+                    let m = Mnist::load(&options(dir.path(), normalize, flatten, one_hot)).unwrap();
+                    check_loaded(&m, normalize, flatten, one_hot);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gzip_is_preferred_to_raw_and_detected_by_its_magic() {
+    let dir = TempDir::new("both");
+    // Raw files holding other labels next to the gzip ones: the .gz win.
+    write_set(dir.path(), &good_contents(), [true; 4]);
+    std::fs::write(dir.path().join(FILES[1]), idx_labels(&[1, 1, 1])).unwrap();
+    let m = Mnist::load_local(&options(dir.path(), true, true, false)).unwrap();
+    assert_eq!(m.t_train.classes(), vec![5, 0, 9]);
+    // A gzip stream under the raw name is decompressed all the same.
+    let dir = TempDir::new("gz-without-ext");
+    let contents = good_contents();
+    for (name, bytes) in FILES.iter().zip(&contents) {
+        std::fs::write(dir.path().join(name), gzip(bytes)).unwrap();
+    }
+    let m = Mnist::load_local(&options(dir.path(), false, true, false)).unwrap();
+    check_loaded(&m, false, true, false);
+}
+
+/// Writes the good set with file `k` replaced by `bytes` (written as-is under `name`), loads it,
+/// and returns the error, checking that it is a data error about that file.
+fn load_error(k: usize, name: &str, bytes: &[u8]) -> String {
+    let dir = TempDir::new("bad");
+    let mut gz = [true; 4];
+    gz[k] = false;
+    write_set(dir.path(), &good_contents(), gz);
+    let _ = std::fs::remove_file(dir.path().join(FILES[k]));
+    std::fs::write(dir.path().join(name), bytes).unwrap();
+    let err = Mnist::load_local(&options(dir.path(), true, true, false))
+        .expect_err("a bad file must not load");
+    let message = err.to_string();
+    match &err {
+        Error::Data { path, .. } => {
+            assert_eq!(path, &dir.path().join(name), "{message}");
+        }
+        other => panic!("expected a data error, got {other:?}"),
+    }
+    assert!(message.contains(name), "{message}");
+    message
+}
+
+#[test]
+fn wrong_magic_number_says_what_it_was_and_what_was_expected() {
+    let m = load_error(
+        0,
+        "train-images-idx3-ubyte.gz",
+        &gzip(&idx_labels(&[1, 2, 3])),
+    );
+    assert!(m.contains("wrong magic number 0x00000801"), "{m}");
+    assert!(m.contains("expected 0x00000803"), "{m}");
+    assert!(m.contains("a label file"), "{m}");
+    let m = load_error(
+        3,
+        "t10k-labels-idx1-ubyte",
+        b"PK\x03\x04 a zip file, not IDX",
+    );
+    assert!(
+        m.contains("wrong magic number 0x504b0304 (not an IDX file)"),
+        "{m}"
+    );
+    assert!(m.contains("expected 0x00000801"), "{m}");
+}
+
+#[test]
+fn images_that_are_not_28_by_28_are_rejected() {
+    let m = load_error(2, "t10k-images-idx3-ubyte", &idx_images(2, 28, 27, 1));
+    assert!(m.contains("images are 28x27 pixels, expected 28x28"), "{m}");
+}
+
+#[test]
+fn truncated_files_say_at_which_byte() {
+    let full = idx_images(3, 28, 28, 0);
+    let cut = &full[..16 + 784 * 2 + 100];
+    let m = load_error(0, "train-images-idx3-ubyte", cut);
+    let expected = format!(
+        "truncated at byte {} of {}",
+        16 + 784 * 2 + 100,
+        16 + 784 * 3
+    );
+    assert!(m.contains(&expected), "{m}");
+    assert!(m.contains("3 x 28 x 28"), "{m}");
+    // Cut inside the header, and gzip-compressed.
+    let m = load_error(
+        1,
+        "train-labels-idx1-ubyte.gz",
+        &gzip(&idx_labels(&TRAIN_LABELS)[..6]),
+    );
+    assert!(m.contains("truncated at byte 6 of 8"), "{m}");
+    // Empty.
+    let m = load_error(3, "t10k-labels-idx1-ubyte", b"");
+    assert!(m.contains("truncated at byte 0 of 8"), "{m}");
+}
+
+#[test]
+fn trailing_bytes_are_rejected() {
+    let mut long = idx_labels(&TEST_LABELS);
+    long.extend_from_slice(&[1, 2, 3]);
+    let m = load_error(3, "t10k-labels-idx1-ubyte", &long);
+    assert!(m.contains("3 unexpected bytes after the end"), "{m}");
+}
+
+#[test]
+fn image_and_label_counts_must_agree() {
+    let m = load_error(1, "train-labels-idx1-ubyte", &idx_labels(&[5, 0, 9, 1]));
+    assert!(m.contains("4 labels but 3 images"), "{m}");
+    assert!(m.contains("train-images-idx3-ubyte.gz"), "{m}");
+    assert!(m.contains("counts differ"), "{m}");
+}
+
+#[test]
+fn labels_above_9_are_rejected() {
+    let m = load_error(3, "t10k-labels-idx1-ubyte", &idx_labels(&[7, 12]));
+    assert!(
+        m.contains("label value 12 at index 1 is not a digit 0-9"),
+        "{m}"
+    );
+}
+
+#[test]
+fn a_gz_name_without_gzip_inside_is_not_gzip_after_all() {
+    let m = load_error(0, "train-images-idx3-ubyte.gz", &idx_images(3, 28, 28, 0));
+    assert!(m.contains("not gzip after all"), "{m}");
+    assert!(m.contains("starts with 00 00 08 03"), "{m}");
+    assert!(m.contains("raw IDX file"), "{m}");
+    let m = load_error(
+        2,
+        "t10k-images-idx3-ubyte.gz",
+        b"<html>403 Forbidden</html>",
+    );
+    assert!(
+        m.contains("not gzip after all: it starts with 3c 68 74 6d"),
+        "{m}"
+    );
+}
+
+#[test]
+fn corrupt_gzip_is_reported() {
+    let good = gzip(&idx_images(3, 28, 28, 0));
+    let m = load_error(0, "train-images-idx3-ubyte.gz", &good[..good.len() / 2]);
+    assert!(m.contains("corrupt gzip"), "{m}");
+    let mut garbled = good.clone();
+    for b in &mut garbled[20..60] {
+        *b ^= 0x5a;
+    }
+    let m = load_error(0, "train-images-idx3-ubyte.gz", &garbled);
+    assert!(m.contains("corrupt gzip"), "{m}");
+}
+
+#[test]
+fn missing_files_say_where_it_looked_and_how_to_provide_them() {
+    let empty = TempDir::new("empty");
+    let partial = TempDir::new("partial");
+    write_set(partial.path(), &good_contents(), [true; 4]);
+    std::fs::remove_file(partial.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let absent = empty.path().join("no-such-dir");
+    let dirs = [
+        SearchDir {
+            path: empty.path().to_path_buf(),
+            source: DirSource::Explicit,
+        },
+        SearchDir {
+            path: partial.path().to_path_buf(),
+            source: DirSource::EnvVar,
+        },
+        SearchDir {
+            path: absent.clone(),
+            source: DirSource::UserCache,
+        },
+    ];
+    let err = locate(&dirs).expect_err("no directory holds the four files");
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let m = err.to_string();
+    for needle in [
+        format!(
+            "{} (given by the caller): holds none of the four files",
+            empty.path().display()
+        ),
+        format!(
+            "{} (from DLFS_DATA_DIR): lacks t10k-labels-idx1-ubyte",
+            partial.path().display()
+        ),
+        format!(
+            "{} (the user's cache directory): does not exist",
+            absent.display()
+        ),
+        "cargo run --release -p dlfs -- download".to_string(),
+        "set DLFS_DATA_DIR to a folder".to_string(),
+    ] {
+        assert!(m.contains(&needle), "missing {needle:?} in {m}");
+    }
+    // Completing the second directory makes it the one found.
+    std::fs::write(
+        partial.path().join("t10k-labels-idx1-ubyte"),
+        idx_labels(&TEST_LABELS),
+    )
+    .unwrap();
+    let files = locate(&dirs).unwrap();
+    assert_eq!(
+        files.test_labels,
+        partial.path().join("t10k-labels-idx1-ubyte")
+    );
+    assert_eq!(files, MnistFiles::in_dir(partial.path()).unwrap());
+    let raw = RawMnist::read(&files).unwrap();
+    assert_eq!(raw.test_labels.to_vec(), TEST_LABELS.to_vec());
+    assert_eq!(raw.train_images.shape(), &[3, 784]);
+}
+
+#[test]
+fn search_order_is_caller_then_env_then_cache() {
+    let given = Path::new("/some/where");
+    let dirs = search_dirs(Some(given));
+    assert_eq!(dirs[0].path, given);
+    assert_eq!(dirs[0].source, DirSource::Explicit);
+    assert_eq!(dlfs::mnist::data_dir(Some(given)), given);
+    let rest = search_dirs(None);
+    assert_eq!(&dirs[1..], &rest[..]);
+    let mut k = 0;
+    if let Some(env) = std::env::var_os("DLFS_DATA_DIR").filter(|v| !v.is_empty()) {
+        assert_eq!(rest[k].path, PathBuf::from(env));
+        assert_eq!(rest[k].source, DirSource::EnvVar);
+        k += 1;
+    }
+    if let Some(cache) = dirs::cache_dir() {
+        assert_eq!(rest[k].path, cache.join("dlfs").join("mnist"));
+        assert_eq!(rest[k].source, DirSource::UserCache);
+        k += 1;
+    }
+    assert_eq!(rest.len(), k);
+}
+
+#[test]
+fn labels_len_classes_select_and_target() {
+    let class = Labels::Class(array![3, 1, 4, 1, 5]);
+    let hot = Labels::OneHot(dlfs::batch::one_hot(&[3, 1, 4, 1, 5], 10).unwrap());
+    for t in [&class, &hot] {
+        assert_eq!(t.len(), 5);
+        assert!(!t.is_empty());
+        assert_eq!(t.classes(), vec![3, 1, 4, 1, 5]);
+        let picked = t.select(&[4, 0, 0]);
+        assert_eq!(picked.classes(), vec![5, 3, 3]);
+        assert_eq!(
+            std::mem::discriminant(&picked),
+            std::mem::discriminant(t),
+            "select keeps the kind"
+        );
+        assert!(t.select(&[]).is_empty());
+    }
+    // As a loss target: the same cross-entropy as the plain labels.
+    let mut y = Array2::from_elem((5, 10), 0.05);
+    for (i, &c) in [3usize, 1, 4, 0, 5].iter().enumerate() {
+        y[[i, c]] = 0.55;
+    }
+    let expected = cross_entropy_error(&y, &[3usize, 1, 4, 1, 5]).unwrap();
+    assert!(expected > 0.0);
+    assert_eq!(cross_entropy_error(&y, &class).unwrap(), expected);
+    assert!((cross_entropy_error(&y, &hot).unwrap() - expected).abs() < 1e-12);
+    let wrong = Labels::Class(array![1, 2]);
+    assert!(cross_entropy_error(&y, &wrong).is_err());
+}
+
+/// The full set, from `DLFS_DATA_DIR` (`.ci/run` sets it to `../shared/mnist`).
+#[test]
+fn full_mnist_from_dlfs_data_dir() {
+    let Some(dir) = std::env::var_os("DLFS_DATA_DIR").filter(|v| !v.is_empty()) else {
+        eprintln!("note: DLFS_DATA_DIR is not set; skipping the full MNIST test");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let start = std::time::Instant::now();
+    let raw = RawMnist::load_local(Some(&dir)).unwrap();
+    let raw_seconds = start.elapsed().as_secs_f64();
+    assert_eq!(raw.train_images.shape(), &[60000, 784]);
+    assert_eq!(raw.test_images.shape(), &[10000, 784]);
+    let count = |t: &ndarray::Array1<u8>, d: u8| t.iter().filter(|&&l| l == d).count();
+    assert_eq!(
+        (count(&raw.train_labels, 0), count(&raw.train_labels, 1)),
+        (5923, 6742)
+    );
+    assert_eq!(
+        (count(&raw.test_labels, 0), count(&raw.test_labels, 1)),
+        (980, 1135)
+    );
+
+    let start = std::time::Instant::now();
+    let m = Mnist::load_local(&options(&dir, true, true, false)).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!(
+        "full MNIST: bytes in {raw_seconds:.2} s, f64 (normalize, flatten) in {seconds:.2} s"
+    );
+    assert_eq!(m.x_train.shape(), &[60000, 784]);
+    assert_eq!(m.x_test.shape(), &[10000, 784]);
+    assert_eq!(&m.t_train.classes()[..10], &[5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    assert_eq!(&m.t_test.classes()[..10], &[7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    for x in [&m.x_train, &m.x_test] {
+        let (lo, hi) = x
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        assert_eq!((lo, hi), (0.0, 1.0));
+    }
+    // The first training image (a 5): its pixels as bytes / 255.
+    assert_eq!(
+        m.x_train[[0, 152]],
+        raw.train_images[[0, 152]] as f64 / 255.0
+    );
+    assert!(m.x_train.index_axis(ndarray::Axis(0), 0).sum() > 50.0);
+    drop(m);
+
+    let m = Mnist::load_local(&options(&dir, false, false, true)).unwrap();
+    assert_eq!(m.x_test.shape(), &[10000, 1, 28, 28]);
+    assert_eq!(
+        m.x_test[[0, 0, 7, 10]],
+        raw.test_images[[0, 7 * 28 + 10]] as f64
+    );
+    assert_eq!(m.x_test.iter().cloned().fold(f64::MIN, f64::max), 255.0);
+    assert_eq!(&m.t_test.classes()[..10], &[7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    match &m.t_train {
+        Labels::OneHot(t) => assert_eq!(t.column(0).sum(), 5923.0),
+        other => panic!("expected one-hot labels, got {:?}", other.len()),
+    }
+    assert!(seconds < 10.0, "loading took {seconds:.2} s");
+}
