@@ -401,3 +401,40 @@ fn the_figures_command_writes_the_set_and_says_what_it_skipped() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&no_data).unwrap();
 }
+
+#[test]
+fn mnist_figures_are_built_from_data_and_a_network() {
+    use dlfs::prelude::{Labels, Mnist, TwoLayerNet};
+    use dlfs::train::Trained;
+    let (x, labels, _) = images();
+    let labels = ndarray::Array1::from(labels);
+    let mnist = Mnist {
+        x_train: x.clone().into_dyn(),
+        t_train: Labels::Class(labels.clone()),
+        x_test: x.into_dyn(),
+        t_test: Labels::Class(labels),
+    };
+    let trained = Trained {
+        net: TwoLayerNet::new(784, 50, 10, 0.01).unwrap(),
+        history: history(),
+    };
+    let figs = mnist_figures(&mnist, &trained).unwrap();
+    let names: Vec<&str> = figs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, MNIST_FIGURE_NAMES);
+    for (name, fig) in &figs {
+        let (w, h, rgb) = decode(&fig.png_bytes().unwrap_or_else(|e| panic!("{name}: {e}")));
+        assert_eq!((w, h), (1280, 720));
+        assert!(ink_share(&rgb) > 0.02, "{name} is blank");
+        check_svg(name, &fig.svg_string().unwrap());
+    }
+    // An untrained net gets most of the 24 wrong; the picture shows at most 12 of them.
+    let title = figs[3].1.title_text().unwrap().to_string();
+    assert!(title.contains("12 misclassified"), "{title}");
+
+    let unflat = Mnist {
+        x_train: ndarray::ArrayD::zeros(vec![2, 1, 28, 28]),
+        ..mnist
+    };
+    let err = mnist_figures(&unflat, &trained).unwrap_err().to_string();
+    assert!(err.contains("[2, 1, 28, 28]"), "{err}");
+}

@@ -48,6 +48,27 @@ fn draw_text(
     Ok(())
 }
 
+/// A frame `width` pixels wide centred on the rectangle's edges, as four filled bars (the SVG
+/// backend ignores the stroke width of rectangles, and thick closed paths fill badly).
+fn draw_frame(
+    area: &Area<'_>,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+    width: i32,
+    color: RGBColor,
+) -> crate::Result<()> {
+    let (a, b) = (width / 2, width - width / 2);
+    for bar in [
+        [(x0 - a, y0 - a), (x1 + b, y0 + b)],
+        [(x0 - a, y1 - a), (x1 + b, y1 + b)],
+        [(x0 - a, y0 - a), (x0 + b, y1 + b)],
+        [(x1 - a, y0 - a), (x1 + b, y1 + b)],
+    ] {
+        area.draw(&Rectangle::new(bar, color.filled()))?;
+    }
+    Ok(())
+}
+
 /// The first `count` images of `images` (rows of 784 pixels, in [0, 1] or 0-255) as 28x28
 /// tiles in a grid, each captioned with its label (4.5). With `predictions`, a wrong
 /// prediction gets a red frame and the caption "label, pred p". Dark ink on white.
@@ -128,10 +149,8 @@ pub fn digits(
             let wrong = matches!(pred, Some(p) if p != label);
             let (frame, width) = if wrong { (ALERT, 4.0) } else { (GRID, 1.0) };
             let fw = theme.off(width / 2.0);
-            area.draw(&Rectangle::new(
-                [(x - fw, y - fw), (x + s as i32 + fw, y + s as i32 + fw)],
-                frame.stroke_width(theme.px(width)),
-            ))?;
+            let (x0, y0, x1, y1) = (x - fw, y - fw, x + s as i32 + fw, y + s as i32 + fw);
+            draw_frame(area, (x0, y0), (x1, y1), theme.px(width) as i32, frame)?;
             let (text, style) = match pred {
                 Some(p) if wrong => (
                     format!("{label}, pred {p}"),
