@@ -438,3 +438,12 @@ fn mnist_figures_are_built_from_data_and_a_network() {
     let err = mnist_figures(&unflat, &trained).unwrap_err().to_string();
     assert!(err.contains("[2, 1, 28, 28]"), "{err}");
 }
+
+#[test]
+fn a_panic_while_drawing_becomes_an_error() {
+    let fig = Figure::from_fn("boom", |_, _| panic!("this figure cannot be drawn"));
+    let err = fig.png_bytes().unwrap_err().to_string();
+    assert!(err.contains("this figure cannot be drawn"), "{err}");
+    assert!(fig.svg_string().is_err());
+    assert!(fig.evcxr_output().starts_with("figure not drawn: plot: drawing failed"));
+}

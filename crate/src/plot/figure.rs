@@ -227,7 +227,7 @@ impl Figure {
             let root =
                 Canvas::Bitmap(BitMapBackend::with_buffer(&mut buf, (bw, bh))).into_drawing_area();
             let theme = Theme::for_size(self.width, self.height, self.scale * SUPERSAMPLE as f64);
-            self.draw_on(&root, &theme)?;
+            guarded(|| self.draw_on(&root, &theme))?;
             root.present()?;
         }
         encode_png(&downsample(&buf, bw, bh, SUPERSAMPLE), w, h)
@@ -243,7 +243,7 @@ impl Figure {
         {
             let root =
                 Canvas::Svg(SVGBackend::with_string(&mut svg, (w, h)), &images).into_drawing_area();
-            self.draw_on(&root, &Theme::for_size(w, h, 1.0))?;
+            guarded(|| self.draw_on(&root, &Theme::for_size(w, h, 1.0)))?;
             root.present()?;
         }
         for (i, tag) in images.into_inner().iter().enumerate() {
@@ -296,6 +296,22 @@ impl Figure {
     /// so the figure shows inline. Never panics; an error is printed as text.
     pub fn evcxr_display(&self) {
         print!("{}", self.evcxr_output());
+    }
+}
+
+/// Runs a drawing, turning a panic inside plotters (or a figure's own code) into an error,
+/// so that a notebook cell gets a message rather than a crash.
+fn guarded(draw: impl FnOnce() -> Result<()>) -> Result<()> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(Error::Plot(format!("drawing failed: {msg}")))
+        }
     }
 }
 
