@@ -373,6 +373,9 @@ fn the_figures_command_writes_the_set_and_says_what_it_skipped() {
         .arg("--data-dir")
         .arg(&no_data)
         .env("DLFS_DATA_DIR", &no_data)
+        // No MNIST in a cache directory either: the MNIST figures must be skipped.
+        .env("HOME", &no_data)
+        .env("XDG_CACHE_HOME", &no_data)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -445,5 +448,7 @@ fn a_panic_while_drawing_becomes_an_error() {
     let err = fig.png_bytes().unwrap_err().to_string();
     assert!(err.contains("this figure cannot be drawn"), "{err}");
     assert!(fig.svg_string().is_err());
-    assert!(fig.evcxr_output().starts_with("figure not drawn: plot: drawing failed"));
+    assert!(fig
+        .evcxr_output()
+        .starts_with("figure not drawn: plot: drawing failed"));
 }

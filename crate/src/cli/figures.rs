@@ -12,7 +12,8 @@ pub struct FiguresArgs {
     /// Directory to write into (created if missing).
     #[arg(long, default_value = "out/figures")]
     pub out: PathBuf,
-    /// Where the MNIST files are (default: $DLFS_DATA_DIR, then the user's cache directory).
+    /// Where the MNIST files are (default: $DLFS_DATA_DIR, then the user's cache directory;
+    /// `dlfs download` fetches them). Without them the MNIST figures are skipped.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Pixel scale of the PNGs (2 for HiDPI slides); SVGs keep 1280x720.
@@ -58,7 +59,8 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
 
 /// Loads MNIST, trains TwoLayerNet with the book's settings, and builds the MNIST figures.
 fn mnist_set(args: &FiguresArgs) -> dlfs::Result<Vec<(String, dlfs::plot::Figure)>> {
-    let mnist = Mnist::load(&MnistOptions {
+    // Never downloads: the error says where it looked and how to get the files.
+    let mnist = Mnist::load_local(&MnistOptions {
         normalize: true,
         flatten: true,
         one_hot_label: false,
