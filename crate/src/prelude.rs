@@ -3,7 +3,8 @@
 pub use crate::activation::{sigmoid, softmax};
 pub use crate::batch::{one_hot, random_choice, rng};
 pub use crate::descent::{gradient_descent, Descent};
-pub use crate::error::{Error, Result};
+pub use crate::error::Error;
+// `Result` stays out: evcxr's generated code uses the two-parameter `std::result::Result`.
 pub use crate::gradient::{numerical_diff, numerical_gradient};
 pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Target};
 pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions};

@@ -2,6 +2,7 @@
 
 use dlfs::batch::rng;
 use dlfs::prelude::*;
+use dlfs::Result;
 use ndarray_rand::rand::Rng;
 
 fn message<T: std::fmt::Debug>(r: Result<T>) -> String {

@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Execute the notebooks headless on a fresh `rust` (evcxr) kernel and check them.
+
+Run it with the project's environment (``bash scripts/lab.sh --no-launch``
+makes it), from anywhere:
+
+    .venv/bin/python scripts/run_notebooks.py --check      # the tests: committed files untouched
+    .venv/bin/python scripts/run_notebooks.py --inplace    # write outputs back (scripts/notebooks.sh)
+    .venv/bin/python scripts/run_notebooks.py --warm       # build the first cells' set-up (scripts/lab.sh)
+    .venv/bin/python scripts/run_notebooks.py --check notebooks/4.2-loss-functions.ipynb
+
+Every ``notebooks/*.ipynb`` runs in name order (names starting with "_" only
+when named on the command line or with --all), top to bottom, each on its own
+fresh kernel started in ``notebooks/`` (so ``:dep dlfs = { path = "../crate" }``
+resolves). A notebook fails on any error output (a compile error, a panic, an
+evcxr error), on stderr text that looks like a Rust error or a panic, on a
+cell timeout, on a dead kernel, and when a value in CHECKS below is not in its
+outputs. The last line is the summary, e.g. ``notebooks: 4 passed, 0 failed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+# ---------------------------------------------------------------------------
+# Key values that each notebook's outputs must show. Edit here.
+#
+# Keys are notebook file names. Each check looks at the text of all outputs of
+# the notebook (stdout, stderr, text/plain results, text/markdown/html displays)
+# with ANSI colour codes removed:
+#   contains("0.0975")                        the exact text appears somewhere
+#   matches(r"argmax[: =]+2")                 the regular expression matches
+#   near_vector([6.0, 8.0], 1e-4)             some printed [a, b] or (a, b) is
+#                                             within 1e-4 of it, element-wise
+#   at_least(r"test accuracy[: =]+(\d\.\d+)", 0.9)
+#                                             the number captured by the regex's
+#                                             first group, at its LAST match, is
+#                                             >= the bound (case-insensitive)
+# A notebook listed here but absent is skipped with a warning.
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    describe: str
+    test: Callable[[str], tuple[bool, str]]
+
+
+def contains(text: str) -> Check:
+    def test(out: str) -> tuple[bool, str]:
+        return (text in out, "found" if text in out else "not found")
+
+    return Check(f"contains {text!r}", test)
+
+
+def matches(pattern: str) -> Check:
+    rx = re.compile(pattern, re.IGNORECASE)
+
+    def test(out: str) -> tuple[bool, str]:
+        m = rx.search(out)
+        return (m is not None, f"matched {m.group(0)!r}" if m else "no match")
+
+    return Check(f"matches /{pattern}/", test)
+
+
+def at_least(pattern: str, bound: float) -> Check:
+    rx = re.compile(pattern, re.IGNORECASE)
+
+    def test(out: str) -> tuple[bool, str]:
+        found = rx.findall(out)
+        if not found:
+            return (False, "no match")
+        last = found[-1]
+        value = float(last[0] if isinstance(last, tuple) else last)
+        return (value >= bound, f"last value {value}")
+
+    return Check(f"/{pattern}/ >= {bound}", test)
+
+
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def near_vector(expected: list[float], tol: float) -> Check:
+    """Some printed vector `[a, b, ...]` or `(a, b, ...)` of the same length is
+    within `tol` of `expected`, element by element (e.g. [6.00000000000378,
+    7.999999999999119] for (6, 8))."""
+    inner = r"\s*,\s*".join([f"({NUMBER})"] * len(expected))
+    rx = re.compile(rf"[\[(]\s*{inner}\s*,?\s*[\])]")
+
+    def test(out: str) -> tuple[bool, str]:
+        seen = []
+        for m in rx.finditer(out):
+            values = [float(v) for v in m.groups()]
+            if all(abs(v - e) <= tol for v, e in zip(values, expected)):
+                return (True, f"found {m.group(0)!r}")
+            seen.append(m.group(0))
+        return (False, f"no match; vectors seen: {seen[:5]}" if seen else "no vector of that length")
+
+    return Check(f"a vector within {tol} of {expected}", test)
+
+
+CHECKS: dict[str, list[Check]] = {
+    "4.2-loss-functions.ipynb": [
+        contains("0.0975"),  # SSE, 0.6 at the right class
+        contains("0.5975"),  # SSE, 0.6 at index 7
+        contains("0.510825457099338"),  # CEE, right class
+        contains("2.302584092994546"),  # CEE, index 7
+    ],
+    "4.3-numerical-differentiation.ipynb": [
+        contains("0.1999999999990898"),  # numerical_diff at x = 5
+        contains("0.2999999999986347"),  # numerical_diff at x = 10
+    ],
+    "4.4-gradient.ipynb": [
+        near_vector([6.0, 8.0], 1e-4),  # numerical_gradient of x0^2 + x1^2 at (3, 4)
+    ],
+    "4.5-learning-algorithm.ipynb": [
+        at_least(r"test accuracy[: =]+([01]\.\d+)", 0.9),
+    ],
+}
+
+# Timeouts in seconds. The first code cell builds the crate and its
+# dependencies, which on a cold evcxr cache takes minutes.
+FIRST_CELL_TIMEOUT = 900
+CELL_TIMEOUT = 300
+STARTUP_TIMEOUT = 120
+KERNEL = "rust"
+
+# stderr (or stdout) text that means a cell went wrong even without an error
+# output: rustc errors and panics.
+BAD_STREAM = re.compile(r"error\[E\d{4}\]|panicked at|thread '.*' panicked")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+# When no notebook exists yet, --warm builds this first cell (what every
+# notebook starts with).
+DEFAULT_FIRST_CELL = """:opt 2
+:cache 2000
+:dep dlfs = { path = "../crate", default-features = false }
+use dlfs::prelude::*;
+use std::result::Result;"""
+
+
+def fmt_time(seconds: float) -> str:
+    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds:.0f}s ({seconds / 60:.1f} min)"
+
+
+def first_line(source: str, width: int = 60) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= width else line[: width - 3] + "..."
+    return ""
+
+
+def output_text(output: dict) -> str:
+    """The text of one output, for the checks and the error scan."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return output.get("text", "")
+    if kind == "error":
+        lines = output.get("traceback") or [f"{output.get('ename', '')}: {output.get('evalue', '')}"]
+        return "\n".join(lines)
+    data = output.get("data", {})
+    parts = [data[m] for m in ("text/plain", "text/markdown", "text/html", "text/latex") if m in data]
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge adjacent stream outputs of the same name (how a kernel chunks its
+    stdout depends on timing; merged, a rerun gives the same file) and apply
+    carriage returns the way a terminal shows them."""
+    merged: list = []
+    for out in outputs:
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1].get("name") == out.get("name")
+        ):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.get("output_type") == "stream" and "\r" in out["text"]:
+            lines = out["text"].replace("\r\n", "\n").split("\n")
+            out["text"] = "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+    return merged
+
+
+def make_deterministic(nb) -> None:
+    """Strip what changes from run to run but is not content: execution
+    timestamps. Give id-less cells a stable id (nbformat would make random ones)."""
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        if nb.get("nbformat_minor", 0) >= 5 and not cell.get("id"):
+            cell["id"] = f"cell-{index}"
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+
+
+@dataclass
+class Result:
+    name: str
+    ok: bool
+    seconds: float
+    message: str = ""
+
+
+def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    name = path.name
+    nb = nbformat.read(path, as_version=4)
+    original = copy.deepcopy(nb)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+    print(f"\n--- {name} ({len(code_cells)} code cells)", flush=True)
+    client = NotebookClient(
+        nb,
+        kernel_name=args.kernel,
+        timeout=args.timeout,
+        startup_timeout=args.startup_timeout,
+        allow_errors=False,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.monotonic()
+    failure = ""
+    try:
+        with client.setup_kernel():
+            startup = time.monotonic() - start
+            print(f"  kernel started in {fmt_time(startup)}", flush=True)
+            for n, index in enumerate(code_cells):
+                cell = nb.cells[index]
+                client.timeout = args.first_timeout if n == 0 else args.timeout
+                t0 = time.monotonic()
+                label = f"  cell {index + 1:>3} [{n + 1}/{len(code_cells)}]"
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    failure = f"cell {index + 1} timed out after {client.timeout}s: {first_line(cell.source)}"
+                except DeadKernelError:
+                    failure = f"the kernel died in cell {index + 1}: {first_line(cell.source)}"
+                except CellExecutionError as e:
+                    # evcxr puts the compiler's message in the error output,
+                    # not always in the reply that nbclient quotes.
+                    shown = [output_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                    detail = ANSI.sub("", "\n".join(shown) if shown else str(e)).strip()
+                    failure = f"cell {index + 1} raised an error: {first_line(cell.source)}\n{detail[-3000:]}"
+                dt = time.monotonic() - t0
+                print(f"{label} {fmt_time(dt):>10}  {first_line(cell.source)}", flush=True)
+                if not failure:
+                    for out in cell.get("outputs", []):
+                        text = ANSI.sub("", output_text(out))
+                        if out.get("output_type") == "error":
+                            failure = f"cell {index + 1} has an error output:\n{text[-3000:]}"
+                        elif out.get("output_type") == "stream" and BAD_STREAM.search(text):
+                            failure = f"cell {index + 1} printed an error or a panic:\n{text[-3000:]}"
+                        if failure:
+                            break
+                if failure:
+                    break
+    except Exception as e:  # kernel could not start, etc.
+        failure = failure or f"{type(e).__name__}: {e}"
+    seconds = time.monotonic() - start
+
+    if not failure and mode != "warm":
+        text = "\n".join(
+            ANSI.sub("", output_text(out)) for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+        )
+        for check in CHECKS.get(name, []):
+            passed, detail = check.test(text)
+            print(f"  check {'ok  ' if passed else 'FAIL'} {check.describe}: {detail}", flush=True)
+            if not passed:
+                failure = failure or f"check failed: {check.describe} ({detail})"
+        if name not in CHECKS and not name.startswith("_"):
+            print("  (no value checks listed for this notebook)")
+
+    if mode in ("check", "inplace") and (out_dir is not None or not failure):
+        make_deterministic(nb)
+        if mode == "inplace" and not failure:
+            if nb != original:
+                nbformat.write(nb, path)
+                print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+            else:
+                print("  unchanged")
+        elif out_dir is not None:
+            nbformat.write(nb, out_dir / name)
+
+    if failure:
+        print(f"  FAILED {name} after {fmt_time(seconds)}: {failure}", flush=True)
+    else:
+        print(f"  passed {name} in {fmt_time(seconds)}", flush=True)
+    return Result(name, not failure, seconds, failure)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", dest="mode", action="store_const", const="check",
+                      help="execute copies (in a temporary directory); committed notebooks untouched (default)")
+    mode.add_argument("--inplace", dest="mode", action="store_const", const="inplace",
+                      help="write the executed notebooks back (only those that pass)")
+    mode.add_argument("--warm", dest="mode", action="store_const", const="warm",
+                      help="build each distinct set-up of the notebooks' first cells once, to fill evcxr's build cache")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb)")
+    parser.add_argument("--all", action="store_true", help="also run notebooks whose names start with '_'")
+    parser.add_argument("--kernel", default=KERNEL, help=f"kernel name (default {KERNEL})")
+    parser.add_argument("--first-timeout", type=int, default=FIRST_CELL_TIMEOUT,
+                        help=f"seconds for each notebook's first code cell (default {FIRST_CELL_TIMEOUT})")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"seconds for every other cell (default {CELL_TIMEOUT})")
+    parser.add_argument("--startup-timeout", type=int, default=STARTUP_TIMEOUT,
+                        help=f"seconds for the kernel to start (default {STARTUP_TIMEOUT})")
+    args = parser.parse_args()
+    mode_name = args.mode or "check"
+
+    try:
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+    except ImportError:
+        print("error: nbclient/nbformat missing: run with the project's Python, "
+              "after `bash scripts/lab.sh --no-launch`: .venv/bin/python scripts/run_notebooks.py",
+              file=sys.stderr)
+        return 2
+
+    if args.notebooks:
+        paths = [p.resolve() for p in args.notebooks]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+            return 2
+    else:
+        paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if args.all or not p.name.startswith("_"))
+
+    if mode_name == "warm":
+        return warm(paths, args)
+
+    for name in sorted(CHECKS):
+        if not (NOTEBOOKS / name).is_file():
+            print(f"warning: {name} is not in notebooks/: its checks are skipped", file=sys.stderr)
+
+    out_dir = Path(tempfile.mkdtemp(prefix="dlfs-notebooks-")) if mode_name == "check" else None
+    print(f"Executing {len(paths)} notebook(s) on the '{args.kernel}' kernel ({mode_name}"
+          f"{f'; executed copies go to {out_dir}' if out_dir else ''})", flush=True)
+    results = [execute(p, mode_name, out_dir, args) for p in paths]
+
+    print("\nNotebook times")
+    for r in results:
+        print(f"  {fmt_time(r.seconds):>12}  {'ok    ' if r.ok else 'FAILED'}  {r.name}")
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"\nFAILED {r.name}: {r.message}", file=sys.stderr)
+    print(f"notebooks: {len(results) - len(failed)} passed, {len(failed)} failed", flush=True)
+    return 1 if failed else 0
+
+
+def warm_source(first_cell: str) -> str:
+    """What of a first cell decides evcxr's compiled dependencies: its ':'
+    commands (:opt, :cache, :dep) and its `use` lines. The rest is left out, so
+    that notebooks whose first cells differ only in their own checks share one
+    warm-up."""
+    keep = [l for l in first_cell.splitlines() if l.startswith(":") or re.match(r"use [\w:]+", l)]
+    return "\n".join(keep)
+
+
+def warm(paths: list[Path], args) -> int:
+    """Fill evcxr's build cache: for each distinct set-up among the notebooks'
+    first cells (see warm_source), build it once on a fresh kernel. Without
+    notebooks, build DEFAULT_FIRST_CELL."""
+    import nbformat
+
+    sources: list[str] = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        code = [c.source.strip() for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+        source = warm_source(code[0]) if code else ""
+        if source and source not in sources:
+            sources.append(source)
+    if not sources:
+        sources.append(DEFAULT_FIRST_CELL)
+    # Run in notebooks/ so that "../crate" resolves as in a real notebook.
+    NOTEBOOKS.mkdir(exist_ok=True)
+    results = []
+    for source in sources:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        fd, name = tempfile.mkstemp(prefix="_warm-", suffix=".ipynb", dir=NOTEBOOKS)
+        os.close(fd)
+        scratch = Path(name)
+        try:
+            nbformat.write(nb, scratch)
+            results.append(execute(scratch, "warm", None, args))
+        finally:
+            scratch.unlink(missing_ok=True)
+    failed = [r for r in results if not r.ok]
+    print(f"warm: {len(results) - len(failed)} set-up(s) built, {len(failed)} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
