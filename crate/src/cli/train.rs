@@ -1,12 +1,175 @@
-//! `dlfs train` (SKELETON: filled in by its issue).
+//! `dlfs train`: the book's training run (4.5.2-4.5.3) from the command line, and the hidden
+//! `dlfs bench-numgrad` that times one numerical gradient for the benchmark.
 
-/// Arguments of `dlfs train`.
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use dlfs::mnist::RawMnist;
+use dlfs::net::TwoLayerNet;
+use dlfs::train::{
+    epoch_line, train_prepared, GradientMethod, TrainSettings, TrainingData, CLASSES, INPUT_SIZE,
+    WEIGHT_INIT_STD,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How `--gradient` is spelled.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradientArg {
+    /// Backpropagation, as the book's training code.
+    Backprop,
+    /// Central differences (chapter 4's method).
+    Numerical,
+}
+
+/// Arguments of `dlfs train`; the defaults are the book's settings (4.5.2).
 #[derive(clap::Args, Debug)]
-pub struct TrainArgs {}
+pub struct TrainArgs {
+    /// Number of mini-batch updates (`iters_num`).
+    #[arg(long, default_value_t = TrainSettings::default().iters_num)]
+    pub iters: usize,
+    /// Rows per mini-batch (`batch_size`).
+    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
+    pub batch: usize,
+    /// Learning rate (`learning_rate`).
+    #[arg(long, allow_negative_numbers = true, default_value_t = TrainSettings::default().learning_rate)]
+    pub lr: f64,
+    /// Units in the hidden layer (`hidden_size`).
+    #[arg(long, default_value_t = TrainSettings::default().hidden_size)]
+    pub hidden: usize,
+    /// Seed of the initial weights and of the mini-batches.
+    #[arg(long, default_value_t = TrainSettings::default().seed)]
+    pub seed: u64,
+    /// How the gradient is computed.
+    #[arg(long, value_enum, default_value_t = GradientArg::Backprop)]
+    pub gradient: GradientArg,
+    /// Directory with the four MNIST files (default: $DLFS_DATA_DIR, then the user's cache).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
 
-/// Runs `dlfs train`.
-pub fn run(_args: TrainArgs) -> dlfs::Result<()> {
-    Err(dlfs::Error::InvalidArgument(
-        "`train` is not implemented yet".into(),
-    ))
+impl TrainArgs {
+    fn settings(&self) -> TrainSettings {
+        TrainSettings {
+            iters_num: self.iters,
+            batch_size: self.batch,
+            learning_rate: self.lr,
+            hidden_size: self.hidden,
+            seed: self.seed,
+            gradient: match self.gradient {
+                GradientArg::Backprop => GradientMethod::Backprop,
+                GradientArg::Numerical => GradientMethod::Numerical,
+            },
+        }
+    }
+}
+
+/// Loads MNIST in the trainer's form: normalised and flat, the same numbers as the book's
+/// `load_mnist(normalize=True, flatten=True, one_hot_label=True)` (one-hot labels train
+/// exactly as their classes), read from the bytes so that the `f64` images never exist
+/// densely. Files found nowhere are downloaded first, as by `dlfs download`.
+fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
+    let raw = RawMnist::load(data_dir.as_deref())?;
+    TrainingData::from_raw(&raw)
+}
+
+/// Runs `dlfs train`: one line per epoch (above a progress bar on a terminal), and last
+/// `final: train_acc=0.XXXX test_acc=0.XXXX seconds=S.SS` (seconds of training, loading
+/// excluded).
+pub fn run(args: TrainArgs) -> dlfs::Result<()> {
+    let settings = args.settings();
+    settings.validate()?;
+    let data = load(args.data_dir)?;
+    let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    let bar = if terminal {
+        let bar = ProgressBar::new(settings.iters_num as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40.cyan/blue} {pos}/{len} iterations  loss {msg}  [{elapsed_precise} < {eta_precise}]",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let start = Instant::now();
+    let trained = train_prepared(
+        &data,
+        &settings,
+        |record, last_epoch| {
+            let line = epoch_line(record, last_epoch);
+            match &bar {
+                Some(bar) => bar.println(line),
+                None => println!("{line}"),
+            }
+        },
+        |done, loss| {
+            if let Some(bar) = &bar {
+                if done % 50 == 0 || done == settings.iters_num {
+                    bar.set_message(format!("{loss:.3}"));
+                    bar.set_position(done as u64);
+                }
+            }
+        },
+    )?;
+    let (train_acc, test_acc) = trained.final_accuracies(&data)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
+    Ok(())
+}
+
+/// Arguments of the hidden `dlfs bench-numgrad`.
+#[derive(clap::Args, Debug)]
+pub struct BenchNumgradArgs {
+    /// Rows of the batch: the first N training images.
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// Units in the hidden layer.
+    #[arg(long, default_value_t = 50)]
+    pub hidden: usize,
+    /// Seed of the weights.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Directory with the four MNIST files (default: $DLFS_DATA_DIR, then the user's cache).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Runs `dlfs bench-numgrad`: one `TwoLayerNet::numerical_gradient` of
+/// `TwoLayerNet(784, hidden, 10)` on the first `batch` training images, and prints
+/// `numerical_gradient: seconds=S.SSSS evaluations=E` (E: the loss evaluations the book's
+/// loop would make, `2 * params`).
+pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
+    let data = load(args.data_dir)?;
+    if args.batch == 0 || args.batch > data.x_train.nrows() {
+        return Err(dlfs::Error::InvalidArgument(format!(
+            "bench-numgrad: --batch {} must be between 1 and {}",
+            args.batch,
+            data.x_train.nrows()
+        )));
+    }
+    let rows: Vec<usize> = (0..args.batch).collect();
+    let x = data.x_train.dense_rows(&rows);
+    let t = data.t_train[..args.batch].to_vec();
+    drop(data);
+    let net = TwoLayerNet::with_seed(INPUT_SIZE, args.hidden, CLASSES, WEIGHT_INIT_STD, args.seed)?;
+    let start = Instant::now();
+    let grads = net.numerical_gradient(&x, &t)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let norm = grads
+        .arrays()
+        .iter()
+        .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>())
+        .sum::<f64>()
+        .sqrt();
+    println!(
+        "numerical_gradient: seconds={seconds:.4} evaluations={} grad_norm={norm:.6}",
+        2 * grads.len()
+    );
+    Ok(())
 }

@@ -1,0 +1,451 @@
+//! The trainer (4.5.2-4.5.3): settings, history, determinism, learning on synthetic data, and
+//! the book's result on the real MNIST when `DLFS_DATA_DIR` points at it.
+
+use dlfs::batch::{random_choice, rng};
+use dlfs::mnist::{Labels, Mnist, RawMnist};
+use dlfs::net::TwoLayerNet;
+use dlfs::train::{
+    sparse_backprop, train_prepared, train_with, EpochRecord, GradientMethod, SparseRows,
+    TrainSettings, TrainingData,
+};
+use ndarray::{Array1, Array2};
+use ndarray_rand::rand::Rng;
+
+/// A learnable stand-in for MNIST: 10 classes, each a fixed set of 60 "ink" pixels out of 784;
+/// an image shows about 85% of its class's pixels at random intensities, plus 15 stray pixels.
+fn synthetic(train: usize, test: usize, one_hot: bool, seed: u64) -> Mnist {
+    let mut r = rng(seed);
+    let prototypes: Vec<Vec<usize>> = (0..10).map(|_| random_choice(&mut r, 784, 60)).collect();
+    let mut make = |n: usize| {
+        let mut x = Array2::<f64>::zeros((n, 784));
+        let labels = random_choice(&mut r, 10, n);
+        for (mut row, &l) in x.outer_iter_mut().zip(&labels) {
+            for &p in &prototypes[l] {
+                if r.random_bool(0.85) {
+                    row[p] = r.random_range(0.3..1.0);
+                }
+            }
+            for _ in 0..15 {
+                row[r.random_range(0..784)] = r.random_range(0.0..1.0);
+            }
+        }
+        let t = if one_hot {
+            Labels::OneHot(dlfs::batch::one_hot(&labels, 10).unwrap())
+        } else {
+            Labels::Class(Array1::from(labels))
+        };
+        (x.into_dyn(), t)
+    };
+    let (x_train, t_train) = make(train);
+    let (x_test, t_test) = make(test);
+    Mnist {
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+    }
+}
+
+fn quiet(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<dlfs::train::Trained> {
+    train_with(data, settings, |_, _| {})
+}
+
+fn small(iters: usize) -> TrainSettings {
+    TrainSettings {
+        iters_num: iters,
+        batch_size: 50,
+        learning_rate: 0.5,
+        hidden_size: 20,
+        seed: 3,
+        gradient: GradientMethod::Backprop,
+    }
+}
+
+#[test]
+fn defaults_are_the_books() {
+    let s = TrainSettings::default();
+    assert_eq!(
+        (
+            s.iters_num,
+            s.batch_size,
+            s.learning_rate,
+            s.hidden_size,
+            s.gradient
+        ),
+        (10_000, 100, 0.1, 50, GradientMethod::Backprop)
+    );
+    assert_eq!(s.iter_per_epoch(60_000), 600);
+    assert_eq!(s.iter_per_epoch(50), 1);
+}
+
+#[test]
+fn bad_settings_are_refused_with_the_value() {
+    let data = synthetic(200, 50, false, 1);
+    let cases: Vec<(TrainSettings, &str)> = vec![
+        (
+            TrainSettings {
+                batch_size: 0,
+                ..small(10)
+            },
+            "batch_size is 0",
+        ),
+        (
+            TrainSettings {
+                iters_num: 0,
+                ..small(10)
+            },
+            "iters_num is 0",
+        ),
+        (
+            TrainSettings {
+                hidden_size: 0,
+                ..small(10)
+            },
+            "hidden_size is 0",
+        ),
+        (
+            TrainSettings {
+                learning_rate: 0.0,
+                ..small(10)
+            },
+            "learning_rate is 0",
+        ),
+        (
+            TrainSettings {
+                learning_rate: -0.1,
+                ..small(10)
+            },
+            "learning_rate is -0.1",
+        ),
+        (
+            TrainSettings {
+                learning_rate: f64::NAN,
+                ..small(10)
+            },
+            "learning_rate is NaN",
+        ),
+        (
+            TrainSettings {
+                learning_rate: f64::INFINITY,
+                ..small(10)
+            },
+            "learning_rate is inf",
+        ),
+    ];
+    for (settings, expected) in cases {
+        let e = quiet(&data, &settings).unwrap_err().to_string();
+        assert!(e.contains(expected), "{settings:?}: {e}");
+    }
+}
+
+#[test]
+fn bad_data_is_refused_with_what_is_wrong() {
+    let good = synthetic(200, 50, false, 1);
+    let settings = small(5);
+
+    let mut data = good.clone();
+    data.x_train = data
+        .x_train
+        .into_shape_with_order(vec![200, 1, 28, 28])
+        .unwrap();
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(
+        e.contains("x_train") && e.contains("[200, 1, 28, 28]") && e.contains("flatten"),
+        "{e}"
+    );
+
+    let mut data = good.clone();
+    data.x_test = Array2::<f64>::zeros((50, 783)).into_dyn();
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("x_test") && e.contains("783"), "{e}");
+
+    let mut data = good.clone();
+    data.t_train = Labels::Class(Array1::from(vec![1usize; 199]));
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("200 train images but 199 train labels"), "{e}");
+
+    let mut data = good.clone();
+    data.t_test = Labels::Class(Array1::from(vec![10usize; 50]));
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("label 10"), "{e}");
+
+    let mut data = good.clone();
+    let mut soft = Array2::<f64>::zeros((200, 10));
+    soft.column_mut(0).fill(0.5);
+    soft.column_mut(1).fill(0.5);
+    data.t_train = Labels::OneHot(soft);
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("not one-hot"), "{e}");
+
+    let mut data = good.clone();
+    data.x_train.as_slice_mut().unwrap()[784 * 3 + 5] = f64::NAN;
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("NaN") && e.contains("row 3, column 5"), "{e}");
+
+    let mut data = good;
+    data.x_test = Array2::<f64>::zeros((0, 784)).into_dyn();
+    data.t_test = Labels::Class(Array1::from(Vec::<usize>::new()));
+    let e = quiet(&data, &settings).unwrap_err().to_string();
+    assert!(e.contains("test set has no images"), "{e}");
+}
+
+#[test]
+fn history_has_the_books_shape() {
+    // 1000 rows / batch 50: 20 iterations per epoch; 100 iterations = 5 epochs + the record at 0.
+    let data = synthetic(1000, 200, false, 2);
+    let mut seen: Vec<(EpochRecord, usize)> = Vec::new();
+    let trained = train_with(&data, &small(100), |r, last| seen.push((r.clone(), last))).unwrap();
+    let h = &trained.history;
+    assert_eq!(h.iter_per_epoch, 20);
+    assert_eq!(h.train_loss.len(), 100);
+    assert_eq!(h.epochs.len(), 100 / 20 + 1);
+    for (k, rec) in h.epochs.iter().enumerate() {
+        assert_eq!((rec.epoch, rec.iteration), (k, k * 20));
+        if k > 0 {
+            // The loss of the mini-batch of the update that ends the epoch.
+            assert_eq!(rec.loss, h.train_loss[k * 20 - 1]);
+        }
+        assert!((0.0..=1.0).contains(&rec.train_acc) && (0.0..=1.0).contains(&rec.test_acc));
+    }
+    // Before any update the net guesses (about 1 in 10); the first loss is about ln 10.
+    assert!(h.epochs[0].test_acc < 0.3, "{:?}", h.epochs[0]);
+    assert!(
+        (h.epochs[0].loss - 10f64.ln()).abs() < 0.05,
+        "{:?}",
+        h.epochs[0]
+    );
+    assert!(h.seconds > 0.0);
+    // The callback saw every record, in order, with the number of the last epoch.
+    assert_eq!(seen.len(), h.epochs.len());
+    assert!(seen
+        .iter()
+        .zip(&h.epochs)
+        .all(|((a, last), b)| a == b && *last == 5));
+    // The accuracies of the record are those of the net at that point: the last is the final net.
+    let prepared = TrainingData::from_mnist(&data).unwrap();
+    assert_eq!(
+        prepared.accuracies(&trained.net).unwrap(),
+        (h.epochs[5].train_acc, h.epochs[5].test_acc)
+    );
+    assert_eq!(
+        trained.final_accuracies(&prepared).unwrap(),
+        prepared.accuracies(&trained.net).unwrap()
+    );
+    let wrong = TwoLayerNet::with_seed(783, 5, 10, 0.01, 1).unwrap();
+    let e = prepared.accuracies(&wrong).unwrap_err().to_string();
+    assert!(e.contains("783 inputs"), "{e}");
+
+    // Not divisible: 110 iterations give records at 0, 20, ..., 100 and no record at 110.
+    let trained = quiet(&data, &small(110)).unwrap();
+    assert_eq!(trained.history.epochs.len(), 110 / 20 + 1);
+    assert_eq!(trained.history.epochs.last().unwrap().iteration, 100);
+    let (tr, te) = trained.final_accuracies(&prepared).unwrap();
+    assert_eq!((tr, te), prepared.accuracies(&trained.net).unwrap());
+
+    // A batch larger than the training set: one iteration per epoch.
+    let s = TrainSettings {
+        batch_size: 5000,
+        iters_num: 3,
+        ..small(3)
+    };
+    let trained = quiet(&data, &s).unwrap();
+    assert_eq!(trained.history.iter_per_epoch, 1);
+    assert_eq!(trained.history.epochs.len(), 4);
+}
+
+#[test]
+fn learns_the_synthetic_digits() {
+    let data = synthetic(3000, 1000, true, 4);
+    let trained = quiet(&data, &small(600)).unwrap();
+    let h = &trained.history;
+    let last = h.epochs.last().unwrap();
+    assert!(last.test_acc > 0.95, "{last:?}");
+    assert!(last.train_acc > 0.95, "{last:?}");
+    let first: f64 = h.train_loss[..20].iter().sum::<f64>() / 20.0;
+    let end: f64 = h.train_loss[580..].iter().sum::<f64>() / 20.0;
+    assert!(end < 0.3 * first, "loss {first} -> {end}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_history_bit_for_bit() {
+    let data = synthetic(1000, 200, false, 5);
+    let a = quiet(&data, &small(120)).unwrap();
+    let b = quiet(&data, &small(120)).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a.history.train_loss), bits(&b.history.train_loss));
+    assert_eq!(a.history.epochs, b.history.epochs);
+    assert_eq!(a.net, b.net);
+    let c = quiet(
+        &data,
+        &TrainSettings {
+            seed: 4,
+            ..small(120)
+        },
+    )
+    .unwrap();
+    assert_ne!(bits(&a.history.train_loss), bits(&c.history.train_loss));
+    // Also on a single thread: the parallel parts split the work, never the sums.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let d = pool.install(|| quiet(&data, &small(120)).unwrap());
+    assert_eq!(bits(&a.history.train_loss), bits(&d.history.train_loss));
+    assert_eq!(a.net, d.net);
+}
+
+#[test]
+fn one_hot_and_class_labels_train_alike() {
+    let classes = synthetic(600, 100, false, 6);
+    let mut one_hot = classes.clone();
+    for t in [&mut one_hot.t_train, &mut one_hot.t_test] {
+        if let Labels::Class(c) = t {
+            *t = Labels::OneHot(dlfs::batch::one_hot(c.as_slice().unwrap(), 10).unwrap());
+        }
+    }
+    let a = quiet(&classes, &small(30)).unwrap();
+    let b = quiet(&one_hot, &small(30)).unwrap();
+    assert_eq!(a.history.train_loss, b.history.train_loss);
+    assert_eq!(a.history.epochs, b.history.epochs);
+}
+
+#[test]
+fn sparse_backprop_is_the_nets_gradient() {
+    let data = synthetic(300, 10, false, 7);
+    let prepared = TrainingData::from_mnist(&data).unwrap();
+    let rows = random_choice(&mut rng(8), 300, 40);
+    let labels: Vec<usize> = rows.iter().map(|&r| prepared.t_train[r]).collect();
+    let x = prepared.x_train.dense_rows(&rows);
+    // 50 (the book's) takes a one-pass kernel, the others blocks of columns.
+    for hidden in [50, 30, 3, 100] {
+        let net = TwoLayerNet::with_seed(784, hidden, 10, 0.3, 7).unwrap();
+        let sparse = sparse_backprop(&net, &prepared.x_train, &rows, &labels);
+        let dense = net.gradient(&x, &labels).unwrap();
+        for ((name, a), (_, b)) in sparse.arrays().into_iter().zip(dense.arrays()) {
+            let d = a
+                .iter()
+                .zip(b.iter())
+                .fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
+            let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            assert!(
+                d <= 1e-13 * scale.max(1e-3),
+                "{name}: {d:e} (scale {scale:e})"
+            );
+            assert!(scale > 1e-4, "{name} is not trivially zero");
+        }
+    }
+    // The dense rows are the images as given.
+    let x_given =
+        ndarray::Array2::from_shape_fn((rows.len(), 784), |(i, j)| data.x_train[[rows[i], j]]);
+    assert_eq!(x, x_given);
+}
+
+#[test]
+fn numerical_gradient_training_follows_backprop() {
+    let data = synthetic(500, 100, false, 9);
+    let prepared = TrainingData::from_mnist(&data).unwrap();
+    let s = TrainSettings {
+        iters_num: 15,
+        batch_size: 20,
+        hidden_size: 10,
+        ..small(15)
+    };
+    let bp = train_prepared(&prepared, &s, |_, _| {}, |_, _| {}).unwrap();
+    let num_s = TrainSettings {
+        gradient: GradientMethod::Numerical,
+        ..s
+    };
+    let mut calls = 0;
+    let num = train_prepared(
+        &prepared,
+        &num_s,
+        |_, _| {},
+        |i, _| {
+            calls += 1;
+            assert_eq!(i, calls);
+        },
+    )
+    .unwrap();
+    assert_eq!(calls, 15);
+    // The numerical gradient differs from backprop by about 1e-6 relative (the 1e-7 in the log).
+    for (a, b) in bp.history.train_loss.iter().zip(&num.history.train_loss) {
+        assert!((a - b).abs() < 1e-5 * a, "{a} vs {b}");
+    }
+    assert!(bp.history.train_loss[14] < bp.history.train_loss[0]);
+}
+
+#[test]
+fn sparse_rows_from_bytes_normalise_like_the_book() {
+    let bytes = [0u8, 255, 0, 51, 0, 0];
+    let rows = SparseRows::from_bytes(&bytes, 3, true).unwrap();
+    assert_eq!((rows.nrows(), rows.ncols(), rows.nnz()), (2, 3, 2));
+    assert_eq!(
+        rows.dense_rows(&[1, 0]),
+        ndarray::array![[51.0 / 255.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    );
+    let raw = SparseRows::from_bytes(&bytes, 3, false).unwrap();
+    assert_eq!(raw.dense_rows(&[0]), ndarray::array![[0.0, 255.0, 0.0]]);
+    assert!(SparseRows::from_bytes(&bytes, 4, true).is_err());
+}
+
+#[test]
+fn raw_bytes_give_the_same_data_as_the_loaded_mnist() {
+    let mut r = rng(11);
+    let mut image = |n: usize| {
+        Array2::from_shape_fn((n, 784), |_| {
+            if r.random_bool(0.2) {
+                r.random_range(1..=255u8)
+            } else {
+                0
+            }
+        })
+    };
+    let raw = RawMnist {
+        train_images: image(300),
+        train_labels: Array1::from_shape_fn(300, |i| (i * 7 % 10) as u8),
+        test_images: image(50),
+        test_labels: Array1::from_shape_fn(50, |i| (i % 10) as u8),
+    };
+    let mnist = Mnist::from_raw(&raw, true, true, true).unwrap();
+    let from_raw = TrainingData::from_raw(&raw).unwrap();
+    assert_eq!(from_raw, TrainingData::from_mnist(&mnist).unwrap());
+    assert_eq!(from_raw.t_train[..4], [0, 7, 4, 1]);
+    let a = train_prepared(&from_raw, &small(30), |_, _| {}, |_, _| {}).unwrap();
+    let b = quiet(&mnist, &small(30)).unwrap();
+    assert_eq!(a.history.train_loss, b.history.train_loss);
+    assert_eq!(a.net, b.net);
+}
+
+/// With `DLFS_DATA_DIR` pointing at the four MNIST files: the book's settings reach the book's
+/// accuracy (its own code gives 0.9435-0.9470 on the test set).
+#[test]
+fn mnist_with_the_books_settings_reaches_0_943() {
+    let Some(dir) = std::env::var_os("DLFS_DATA_DIR") else {
+        println!("skipped: set DLFS_DATA_DIR to the MNIST directory to train on the real data");
+        return;
+    };
+    let raw =
+        RawMnist::load_local(Some(std::path::Path::new(&dir))).expect("MNIST in DLFS_DATA_DIR");
+    let prepared = TrainingData::from_raw(&raw).unwrap();
+    drop(raw);
+    let settings = TrainSettings::default();
+    let trained = train_prepared(
+        &prepared,
+        &settings,
+        |r, last| println!("{}", dlfs::train::epoch_line(r, last)),
+        |_, _| {},
+    )
+    .unwrap();
+    let h = &trained.history;
+    assert_eq!(h.iter_per_epoch, 600);
+    assert_eq!(h.epochs.len(), 17);
+    assert_eq!(h.train_loss.len(), 10_000);
+    let (train_acc, test_acc) = trained.final_accuracies(&prepared).unwrap();
+    println!(
+        "final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={:.2}",
+        h.seconds
+    );
+    assert!(test_acc >= 0.943, "test accuracy {test_acc}");
+    assert!(train_acc >= 0.943, "train accuracy {train_acc}");
+    assert!(h.epochs[0].test_acc < 0.2);
+}
