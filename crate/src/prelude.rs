@@ -14,5 +14,8 @@ pub use crate::plot::{
     function_2_surface, gradient_field, learning_rates, log_curve, loss_curve, surface,
     tangent_lines, weights, Figure,
 };
-pub use crate::train::{train, EpochRecord, GradientMethod, History, TrainSettings, Trained};
+pub use crate::train::{
+    train, train_reference, EpochRecord, GradientMethod, History, TrainSettings, Trained,
+    TrainingData,
+};
 pub use ndarray::{array, s, Array, Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
