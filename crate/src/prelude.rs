@@ -9,5 +9,13 @@ pub use crate::gradient::{numerical_diff, numerical_gradient};
 pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Target};
 pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions};
 pub use crate::net::{argmax, Params, SimpleNet, TwoLayerNet};
-pub use crate::train::{train, EpochRecord, GradientMethod, History, TrainSettings, Trained};
+pub use crate::plot::{
+    accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,
+    function_2_surface, gradient_field, learning_rates, log_curve, loss_curve, surface,
+    tangent_lines, weights, Figure,
+};
+pub use crate::train::{
+    train, train_reference, EpochRecord, GradientMethod, History, TrainSettings, Trained,
+    TrainingData,
+};
 pub use ndarray::{array, s, Array, Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};

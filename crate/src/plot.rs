@@ -1,1 +1,0 @@
-//! Figures (SKELETON: issue 4).
