@@ -13,7 +13,8 @@ Every ``notebooks/*.ipynb`` runs in name order (names starting with "_" only
 when named on the command line or with --all), top to bottom, each on its own
 fresh kernel started in ``notebooks/`` (so ``:dep dlfs = { path = "../crate" }``
 resolves). A notebook fails on any error output (a compile error, a panic, an
-evcxr error), on stderr text that looks like a Rust error or a panic, on a
+evcxr error), on any stderr text (evcxr's report of an error returned by `?`) or
+a panic, on a
 cell timeout, on a dead kernel, and when a value in CHECKS below is not in its
 outputs. The last line is the summary, e.g. ``notebooks: 4 passed, 0 failed``.
 """
@@ -113,19 +114,34 @@ def near_vector(expected: list[float], tol: float) -> Check:
 
 CHECKS: dict[str, list[Check]] = {
     "4.2-loss-functions.ipynb": [
-        contains("0.0975"),  # SSE, 0.6 at the right class
-        contains("0.5975"),  # SSE, 0.6 at index 7
-        contains("0.510825457099338"),  # CEE, right class
-        contains("2.302584092994546"),  # CEE, index 7
+        contains("SSE = 0.0975"),  # SSE, 0.6 at the right class
+        contains("SSE = 0.5975"),  # SSE, 0.6 at index 7
+        contains("CEE = 0.510825457099338"),  # CEE, right class
+        contains("CEE = 2.302584092994546"),  # CEE, index 7
+        contains("1.406704775046942"),  # batch CEE of both rows, labels
+        contains("x_train.shape = (60000, 784)"),  # MNIST loaded
+        contains("-9.999999505838704e-8"),  # the notes' bug reproduced
     ],
     "4.3-numerical-differentiation.ipynb": [
         contains("0.1999999999990898"),  # numerical_diff at x = 5
         contains("0.2999999999986347"),  # numerical_diff at x = 10
+        contains("6.00000000000378"),  # partial derivative in x0 at (3, 4)
+        contains("7.999999999999119"),  # partial derivative in x1 at (3, 4)
+        contains("-3749.1499804999003"),  # the notes' misplaced parenthesis
     ],
     "4.4-gradient.ipynb": [
         near_vector([6.0, 8.0], 1e-4),  # numerical_gradient of x0^2 + x1^2 at (3, 4)
+        near_vector([0.0, 4.0], 1e-4),  # at (0, 2)
+        near_vector([6.0, 0.0], 1e-4),  # at (3, 0)
+        contains("[-2.58983747e13, -1.29524862e12]"),  # lr = 10 runs away
+        contains("[-2.99999994, 3.99999992]"),  # lr = 1e-10 barely moves
+        contains("[1.05414809, 0.63071653, 1.13280740]"),  # SimpleNet predict
+        contains("0.928068286"),  # SimpleNet loss
+        contains("[[0.21924757, 0.14356243, -0.36281000],"),  # SimpleNet dW, first row
     ],
     "4.5-learning-algorithm.ipynb": [
+        contains("W1.shape = (784, 100)"),
+        contains("epoch 16/16"),  # one line per epoch, the book's 10000 iterations
         at_least(r"test accuracy[: =]+([01]\.\d+)", 0.9),
     ],
 }
@@ -268,6 +284,10 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
                             failure = f"cell {index + 1} has an error output:\n{text[-3000:]}"
                         elif out.get("output_type") == "stream" and BAD_STREAM.search(text):
                             failure = f"cell {index + 1} printed an error or a panic:\n{text[-3000:]}"
+                        elif out.get("output_type") == "stream" and out.get("name") == "stderr" and text.strip():
+                            # evcxr reports an error returned with `?` on stderr only,
+                            # without an error output: any stderr text is a failure.
+                            failure = f"cell {index + 1} wrote to stderr:\n{text[-3000:]}"
                         if failure:
                             break
                 if failure:

@@ -73,3 +73,7 @@ pub mod prelude;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// ndarray, re-exported so that a notebook can name its types (`dlfs::ndarray::Ix1`) without a
+/// `:dep` of its own.
+pub use ndarray;
