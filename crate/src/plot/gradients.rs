@@ -5,6 +5,7 @@ use std::ops::Range;
 use ndarray::{array, Array1, ArrayView1, Ix1};
 use plotters::prelude::*;
 
+use super::canvas::Area;
 use super::draw::{
     chart, clip_polyline, draw_arrow, draw_contours, draw_note, fmt_lr, fmt_num, Aspect, Axes,
     Chart2d, Corner, Field,
@@ -130,6 +131,29 @@ fn inside(p: (f64, f64), x: &Range<f64>, y: &Range<f64>) -> bool {
 
 /// Draws contour lines of `f` and the path, clipped to the view; returns the index of the
 /// first point outside the view, if any.
+/// The (x0, x1) plane around `centre`, with the contour lines of `field` and `path` drawn on
+/// it; also the step at which the path leaves the view, if it does.
+fn path_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    theme: &Theme,
+    centre: (f64, f64),
+    radius: f64,
+    field: &Field,
+    path: &[(f64, f64)],
+) -> crate::Result<(Chart2d<'a, 'b>, Option<usize>)> {
+    let (x, y) = view(centre, radius);
+    let axes = Axes {
+        x,
+        y,
+        x_desc: "x0",
+        y_desc: "x1",
+        aspect: Aspect::EqualExtend,
+    };
+    let mut c = chart(area, theme, &axes)?;
+    let left = draw_path(&mut c, theme, field, path)?;
+    Ok((c, left))
+}
+
 fn draw_path(
     c: &mut Chart2d<'_, '_>,
     theme: &Theme,
@@ -204,19 +228,7 @@ pub fn descent_path(f: impl Fn(&ArrayView1<f64>) -> f64, descent: &Descent<Ix1>)
     Figure::from_fn(
         "Gradient descent over the contour lines of f  (fig. 4-10)",
         move |area, theme| {
-            let (xr, yr) = view(centre, radius);
-            let mut c = chart(
-                area,
-                theme,
-                &Axes {
-                    x: xr,
-                    y: yr,
-                    x_desc: "x0",
-                    y_desc: "x1",
-                    aspect: Aspect::EqualExtend,
-                },
-            )?;
-            let left = draw_path(&mut c, theme, &contour, &path)?;
+            let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
             let mut note = vec![
                 format!("start {} (ring), {steps} steps", pair(start)),
                 format!("end {} (dot)", pair(end)),
@@ -294,19 +306,7 @@ pub fn learning_rates(
             let contour = contour.clone();
             let end = *path.last().unwrap_or(&start);
             Figure::from_fn(format!("lr = {}", fmt_lr(lr)), move |area, theme| {
-                let (xr, yr) = view(centre, radius);
-                let mut c = chart(
-                    area,
-                    theme,
-                    &Axes {
-                        x: xr,
-                        y: yr,
-                        x_desc: "x0",
-                        y_desc: "x1",
-                        aspect: Aspect::EqualExtend,
-                    },
-                )?;
-                let left = draw_path(&mut c, theme, &contour, &path)?;
+                let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
                 let moved = (end.0 - start.0).hypot(end.1 - start.1);
                 let mut note = Vec::new();
                 if let Some(k) = left {
