@@ -1,8 +1,11 @@
 //! The data as the trainer holds it: images as sparse rows ([`SparseRows`]), labels as class
 //! numbers, a training and a test set checked once ([`TrainingData`]).
 
+use std::collections::HashMap;
+
 use ndarray::{Array2, ArrayView2, Ix2};
 
+use super::kernels::{self, Weights};
 use super::{fast, CLASSES, INPUT_SIZE};
 use crate::error::{Error, Result};
 use crate::mnist::{Labels, Mnist, RawMnist};
@@ -11,19 +14,90 @@ use crate::net::{argmax, TwoLayerNet};
 /// Rows of features stored sparsely (compressed sparse rows): for each row, the columns whose
 /// value is not 0, and those values. MNIST's 60,000 training images hold 47 million pixels,
 /// 9.4 million of them not 0.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Stored compactly, because the trainer reads 100 random rows from memory at every step: a
+/// column as a 16-bit number, and a value, when the rows hold at most 256 different non-zero
+/// values (MNIST's pixels hold 255), as an 8-bit code into a table of those values: 3 bytes
+/// per non-zero value (28 MB for MNIST's training set) instead of 16. Other rows keep their
+/// values as `f64`.
+#[derive(Debug, Clone, Default)]
 pub struct SparseRows {
     cols: usize,
-    /// Row `r` is `indices[starts[r]..starts[r + 1]]` with `values[...]` (same range).
+    /// Row `r` is `indices[starts[r]..starts[r + 1]]` with the values at the same places.
     starts: Vec<usize>,
-    indices: Vec<u32>,
-    values: Vec<f64>,
+    indices: Vec<u16>,
+    values: Values,
 }
+
+/// The non-zero values of [`SparseRows`].
+#[derive(Debug, Clone)]
+enum Values {
+    /// `levels[codes[k]]` is the k-th value.
+    Coded { codes: Vec<u8>, levels: Box<[f64; 256]> },
+    /// Every value as it is.
+    Exact(Vec<f64>),
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values::Exact(Vec::new())
+    }
+}
+
+/// One row of [`SparseRows`]: its columns in order, and its values, in one of the two forms.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Row<'a> {
+    /// Values as codes into a table.
+    Coded(&'a [u16], kernels::Coded<'a>),
+    /// Values as they are.
+    Exact(&'a [u16], &'a [f64]),
+}
+
+impl Row<'_> {
+    /// The row's columns (pixels), in order.
+    pub(super) fn columns(&self) -> &[u16] {
+        match self {
+            Row::Coded(idx, _) | Row::Exact(idx, _) => idx,
+        }
+    }
+
+    /// Calls `f(column, value)` for each non-zero value, in order.
+    #[inline]
+    pub(super) fn for_each(&self, mut f: impl FnMut(usize, f64)) {
+        match *self {
+            Row::Coded(idx, vals) => {
+                for (k, &c) in idx.iter().enumerate() {
+                    f(usize::from(c), vals.at(k));
+                }
+            }
+            Row::Exact(idx, vals) => {
+                for (&c, &v) in idx.iter().zip(vals) {
+                    f(usize::from(c), v);
+                }
+            }
+        }
+    }
+
+    /// `out = row · m` for a row-major matrix `m` of rows as long as `out` (see
+    /// [`kernels::row_sum`]).
+    pub(super) fn times(&self, m: &[f64], out: &mut [f64]) {
+        let finish = kernels::Finish::Store;
+        match *self {
+            Row::Coded(idx, vals) => kernels::row_sum(idx, vals, m, out, finish),
+            Row::Exact(idx, vals) => kernels::row_sum(idx, vals, m, out, finish),
+        }
+    }
+}
+
+/// The most columns [`SparseRows`] holds (its columns are 16-bit numbers).
+const MAX_COLUMNS: usize = 1 << 16;
 
 impl SparseRows {
     /// The non-zero values of a dense matrix, row by row. Every value must be finite.
     pub fn from_dense(x: &ArrayView2<f64>, what: &str) -> Result<SparseRows> {
-        let mut rows = SparseRows::empty(x.ncols());
+        check_columns(x.ncols(), what)?;
+        let mut codes: HashMap<u64, u8> = HashMap::new();
+        let mut levels = Box::new([0.0; 256]);
         for (r, row) in x.outer_iter().enumerate() {
             for (c, &v) in row.iter().enumerate() {
                 if !v.is_finite() {
@@ -31,9 +105,25 @@ impl SparseRows {
                         "{what} has {v} at row {r}, column {c}"
                     )));
                 }
+                if v != 0.0 && codes.len() <= 256 && !codes.contains_key(&v.to_bits()) {
+                    if codes.len() < 256 {
+                        levels[codes.len()] = v;
+                    }
+                    let code = codes.len() as u8; // the 257th value is never used as a code
+                    codes.insert(v.to_bits(), code);
+                }
+            }
+        }
+        let coded = codes.len() <= 256;
+        let mut rows = SparseRows::empty(x.ncols(), coded.then_some(levels));
+        for row in x.outer_iter() {
+            for (c, &v) in row.iter().enumerate() {
                 if v != 0.0 {
-                    rows.indices.push(c as u32);
-                    rows.values.push(v);
+                    rows.indices.push(c as u16);
+                    match &mut rows.values {
+                        Values::Coded { codes: out, .. } => out.push(codes[&v.to_bits()]),
+                        Values::Exact(out) => out.push(v),
+                    }
                 }
             }
             rows.starts.push(rows.indices.len());
@@ -42,8 +132,8 @@ impl SparseRows {
     }
 
     /// Rows of `cols` bytes (the pixels of IDX image files, for instance), each non-zero byte
-    /// `b` stored as `b * (1 / 255)` when `normalize` (the book's `normalize=True`, computed as
-    /// [`Mnist::load`] does, to the last bit) or as `b`.
+    /// `b` standing for `b * (1 / 255)` when `normalize` (the book's `normalize=True`, computed
+    /// as [`Mnist::load`] does, to the last bit) or for `b`.
     pub fn from_bytes(bytes: &[u8], cols: usize, normalize: bool) -> Result<SparseRows> {
         if cols == 0 || bytes.len() % cols != 0 {
             return Err(Error::Shape(format!(
@@ -51,16 +141,26 @@ impl SparseRows {
                 bytes.len()
             )));
         }
-        let mut rows = SparseRows::empty(cols);
+        check_columns(cols, "SparseRows::from_bytes")?;
+        let levels: Vec<f64> = (0..=255u8)
+            .map(|b| {
+                if normalize {
+                    f64::from(b) * (1.0 / 255.0)
+                } else {
+                    f64::from(b)
+                }
+            })
+            .collect();
+        let levels: [f64; 256] = levels.try_into().expect("256 levels");
+        let mut rows = SparseRows::empty(cols, Some(Box::new(levels)));
+        let Values::Coded { codes, .. } = &mut rows.values else {
+            unreachable!("made with levels")
+        };
         for row in bytes.chunks(cols) {
             for (c, &b) in row.iter().enumerate() {
                 if b != 0 {
-                    rows.indices.push(c as u32);
-                    rows.values.push(if normalize {
-                        f64::from(b) * (1.0 / 255.0)
-                    } else {
-                        f64::from(b)
-                    });
+                    rows.indices.push(c as u16);
+                    codes.push(b);
                 }
             }
             rows.starts.push(rows.indices.len());
@@ -68,12 +168,18 @@ impl SparseRows {
         Ok(rows)
     }
 
-    fn empty(cols: usize) -> SparseRows {
+    fn empty(cols: usize, levels: Option<Box<[f64; 256]>>) -> SparseRows {
         SparseRows {
             cols,
             starts: vec![0],
             indices: Vec::new(),
-            values: Vec::new(),
+            values: match levels {
+                Some(levels) => Values::Coded {
+                    codes: Vec::new(),
+                    levels,
+                },
+                None => Values::Exact(Vec::new()),
+            },
         }
     }
 
@@ -89,21 +195,23 @@ impl SparseRows {
 
     /// Number of stored (non-zero) values.
     pub fn nnz(&self) -> usize {
-        self.values.len()
+        self.indices.len()
     }
 
-    /// The non-zero columns and values of row `r`.
-    pub(super) fn row(&self, r: usize) -> (&[u32], &[f64]) {
+    /// Row `r`: its non-zero columns and values.
+    #[inline]
+    pub(super) fn row(&self, r: usize) -> Row<'_> {
         let range = self.starts[r]..self.starts[r + 1];
-        (&self.indices[range.clone()], &self.values[range])
-    }
-
-    /// Asks the processor to bring `rows` into its caches (a hint; it changes no value).
-    pub(super) fn prefetch(&self, rows: &[usize]) {
-        for &r in rows {
-            let (idx, val) = self.row(r);
-            prefetch(idx);
-            prefetch(val);
+        let idx = &self.indices[range.clone()];
+        match &self.values {
+            Values::Coded { codes, levels } => Row::Coded(
+                idx,
+                kernels::Coded {
+                    codes: &codes[range],
+                    levels,
+                },
+            ),
+            Values::Exact(values) => Row::Exact(idx, &values[range]),
         }
     }
 
@@ -116,27 +224,35 @@ impl SparseRows {
     pub fn dense_rows(&self, rows: &[usize]) -> Array2<f64> {
         let mut x = Array2::zeros((rows.len(), self.cols));
         for (mut out, &r) in x.outer_iter_mut().zip(rows) {
-            let (idx, val) = self.row(r);
-            for (&c, &v) in idx.iter().zip(val) {
-                out[c as usize] = v;
-            }
+            self.row(r).for_each(|c, v| out[c] = v);
         }
         x
     }
 }
 
-/// Asks the processor to bring the cache lines of `values` (64 bytes each) into its caches.
-fn prefetch<T>(values: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    for k in (0..values.len()).step_by((64 / std::mem::size_of::<T>()).max(1)) {
-        // SAFETY: a prefetch of an address inside `values` reads and changes nothing.
-        unsafe {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(values.as_ptr().add(k) as *const i8);
-        }
+/// Equal when they hold the same values at the same places, whatever the form of the values.
+impl PartialEq for SparseRows {
+    fn eq(&self, other: &SparseRows) -> bool {
+        self.cols == other.cols
+            && self.starts == other.starts
+            && self.indices == other.indices
+            && (0..self.nrows()).all(|r| {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                self.row(r).for_each(|_, v| a.push(v.to_bits()));
+                other.row(r).for_each(|_, v| b.push(v.to_bits()));
+                a == b
+            })
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = values;
+}
+
+/// Columns are stored as 16-bit numbers: at most 65,536 of them.
+fn check_columns(cols: usize, what: &str) -> Result<()> {
+    if cols > MAX_COLUMNS {
+        return Err(Error::Shape(format!(
+            "{what}: rows of {cols} values; sparse rows hold at most {MAX_COLUMNS} columns"
+        )));
+    }
+    Ok(())
 }
 
 /// A training and a test set in the form the trainer uses: images as [`SparseRows`] of 784

@@ -36,8 +36,7 @@ fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize)
         .zip(rows.par_chunks(chunk))
         .for_each(|(out, rows)| {
             for (o, &r) in out.chunks_mut(h).zip(rows) {
-                let (idx, val) = x.row(r);
-                kernels::row_sum(idx, val, w1, o);
+                x.row(r).times(w1, o);
             }
             kernels::add_sigmoid(out, b1);
         });
@@ -91,7 +90,6 @@ pub(super) struct Workspace {
     /// Column `c` of the batch is `rows[starts[c]..starts[c + 1]]` with `values[...]`.
     starts: Vec<usize>,
     fill: Vec<usize>,
-    cursor: Vec<usize>,
     rows: Vec<u32>,
     values: Vec<f64>,
 }
@@ -103,8 +101,8 @@ impl Workspace {
         self.starts.clear();
         self.starts.resize(inputs + 1, 0);
         for &r in rows {
-            for &c in x.row(r).0 {
-                self.starts[c as usize + 1] += 1;
+            for &c in x.row(r).columns() {
+                self.starts[usize::from(c) + 1] += 1;
             }
         }
         for c in 0..inputs {
@@ -115,31 +113,22 @@ impl Workspace {
         let nnz = self.starts[inputs];
         self.rows.resize(nnz, 0);
         self.values.resize(nnz, 0.0);
-        // Pixels a band at a time, so that the places written to stay few (and in cache); each
-        // row's pixels are in order, so `cursor[b]` is where row b's current band starts.
-        const BAND: usize = 128;
-        self.cursor.clear();
-        self.cursor.resize(rows.len(), 0);
-        for end in (BAND..inputs + BAND).step_by(BAND) {
-            for (b, &r) in rows.iter().enumerate() {
-                let (idx, val) = x.row(r);
-                let mut k = self.cursor[b];
-                while k < idx.len() && (idx[k] as usize) < end {
-                    let at = &mut self.fill[idx[k] as usize];
-                    self.rows[*at] = b as u32;
-                    self.values[*at] = val[k];
-                    *at += 1;
-                    k += 1;
-                }
-                self.cursor[b] = k;
-            }
+        for (b, &r) in rows.iter().enumerate() {
+            x.row(r).for_each(|c, v| {
+                let at = &mut self.fill[c];
+                self.rows[*at] = b as u32;
+                self.values[*at] = v;
+                *at += 1;
+            });
         }
     }
 
-    /// `out = xᵀ da1` for pixel `c` (a row of `dW1`), from the columns of the batch.
-    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64]) {
+    /// `g = xᵀ da1` for pixel `c` (a row of `dW1`), from the columns of the batch, `finish`ed
+    /// into `out`.
+    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64], finish: kernels::Finish) {
         let range = self.starts[c]..self.starts[c + 1];
-        kernels::row_sum(&self.rows[range.clone()], &self.values[range], da1, out);
+        let values: &[f64] = &self.values[range.clone()];
+        kernels::row_sum(&self.rows[range], values, da1, out, finish);
     }
 
     /// True when pixel `c` is 0 in every row of the batch (its row of `dW1` is 0).
@@ -198,7 +187,7 @@ pub fn sparse_backprop(
         .enumerate()
         .for_each(|(task, out)| {
             for (k, o) in out.chunks_mut(h).enumerate() {
-                ws.w1_row(task * PIXELS_PER_TASK + k, da1s, o);
+                ws.w1_row(task * PIXELS_PER_TASK + k, da1s, o, kernels::Finish::Store);
             }
         });
     Params {
@@ -211,32 +200,10 @@ pub fn sparse_backprop(
 
 /// One step of SGD by backpropagation: the same numbers as `net.update(&sparse_backprop(..),
 /// lr)`, with `W1 <- W1 + (-lr) dW1` done row by row as each row of `dW1` is computed (and rows
-/// of blank pixels, whose gradient is 0, left alone).
-///
-/// `ahead` is [`backprop_parts`] of the batch under the current weights when it was computed
-/// ahead (with the batch's columns already in `ws`); with `None` both are computed here, side
-/// by side.
-pub(super) fn sparse_step(
-    net: &mut TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-    lr: f64,
-    ws: &mut Workspace,
-    ahead: Option<Parts>,
-) {
-    let (da1, b1, w2, b2) = match ahead {
-        Some(parts) => parts,
-        // The columns of the batch do not depend on the weights: built while the forward runs.
-        None => {
-            rayon::join(
-                || backprop_parts(net, x, rows, labels),
-                || ws.columns(x, rows),
-            )
-            .0
-        }
-    };
-    let ws = &*ws;
+/// of blank pixels, whose gradient is 0, left alone). `parts` are [`backprop_parts`] of the
+/// mini-batch and `ws` holds its columns ([`Workspace::columns`]).
+pub(super) fn sparse_step(net: &mut TwoLayerNet, parts: Parts, ws: &Workspace, lr: f64) {
+    let (da1, b1, w2, b2) = parts;
     let p = &mut net.params;
     let h = p.w1.ncols();
     let da1s = da1.as_slice().expect("da1 is in standard layout");
@@ -244,15 +211,11 @@ pub(super) fn sparse_step(
     w1.par_chunks_mut(PIXELS_PER_TASK * h)
         .enumerate()
         .for_each(|(task, w)| {
-            let mut g = vec![0.0; h];
             for (k, w) in w.chunks_mut(h).enumerate() {
                 let c = task * PIXELS_PER_TASK + k;
-                if ws.blank(c) {
-                    continue;
-                }
-                ws.w1_row(c, da1s, &mut g);
-                for (w, &g) in w.iter_mut().zip(&g) {
-                    *w += (-lr) * g; // as `scaled_add` in `TwoLayerNet::update`
+                if !ws.blank(c) {
+                    // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
+                    ws.w1_row(c, da1s, w, kernels::Finish::AddScaled(-lr));
                 }
             }
         });
@@ -263,7 +226,7 @@ pub(super) fn sparse_step(
 
 #[cfg(test)]
 mod tests {
-    use super::{sparse_backprop, sparse_step, SparseRows, Workspace};
+    use super::{backprop_parts, sparse_backprop, sparse_step, SparseRows, Workspace};
     use crate::batch::{random_choice, rng};
     use crate::net::TwoLayerNet;
     use ndarray_rand::rand::Rng;
@@ -288,9 +251,80 @@ mod tests {
                 let labels = random_choice(&mut r, 10, 30);
                 let g = sparse_backprop(&a, &x, &rows, &labels);
                 a.update(&g, 0.1);
-                sparse_step(&mut b, &x, &rows, &labels, 0.1, &mut ws, None);
+                ws.columns(&x, &rows);
+                let parts = backprop_parts(&b, &x, &rows, &labels);
+                sparse_step(&mut b, parts, &ws, 0.1);
                 assert_eq!(a, b, "hidden {hidden}, step {step}");
             }
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn probe_columns() {
+        let raw = crate::mnist::RawMnist::load_local(Some(std::path::Path::new("/work/shared/mnist"))).unwrap();
+        let data = crate::train::TrainingData::from_raw(&raw).unwrap();
+        let x = &data.x_train;
+        let mut r = crate::batch::rng(5);
+        let batches: Vec<Vec<usize>> = (0..2000).map(|_| crate::batch::random_choice(&mut r, 60000, 100)).collect();
+        let mut ws = Workspace::default();
+        let net = TwoLayerNet::with_seed(784, 50, 10, 0.01, 1).unwrap();
+        for _ in 0..2 {
+            let t = Instant::now();
+            for b in &batches { ws.columns(x, b); }
+            println!("cold batches: {:.1} us per columns", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
+            let t = Instant::now();
+            for _ in 0..2000 { ws.columns(x, &batches[0]); }
+            println!("same batch: {:.1} us per columns", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
+            let t = Instant::now();
+            let mut s = 0.0;
+            for b in &batches { for &row in b { x.row(row).for_each(|c, v| s += v + c as f64); } }
+            println!("just reading the rows: {:.1} us per batch {s}", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
+            let t = Instant::now();
+            for b in &batches[..500] { let _ = hidden_layer(&net, x, b, 100); }
+            println!("forward cold: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            let t = Instant::now();
+            for _ in 0..500 { let _ = hidden_layer(&net, x, &batches[0], 100); }
+            println!("forward hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            let labels = vec![3usize; 100];
+            let t = Instant::now();
+            for _ in 0..500 { let _ = backprop_parts(&net, x, &batches[0], &labels); }
+            println!("backprop_parts hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            let t = Instant::now();
+            for _ in 0..500 { let _ = batch_loss(&net, x, &batches[0], &labels); }
+            println!("batch_loss hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            ws.columns(x, &batches[0]);
+            let w1 = net.params.w1.as_slice().unwrap();
+            let mut a = vec![0.0; 100 * 50];
+            let t = Instant::now();
+            for _ in 0..500 {
+                a.fill(0.0);
+                for c in 0..784 {
+                    let range = ws.starts[c]..ws.starts[c + 1];
+
+                }
+            }
+            println!("scatter forward hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            let mut bb = vec![0.0; 100 * 50];
+            let t = Instant::now();
+            for _ in 0..500 {
+                bb.fill(0.0);
+                for (o, &r) in bb.chunks_mut(50).zip(&batches[0]) { x.row(r).times(w1, o); }
+            }
+            println!("gather forward hot: {:.1} us per batch, same {}", t.elapsed().as_secs_f64() / 500.0 * 1e6, a == bb);
+            let parts = backprop_parts(&net, x, &batches[0], &labels);
+            ws.columns(x, &batches[0]);
+            let mut n2 = net.clone();
+            let t = Instant::now();
+            for _ in 0..500 { sparse_step(&mut n2, parts.clone(), &ws, 0.0); }
+            println!("sparse_step hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
         }
     }
 }

@@ -55,8 +55,12 @@ pub(super) fn exp(x: f64) -> f64 {
 fn add_sigmoid_plain(out: &mut [f64], b: &[f64]) {
     for row in out.chunks_mut(b.len()) {
         for (o, &bk) in row.iter_mut().zip(b) {
-            *o = 1.0 / (1.0 + exp(-(*o + bk)));
+            *o += bk;
         }
+    }
+    // One flat loop, so that the vectors run across the ends of rows.
+    for o in out.iter_mut() {
+        *o = 1.0 / (1.0 + exp(-*o));
     }
 }
 
@@ -66,42 +70,173 @@ unsafe fn add_sigmoid_avx2(out: &mut [f64], b: &[f64]) {
     add_sigmoid_plain(out, b)
 }
 
-/// Each row of `out` (rows as long as `b`) becomes `sigmoid(row + b)`.
-pub(super) fn add_sigmoid(out: &mut [f64], b: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { add_sigmoid_avx2(out, b) };
-    }
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn add_sigmoid_avx512(out: &mut [f64], b: &[f64]) {
     add_sigmoid_plain(out, b)
 }
 
-/// `out[off..off + B] = sum_k val[k] * m[idx[k] * h + off..][..B]`, the `B` sums kept in
-/// registers while the rows go by.
+/// The widest vectors this processor has, found once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Level {
+    Plain,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+fn level() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Level::Avx512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Level::Avx2;
+        }
+    }
+    Level::Plain
+}
+
+/// Each row of `out` (rows as long as `b`) becomes `sigmoid(row + b)`.
+pub(super) fn add_sigmoid(out: &mut [f64], b: &[f64]) {
+    match level() {
+        // SAFETY: the CPU has the features, checked by `level`.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => unsafe { add_sigmoid_avx512(out, b) },
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => unsafe { add_sigmoid_avx2(out, b) },
+        Level::Plain => add_sigmoid_plain(out, b),
+    }
+}
+
+/// The weights of a sum of rows: the `k`-th is `at(k)`.
+pub(super) trait Weights: Copy {
+    /// How many.
+    fn len(self) -> usize;
+    /// The `k`-th weight.
+    fn at(self, k: usize) -> f64;
+}
+
+impl Weights for &[f64] {
+    #[inline(always)]
+    fn len(self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline(always)]
+    fn at(self, k: usize) -> f64 {
+        self[k]
+    }
+}
+
+/// Weights as 8-bit codes into a table of 256 values (the pixels of [`SparseRows`]).
+///
+/// [`SparseRows`]: super::SparseRows
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Coded<'a> {
+    /// One code per weight.
+    pub(super) codes: &'a [u8],
+    /// The value of each code.
+    pub(super) levels: &'a [f64; 256],
+}
+
+impl Weights for Coded<'_> {
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.codes.len()
+    }
+    #[inline(always)]
+    fn at(self, k: usize) -> f64 {
+        self.levels[usize::from(self.codes[k])]
+    }
+}
+
+/// A row number of a sum of rows: 16 bits (pixels) or 32 (rows of a mini-batch).
+pub(super) trait RowIndex: Copy {
+    /// As an index.
+    fn get(self) -> usize;
+}
+
+impl RowIndex for u16 {
+    #[inline(always)]
+    fn get(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl RowIndex for u32 {
+    #[inline(always)]
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a kernel does with its sums `g`: `out = g`, or `out += scale * g` (one row of a step
+/// of gradient descent, `W1 <- W1 + (-lr) dW1`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Finish {
+    /// `out = g`.
+    Store,
+    /// `out += scale * g`.
+    AddScaled(f64),
+}
+
+impl Finish {
+    #[inline(always)]
+    fn apply(self, out: &mut [f64], g: &[f64]) {
+        match self {
+            Finish::Store => out.copy_from_slice(g),
+            Finish::AddScaled(scale) => {
+                for (o, &g) in out.iter_mut().zip(g) {
+                    *o += scale * g;
+                }
+            }
+        }
+    }
+}
+
+/// The sums `g = sum_k val[k] * m[idx[k] * h + off..][..B]` for columns `off..off + B`, kept
+/// in registers while the rows go by, then `finish`ed into `out[off..off + B]`.
 #[inline(always)]
-fn block<const B: usize>(idx: &[u32], val: &[f64], m: &[f64], off: usize, out: &mut [f64]) {
+fn block<const B: usize>(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    off: usize,
+    out: &mut [f64],
+    finish: Finish,
+) {
     let h = out.len();
     let mut acc = [0.0f64; B];
-    for (&r, &v) in idx.iter().zip(val) {
-        let start = r as usize * h + off;
+    for (k, &r) in idx.iter().enumerate() {
+        let v = val.at(k);
+        let start = r.get() * h + off;
         let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
         for k in 0..B {
             acc[k] += v * row[k];
         }
     }
-    out[off..off + B].copy_from_slice(&acc);
+    finish.apply(&mut out[off..off + B], &acc);
 }
 
-/// All of `out` in one pass when it has `B + T` columns (50 = 48 + 2, the book's hidden
+/// All the sums in one pass when there are `B + T` columns (50 = 48 + 2, the book's hidden
 /// layer): `B` sums in vector registers and a tail of `T`, each row of `m` read once.
 #[inline(always)]
-fn fused<const B: usize, const T: usize>(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
+fn fused<const B: usize, const T: usize>(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    out: &mut [f64],
+    finish: Finish,
+) {
     let h = out.len();
     debug_assert_eq!(h, B + T);
     let mut acc = [0.0f64; B];
     let mut tail = [0.0f64; T];
-    for (&r, &v) in idx.iter().zip(val) {
-        let start = r as usize * h;
+    for (k, &r) in idx.iter().enumerate() {
+        let v = val.at(k);
+        let start = r.get() * h;
         let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
         let rest: &[f64; T] = m[start + B..start + h].try_into().expect("T values");
         for k in 0..B {
@@ -111,68 +246,95 @@ fn fused<const B: usize, const T: usize>(idx: &[u32], val: &[f64], m: &[f64], ou
             tail[k] += v * rest[k];
         }
     }
-    out[..B].copy_from_slice(&acc);
-    out[B..].copy_from_slice(&tail);
+    finish.apply(&mut out[..B], &acc);
+    finish.apply(&mut out[B..], &tail);
 }
 
-/// All of `out`, in blocks of columns, each block one pass over the rows. A tail of fewer
-/// than 8 columns is done as the last 8 (or 4) columns: the overlap is computed twice, the
-/// same way, so it gets the same values, and no pass is left with a single chain of adds.
+/// All the columns, in blocks, each block one pass over the rows.
 #[inline(always)]
-fn row_sum_plain(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
+fn row_sum_plain(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    out: &mut [f64],
+    finish: Finish,
+) {
+    assert_eq!(idx.len(), val.len(), "one weight per row");
     let h = out.len();
     if h == 50 {
-        return fused::<48, 2>(idx, val, m, out);
+        return fused::<48, 2>(idx, val, m, out, finish);
     }
     let mut off = 0;
     while off + 48 <= h {
-        block::<48>(idx, val, m, off, out);
+        block::<48>(idx, val, m, off, out, finish);
         off += 48;
     }
     if off + 32 <= h {
-        block::<32>(idx, val, m, off, out);
+        block::<32>(idx, val, m, off, out, finish);
         off += 32;
     }
     if off + 16 <= h {
-        block::<16>(idx, val, m, off, out);
+        block::<16>(idx, val, m, off, out, finish);
         off += 16;
     }
     if off + 8 <= h {
-        block::<8>(idx, val, m, off, out);
+        block::<8>(idx, val, m, off, out, finish);
         off += 8;
     }
-    if off == h {
-        return;
+    if off + 4 <= h {
+        block::<4>(idx, val, m, off, out, finish);
+        off += 4;
     }
-    if h >= 8 {
-        block::<8>(idx, val, m, h - 8, out);
-    } else if h >= 4 {
-        block::<4>(idx, val, m, 0, out);
-        block::<4>(idx, val, m, h - 4, out);
-    } else {
-        for off in 0..h {
-            block::<1>(idx, val, m, off, out);
-        }
+    while off < h {
+        block::<1>(idx, val, m, off, out, finish);
+        off += 1;
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn row_sum_avx2(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
-    row_sum_plain(idx, val, m, out)
+unsafe fn row_sum_avx2(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    out: &mut [f64],
+    finish: Finish,
+) {
+    row_sum_plain(idx, val, m, out, finish)
 }
 
-/// `out = sum_k val[k] * m[idx[k], :]` for a row-major matrix `m` of rows as long as `out`:
-/// one row of the sparse product `x · W1` (or of `xᵀ · da1`). Each sum runs over `k` in
-/// order, with separate multiplies and adds (no fused multiply-add), so every machine and
-/// either version gives the same numbers.
-pub(super) fn row_sum(idx: &[u32], val: &[f64], m: &[f64], out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { row_sum_avx2(idx, val, m, out) };
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn row_sum_avx512(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    out: &mut [f64],
+    finish: Finish,
+) {
+    row_sum_plain(idx, val, m, out, finish)
+}
+
+/// `g = sum_k val[k] * m[idx[k], :]` for a row-major matrix `m` of rows as long as `out`, then
+/// `out = g` or `out += scale * g` ([`Finish`]): one row of the sparse product `x · W1`, or
+/// of `xᵀ · da1` (one row of `dW1`, added to `W1` at once). Each sum runs over `k` in order,
+/// with separate multiplies and adds (no fused multiply-add), so every machine and every
+/// version gives the same numbers.
+pub(super) fn row_sum(
+    idx: &[impl RowIndex],
+    val: impl Weights,
+    m: &[f64],
+    out: &mut [f64],
+    finish: Finish,
+) {
+    match level() {
+        // SAFETY: the CPU has the features, checked by `level`.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => unsafe { row_sum_avx512(idx, val, m, out, finish) },
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => unsafe { row_sum_avx2(idx, val, m, out, finish) },
+        Level::Plain => row_sum_plain(idx, val, m, out, finish),
     }
-    row_sum_plain(idx, val, m, out)
 }
 
 #[cfg(test)]

@@ -219,7 +219,7 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
 pub fn train_with(
     data: &Mnist,
     settings: &TrainSettings,
-    on_epoch: impl FnMut(&EpochRecord, usize),
+    on_epoch: impl FnMut(&EpochRecord, usize) + Send,
 ) -> Result<Trained> {
     settings.validate()?;
     let prepared = TrainingData::from_mnist(data)?;
@@ -234,6 +234,15 @@ pub fn train_with(
 /// backward passes (all but `dW1`) computed under the updated weights, which gives the same
 /// numbers as doing it in turn.
 pub fn train_prepared(
+    data: &TrainingData,
+    settings: &TrainSettings,
+    on_epoch: impl FnMut(&EpochRecord, usize) + Send,
+    on_iteration: impl FnMut(usize, f64) + Send,
+) -> Result<Trained> {
+    rayon::scope(|_| train_in_pool(data, settings, on_epoch, on_iteration))
+}
+
+fn train_in_pool(
     data: &TrainingData,
     settings: &TrainSettings,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
@@ -258,8 +267,13 @@ pub fn train_prepared(
         iter_per_epoch,
         seconds: 0.0,
     };
+    let t_acc = std::cell::Cell::new(0.0f64);
+    let mut t_step = 0.0f64;
+    let mut t_fwd = 0.0f64;
     let mut record = |net: &TwoLayerNet, epoch: usize, loss: f64, epochs: &mut Vec<EpochRecord>| {
+        let t0 = Instant::now();
         let (train_acc, test_acc) = data.accuracies(net)?;
+        t_acc.set(t_acc.get() + t0.elapsed().as_secs_f64());
         let rec = EpochRecord {
             epoch,
             iteration: epoch * iter_per_epoch,
@@ -275,7 +289,9 @@ pub fn train_prepared(
     let x = &data.x_train;
     let labels_of =
         |mask: &[usize]| -> Vec<usize> { mask.iter().map(|&r| data.t_train[r]).collect() };
-    let mut workspace = Workspace::default();
+    // The columns of this mini-batch (for dW1) and of the next, built while this one's step runs.
+    let mut columns = Workspace::default();
+    let mut next_columns = Workspace::default();
     let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
     let mut labels = labels_of(&batch_mask);
     // With backpropagation, the next mini-batch's forward and backward passes (all but dW1)
@@ -284,39 +300,46 @@ pub fn train_prepared(
     let loss = batch_loss(&net, x, &batch_mask, &labels);
     record(&net, 0, loss, &mut history.epochs)?;
     for i in 0..settings.iters_num {
-        // The next mini-batch is drawn now (the draws come in the same order) so that its rows
-        // are on their way from memory while this step updates W1.
+        // The next mini-batch is drawn now (the draws come in the same order) so that its
+        // columns are built while this step updates W1.
         let next = (i + 1 < settings.iters_num)
             .then(|| random_choice(&mut batches, train_size, settings.batch_size));
-        if let Some(next) = &next {
-            x.prefetch(next);
-        }
+        let t0 = Instant::now();
         match settings.gradient {
-            GradientMethod::Backprop => sparse_step(
-                &mut net,
-                x,
-                &batch_mask,
-                &labels,
-                settings.learning_rate,
-                &mut workspace,
-                ahead.take(),
-            ),
+            GradientMethod::Backprop => {
+                let parts = match ahead.take() {
+                    Some(parts) => parts,
+                    None => {
+                        rayon::join(
+                            || backprop_parts(&net, x, &batch_mask, &labels),
+                            || columns.columns(x, &batch_mask),
+                        )
+                        .0
+                    }
+                };
+                rayon::join(
+                    || sparse_step(&mut net, parts, &columns, settings.learning_rate),
+                    || {
+                        if let Some(next) = &next {
+                            next_columns.columns(x, next);
+                        }
+                    },
+                );
+                std::mem::swap(&mut columns, &mut next_columns);
+            }
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch_mask);
                 let grads = net.numerical_gradient(&x_batch, &labels)?;
                 net.update(&grads, settings.learning_rate);
             }
         }
+        t_step += t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
         let loss = match (&next, settings.gradient) {
             (Some(next), GradientMethod::Backprop) => {
                 let next_labels = labels_of(next);
-                let ((loss, ()), parts) = rayon::join(
-                    || {
-                        rayon::join(
-                            || batch_loss(&net, x, &batch_mask, &labels),
-                            || workspace.columns(x, next),
-                        )
-                    },
+                let (loss, parts) = rayon::join(
+                    || batch_loss(&net, x, &batch_mask, &labels),
                     || backprop_parts(&net, x, next, &next_labels),
                 );
                 ahead = Some(parts);
@@ -324,6 +347,7 @@ pub fn train_prepared(
             }
             _ => batch_loss(&net, x, &batch_mask, &labels),
         };
+        t_fwd += t0.elapsed().as_secs_f64();
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
         if (i + 1) % iter_per_epoch == 0 {
@@ -335,6 +359,9 @@ pub fn train_prepared(
         }
     }
     history.seconds = start.elapsed().as_secs_f64();
+    if std::env::var_os("DLFS_PROFILE").is_some() {
+        eprintln!("profile: step {t_step:.3} fwd {t_fwd:.3} acc {:.3}", t_acc.get());
+    }
     Ok(Trained { net, history })
 }
 
