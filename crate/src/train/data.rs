@@ -23,11 +23,21 @@ use crate::net::{argmax, TwoLayerNet};
 #[derive(Debug, Clone, Default)]
 pub struct SparseRows {
     cols: usize,
-    /// Row `r` is `indices[starts[r]..starts[r + 1]]` with the values at the same places.
+    /// While the rows are read: row `r` is `indices[starts[r]..starts[r + 1]]`, with the
+    /// values at the same places. Then empty: `cuts` says where the rows are.
     starts: Vec<usize>,
+    /// Row `r` is `indices[cuts[r][0]..cuts[r][PARTS]]`; its part `k` (its columns in
+    /// `parts[k]..parts[k + 1]`) is `cuts[r][k]..cuts[r][k + 1]`.
+    cuts: Vec<[u32; PARTS + 1]>,
     indices: Vec<u16>,
     values: Values,
+    /// The columns split in [`PARTS`] ranges, `parts[k]..parts[k + 1]`, holding about as many
+    /// non-zero values each.
+    parts: [usize; PARTS + 1],
 }
+
+/// How many ranges of columns a row's sums are split in (see [`SparseRows::parts`]).
+pub(super) const PARTS: usize = 2;
 
 /// The non-zero values of [`SparseRows`].
 #[derive(Debug, Clone)]
@@ -44,20 +54,21 @@ impl Default for Values {
     }
 }
 
-/// One row of [`SparseRows`]: its columns in order, and its values, in one of the two forms.
+/// Some of the non-zero values of a row of [`SparseRows`]: their columns in order, and the
+/// values, in one of the two forms.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Row<'a> {
+pub(super) enum Segment<'a> {
     /// Values as codes into a table.
     Coded(&'a [u16], kernels::Coded<'a>),
     /// Values as they are.
     Exact(&'a [u16], &'a [f64]),
 }
 
-impl Row<'_> {
-    /// The row's columns (pixels), in order.
-    pub(super) fn columns(&self) -> &[u16] {
-        match self {
-            Row::Coded(idx, _) | Row::Exact(idx, _) => idx,
+impl<'a> Segment<'a> {
+    /// The columns (pixels), in order.
+    pub(super) fn columns(&self) -> &'a [u16] {
+        match *self {
+            Segment::Coded(idx, _) | Segment::Exact(idx, _) => idx,
         }
     }
 
@@ -65,12 +76,12 @@ impl Row<'_> {
     #[inline]
     pub(super) fn for_each(&self, mut f: impl FnMut(usize, f64)) {
         match *self {
-            Row::Coded(idx, vals) => {
+            Segment::Coded(idx, vals) => {
                 for (k, &c) in idx.iter().enumerate() {
                     f(usize::from(c), vals.at(k));
                 }
             }
-            Row::Exact(idx, vals) => {
+            Segment::Exact(idx, vals) => {
                 for (&c, &v) in idx.iter().zip(vals) {
                     f(usize::from(c), v);
                 }
@@ -78,14 +89,49 @@ impl Row<'_> {
         }
     }
 
-    /// `out = row · m` for a row-major matrix `m` of rows as long as `out` (see
-    /// [`kernels::row_sum`]).
-    pub(super) fn times(&self, m: &[f64], out: &mut [f64]) {
-        let finish = kernels::Finish::Store;
+    /// `g = segment · m` for a row-major matrix `m` of rows as long as `out`, whose first row
+    /// is row `base` of the whole matrix (see [`kernels::row_sum`]), `finish`ed into `out`.
+    pub(super) fn times(&self, m: &[f64], base: usize, out: &mut [f64], finish: kernels::Finish) {
         match *self {
-            Row::Coded(idx, vals) => kernels::row_sum(idx, vals, m, out, finish),
-            Row::Exact(idx, vals) => kernels::row_sum(idx, vals, m, out, finish),
+            Segment::Coded(idx, vals) => kernels::row_sum(idx, vals, m, base, out, finish),
+            Segment::Exact(idx, vals) => kernels::row_sum(idx, vals, m, base, out, finish),
         }
+    }
+
+    /// Values `a..b` of the segment.
+    #[inline]
+    fn slice(&self, a: usize, b: usize) -> Segment<'a> {
+        match *self {
+            Segment::Coded(idx, vals) => Segment::Coded(
+                &idx[a..b],
+                kernels::Coded {
+                    codes: &vals.codes[a..b],
+                    levels: vals.levels,
+                },
+            ),
+            Segment::Exact(idx, vals) => Segment::Exact(&idx[a..b], &vals[a..b]),
+        }
+    }
+}
+
+/// One row of [`SparseRows`]: all its non-zero values, and where its [`PARTS`] begin.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row<'a> {
+    all: Segment<'a>,
+    /// Part `k` is values `cuts[k]..cuts[k + 1]` of `all`.
+    cuts: [usize; PARTS + 1],
+}
+
+impl<'a> Row<'a> {
+    /// All the row's non-zero values.
+    pub(super) fn all(&self) -> Segment<'a> {
+        self.all
+    }
+
+    /// The row's values in the columns of part `k` ([`SparseRows::parts`]).
+    #[inline]
+    pub(super) fn part(&self, k: usize) -> Segment<'a> {
+        self.all.slice(self.cuts[k], self.cuts[k + 1])
     }
 }
 
@@ -128,7 +174,7 @@ impl SparseRows {
             }
             rows.starts.push(rows.indices.len());
         }
-        Ok(rows)
+        rows.with_parts()
     }
 
     /// Rows of `cols` bytes (the pixels of IDX image files, for instance), each non-zero byte
@@ -165,7 +211,57 @@ impl SparseRows {
             }
             rows.starts.push(rows.indices.len());
         }
-        Ok(rows)
+        rows.with_parts()
+    }
+
+    /// Sets the [`PARTS`] ranges of columns so that each holds about as many of the non-zero
+    /// values, and where each row's parts begin.
+    fn with_parts(mut self) -> Result<SparseRows> {
+        if self.nnz() > u32::MAX as usize {
+            return Err(Error::Shape(format!(
+                "sparse rows: {} non-zero values, more than the {} they can hold",
+                self.nnz(),
+                u32::MAX
+            )));
+        }
+        let mut count = vec![0usize; self.cols + 1];
+        for &c in &self.indices {
+            count[usize::from(c) + 1] += 1;
+        }
+        for c in 0..self.cols {
+            count[c + 1] += count[c];
+        }
+        let nnz = self.nnz();
+        for k in 1..PARTS {
+            let target = nnz * k / PARTS;
+            let at = count.partition_point(|&n| n < target).min(self.cols);
+            self.parts[k] = at.max(self.parts[k - 1]);
+        }
+        self.parts[PARTS] = self.cols;
+        let parts = self.parts;
+        let indices = &self.indices;
+        self.cuts = self
+            .starts
+            .windows(2)
+            .map(|w| {
+                let row = &indices[w[0]..w[1]];
+                let mut cuts = [w[0] as u32; PARTS + 1];
+                for k in 1..=PARTS {
+                    let end = row.partition_point(|&c| usize::from(c) < parts[k]);
+                    cuts[k] = (w[0] + end) as u32;
+                }
+                cuts
+            })
+            .collect();
+        self.starts = Vec::new();
+        Ok(self)
+    }
+
+    /// The [`PARTS`] ranges of columns, `parts()[k]..parts()[k + 1]`: each sum over a row is
+    /// computed part by part, and the parts added in order, so that the parts of `W1` can be
+    /// updated and used by different threads.
+    pub(super) fn parts(&self) -> [usize; PARTS + 1] {
+        self.parts
     }
 
     fn empty(cols: usize, levels: Option<Box<[f64; 256]>>) -> SparseRows {
@@ -180,12 +276,14 @@ impl SparseRows {
                 },
                 None => Values::Exact(Vec::new()),
             },
+            parts: [0; PARTS + 1],
+            cuts: Vec::new(),
         }
     }
 
     /// Number of rows.
     pub fn nrows(&self) -> usize {
-        self.starts.len() - 1
+        self.cuts.len()
     }
 
     /// Number of columns (features per row).
@@ -201,17 +299,36 @@ impl SparseRows {
     /// Row `r`: its non-zero columns and values.
     #[inline]
     pub(super) fn row(&self, r: usize) -> Row<'_> {
-        let range = self.starts[r]..self.starts[r + 1];
+        let cuts = self.cuts[r];
+        let range = cuts[0] as usize..cuts[PARTS] as usize;
         let idx = &self.indices[range.clone()];
-        match &self.values {
-            Values::Coded { codes, levels } => Row::Coded(
+        let all = match &self.values {
+            Values::Coded { codes, levels } => Segment::Coded(
                 idx,
                 kernels::Coded {
                     codes: &codes[range],
                     levels,
                 },
             ),
-            Values::Exact(values) => Row::Exact(idx, &values[range]),
+            Values::Exact(values) => Segment::Exact(idx, &values[range]),
+        };
+        Row {
+            all,
+            cuts: cuts.map(|c| c as usize - cuts[0] as usize),
+        }
+    }
+
+    /// Asks the processor to bring part `k` of the rows `rows` into its caches (a hint; it
+    /// changes no value), so that they are there when a later step reads them.
+    pub(super) fn prefetch(&self, rows: &[usize], k: usize) {
+        for &r in rows {
+            let cuts = &self.cuts[r];
+            let range = cuts[k] as usize..cuts[k + 1] as usize;
+            prefetch(&self.indices[range.clone()]);
+            match &self.values {
+                Values::Coded { codes, .. } => prefetch(&codes[range]),
+                Values::Exact(values) => prefetch(&values[range]),
+            }
         }
     }
 
@@ -224,22 +341,43 @@ impl SparseRows {
     pub fn dense_rows(&self, rows: &[usize]) -> Array2<f64> {
         let mut x = Array2::zeros((rows.len(), self.cols));
         for (mut out, &r) in x.outer_iter_mut().zip(rows) {
-            self.row(r).for_each(|c, v| out[c] = v);
+            self.row(r).all().for_each(|c, v| out[c] = v);
         }
         x
     }
+}
+
+/// Asks the processor to bring the cache lines of `values` (64 bytes each) into its level-2
+/// cache.
+fn prefetch<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let bytes = std::mem::size_of_val(values);
+        let start = values.as_ptr() as usize;
+        let mut line = start & !63;
+        while line < start + bytes {
+            // SAFETY: a prefetch reads nothing and changes nothing, whatever the address.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+                _mm_prefetch::<_MM_HINT_T1>(line as *const i8);
+            }
+            line += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
 }
 
 /// Equal when they hold the same values at the same places, whatever the form of the values.
 impl PartialEq for SparseRows {
     fn eq(&self, other: &SparseRows) -> bool {
         self.cols == other.cols
-            && self.starts == other.starts
+            && self.cuts == other.cuts
             && self.indices == other.indices
             && (0..self.nrows()).all(|r| {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
-                self.row(r).for_each(|_, v| a.push(v.to_bits()));
-                other.row(r).for_each(|_, v| b.push(v.to_bits()));
+                self.row(r).all().for_each(|_, v| a.push(v.to_bits()));
+                other.row(r).all().for_each(|_, v| b.push(v.to_bits()));
                 a == b
             })
     }

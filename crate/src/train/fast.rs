@@ -5,28 +5,47 @@
 //! the products in `x · W1` and `xᵀ · da1` are products by zero. These passes keep the images
 //! as sparse rows ([`SparseRows`]) and add up only the non-zero pixels, in parallel, with the
 //! inner loops in [`kernels`](super::kernels). The aim is a 10,000-iteration run of the book's
-//! settings in a few seconds, faster than NumPy's dense loop, so that a lecture can train
-//! MNIST live. Beyond skipping zeros, three things save time without changing a number:
+//! settings in a couple of seconds, several times faster than NumPy's dense loop, so that a
+//! lecture can train MNIST live. Beyond skipping zeros:
 //!
-//! - one step of SGD ([`sparse_step`]) updates `W1` row by row as each row of `dW1` is
-//!   computed, and leaves alone the rows of pixels that are blank in the whole mini-batch;
-//! - the mini-batch's columns ([`Workspace`]) are built while its forward pass runs;
-//! - the next mini-batch's forward and backward passes (all but `dW1`) run beside this one's
-//!   loss, both under the updated weights ([`backprop_parts`]), and its rows are prefetched.
+//! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels, added in order
+//!   ([`pre_activation`]); the same numbers whatever the number of threads;
+//! - one step ([`Trainer::step`]) gives each range of pixels, with its rows of `W1`, to one
+//!   thread, always the same: it updates those rows of `W1` (`W1 <- W1 + (-lr) dW1`, row by row
+//!   as each row of `dW1` is computed, rows of pixels blank in the whole mini-batch left alone),
+//!   then adds up its part of the mini-batch's new forward pass (for its loss) and of the next
+//!   mini-batch's forward pass, and sorts the next mini-batch's pixels by column
+//!   ([`Columns`]): `W1` stays in the caches of the cores that use it;
+//! - the rest (the second layer, softmax, the loss and `da1`) is small and runs for the two
+//!   mini-batches side by side.
 
-use ndarray::{Array1, Array2, Axis};
+use std::sync::Mutex;
+
+use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
-use super::{kernels, SparseRows};
-use crate::activation::softmax;
-use crate::loss::{cross_entropy_unchecked, Target};
+use super::data::{Row, Segment, PARTS};
+use super::kernels::{self, Finish};
+use super::output::{self, Grads};
+use super::SparseRows;
 use crate::net::{argmax, Params, TwoLayerNet};
 
 /// Rows per parallel task in the forward passes.
 const CHUNK: usize = 256;
 
-/// `out[r, :] = x[rows[r]] · W1 + b1` for the sparse rows, then the sigmoid: the hidden layer.
-fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize) -> Array2<f64> {
+/// `out = x[r] · W1`, part by part: `out` is the sum over the pixels of the first part, then
+/// the sum over the second part is added to it, and so on. `w1` holds the rows of `W1` from
+/// `base`.
+fn pre_activation(row: Row<'_>, w1: &[f64], out: &mut [f64]) {
+    for k in 0..PARTS {
+        let finish = if k == 0 { Finish::Store } else { Finish::Add };
+        row.part(k).times(w1, 0, out, finish);
+    }
+}
+
+/// `out[r, :] = sigmoid(x[rows[r]] · W1 + b1)`: the hidden layer, in parallel over the rows,
+/// as rows x hidden values.
+fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize) -> Vec<f64> {
     let p = &net.params;
     let h = p.w1.ncols();
     let w1 = p.w1.as_slice().expect("W1 is in standard layout");
@@ -36,28 +55,24 @@ fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize)
         .zip(rows.par_chunks(chunk))
         .for_each(|(out, rows)| {
             for (o, &r) in out.chunks_mut(h).zip(rows) {
-                x.row(r).times(w1, o);
+                pre_activation(x.row(r), w1, o);
             }
             kernels::add_sigmoid(out, b1);
         });
-    Array2::from_shape_vec((rows.len(), h), out).expect("rows x hidden values")
-}
-
-/// The output scores `z1 · W2 + b2`.
-fn scores(net: &TwoLayerNet, z1: &Array2<f64>) -> Array2<f64> {
-    z1.dot(&net.params.w2) + &net.params.b2
+    out
 }
 
 /// The share of `rows` whose highest score is the label, computed in parallel chunks.
 pub(super) fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
     const EVAL_CHUNK: usize = 1000;
+    let c = net.output_size();
     let all: Vec<usize> = (0..x.nrows()).collect();
     let right: usize = all
         .par_chunks(EVAL_CHUNK)
         .map(|rows| {
             let z1 = hidden_layer(net, x, rows, EVAL_CHUNK);
-            let a2 = scores(net, &z1);
-            a2.outer_iter()
+            let a2 = output::scores(&z1, &net.params);
+            a2.chunks(c)
                 .zip(rows)
                 .filter(|(row, &r)| argmax(row.iter()) == labels[r])
                 .count()
@@ -73,9 +88,14 @@ pub(super) fn batch_loss(
     rows: &[usize],
     labels: &[usize],
 ) -> f64 {
-    let z1 = hidden_layer(net, x, rows, batch_chunk(rows.len()));
-    let y = softmax(&scores(net, &z1));
-    cross_entropy_unchecked(&y.view(), &Target::Labels(labels.into()))
+    loss_of_hidden(net, &hidden_layer(net, x, rows, batch_chunk(rows.len())), labels)
+}
+
+/// The loss from the hidden layer `z1`: softmax of the scores, cross-entropy with the labels.
+fn loss_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> f64 {
+    let mut y = output::scores(z1, &net.params);
+    output::softmax_rows(&mut y);
+    output::loss(&y, labels)
 }
 
 /// Rows per task for a mini-batch: half of it on each of two threads, and so on.
@@ -84,38 +104,71 @@ fn batch_chunk(rows: usize) -> usize {
         .clamp(1, CHUNK)
 }
 
-/// Buffers of the backpropagation kept from one iteration to the next.
+/// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
+/// `dW1` ([`Grads::backprop`]); `dW1 = xᵀ da1` is left to the caller, which adds up only the
+/// non-zero pixels ([`Columns::w1_row`]).
+pub(super) fn backprop_parts(
+    net: &TwoLayerNet,
+    x: &SparseRows,
+    rows: &[usize],
+    labels: &[usize],
+) -> Grads {
+    grads_of_hidden(net, &hidden_layer(net, x, rows, batch_chunk(rows.len())), labels)
+}
+
+/// [`backprop_parts`] from the hidden layer `z1`.
+fn grads_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> Grads {
+    let mut y = output::scores(z1, &net.params);
+    output::softmax_rows(&mut y);
+    Grads::backprop(z1, &mut y, labels, &net.params)
+}
+
+/// A mini-batch by columns, for the pixels `lo..hi`: for each pixel, the (batch row, value)
+/// pairs where it is not 0, the rows in order. Buffers kept from one step to the next.
 #[derive(Debug, Default)]
-pub(super) struct Workspace {
-    /// Column `c` of the batch is `rows[starts[c]..starts[c + 1]]` with `values[...]`.
+pub(super) struct Columns {
+    lo: usize,
+    /// Pixel `lo + c` is `rows[starts[c]..starts[c + 1]]` with `values[...]`.
     starts: Vec<usize>,
     fill: Vec<usize>,
     rows: Vec<u32>,
     values: Vec<f64>,
 }
 
-impl Workspace {
-    /// The batch by columns: for each pixel, the (batch row, value) pairs where it is not 0.
-    pub(super) fn columns(&mut self, x: &SparseRows, rows: &[usize]) {
-        let inputs = x.ncols();
+impl Columns {
+    /// Sorts the non-zero pixels of the mini-batch `rows` by pixel (a counting sort): all of
+    /// them, or those of one part ([`SparseRows::parts`]).
+    pub(super) fn build(&mut self, x: &SparseRows, rows: &[usize], part: Option<usize>) {
+        let (lo, hi) = match part {
+            Some(k) => (x.parts()[k], x.parts()[k + 1]),
+            None => (0, x.ncols()),
+        };
+        let segment = |r: usize| -> Segment<'_> {
+            match part {
+                Some(k) => x.row(r).part(k),
+                None => x.row(r).all(),
+            }
+        };
+        let width = hi - lo;
+        self.lo = lo;
         self.starts.clear();
-        self.starts.resize(inputs + 1, 0);
+        self.starts.resize(width + 1, 0);
         for &r in rows {
-            for &c in x.row(r).columns() {
-                self.starts[usize::from(c) + 1] += 1;
+            for &c in segment(r).columns() {
+                self.starts[usize::from(c) - lo + 1] += 1;
             }
         }
-        for c in 0..inputs {
+        for c in 0..width {
             self.starts[c + 1] += self.starts[c];
         }
         self.fill.clear();
-        self.fill.extend_from_slice(&self.starts[..inputs]);
-        let nnz = self.starts[inputs];
+        self.fill.extend_from_slice(&self.starts[..width]);
+        let nnz = self.starts[width];
         self.rows.resize(nnz, 0);
         self.values.resize(nnz, 0.0);
         for (b, &r) in rows.iter().enumerate() {
-            x.row(r).for_each(|c, v| {
-                let at = &mut self.fill[c];
+            segment(r).for_each(|c, v| {
+                let at = &mut self.fill[c - lo];
                 self.rows[*at] = b as u32;
                 self.values[*at] = v;
                 *at += 1;
@@ -123,53 +176,25 @@ impl Workspace {
         }
     }
 
-    /// `g = xᵀ da1` for pixel `c` (a row of `dW1`), from the columns of the batch, `finish`ed
-    /// into `out`.
-    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64], finish: kernels::Finish) {
-        let range = self.starts[c]..self.starts[c + 1];
+    /// `g = xᵀ da1` for pixel `c` (a row of `dW1`), `finish`ed into `out`.
+    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64], finish: Finish) {
+        let range = self.starts[c - self.lo]..self.starts[c - self.lo + 1];
         let values: &[f64] = &self.values[range.clone()];
-        kernels::row_sum(&self.rows[range], values, da1, out, finish);
+        kernels::row_sum(&self.rows[range], values, da1, 0, out, finish);
     }
 
-    /// True when pixel `c` is 0 in every row of the batch (its row of `dW1` is 0).
+    /// True when pixel `c` is 0 in every row of the mini-batch (its row of `dW1` is 0).
     fn blank(&self, c: usize) -> bool {
-        self.starts[c] == self.starts[c + 1]
+        self.starts[c - self.lo] == self.starts[c - self.lo + 1]
     }
 }
 
-/// Pixels (rows of `W1`) per parallel task.
+/// Pixels (rows of `W1`) per parallel task in [`sparse_backprop`].
 const PIXELS_PER_TASK: usize = 64;
-
-/// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
-/// `dW1`: the formulas of [`TwoLayerNet::gradient`] (`dy = (y - t) / N`, `dW2 = z1ᵀ dy`,
-/// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`). Returns `(da1, db1, dW2, db2)`; `dW1 = xᵀ da1` is left to
-/// the caller ([`Workspace::w1_row`]), which adds up only the non-zero pixels.
-pub(super) fn backprop_parts(
-    net: &TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-) -> Parts {
-    let z1 = hidden_layer(net, x, rows, batch_chunk(rows.len()));
-    let p = &net.params;
-    let mut dy = softmax(&scores(net, &z1));
-    for (i, &label) in labels.iter().enumerate() {
-        dy[[i, label]] -= 1.0;
-    }
-    dy /= z1.nrows() as f64;
-    let w2 = z1.t().dot(&dy);
-    let b2 = dy.sum_axis(Axis(0));
-    let da1 = dy.dot(&p.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
-    let b1 = da1.sum_axis(Axis(0));
-    (da1, b1, w2, b2)
-}
-
-/// `(da1, db1, dW2, db2)`: what [`backprop_parts`] returns.
-pub(super) type Parts = (Array2<f64>, Array1<f64>, Array2<f64>, Array1<f64>);
 
 /// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
 /// by row in parallel; exposed for the tests: the same as [`TwoLayerNet::gradient`] on
-/// `x.dense_rows(rows)` up to rounding.
+/// `x.dense_rows(rows)` up to rounding, and what [`Trainer::step`] subtracts.
 #[doc(hidden)]
 pub fn sparse_backprop(
     net: &TwoLayerNet,
@@ -177,62 +202,231 @@ pub fn sparse_backprop(
     rows: &[usize],
     labels: &[usize],
 ) -> Params {
-    let (da1, b1, w2, b2) = backprop_parts(net, x, rows, labels);
-    let mut ws = Workspace::default();
-    ws.columns(x, rows);
+    let grads = backprop_parts(net, x, rows, labels);
     let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
-    let da1s = da1.as_slice().expect("da1 is in standard layout");
+    let mut columns = Columns::default();
+    columns.build(x, rows, None);
+    let da1s = &grads.da1;
     let mut w1 = vec![0.0; inputs * h];
     w1.par_chunks_mut(PIXELS_PER_TASK * h)
         .enumerate()
         .for_each(|(task, out)| {
             for (k, o) in out.chunks_mut(h).enumerate() {
-                ws.w1_row(task * PIXELS_PER_TASK + k, da1s, o, kernels::Finish::Store);
+                columns.w1_row(task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
             }
         });
     Params {
         w1: Array2::from_shape_vec((inputs, h), w1).expect("inputs x hidden values"),
-        b1,
-        w2,
-        b2,
+        b1: Array1::from(grads.b1),
+        w2: Array2::from_shape_vec(net.params.w2.raw_dim(), grads.w2).expect("hidden x classes"),
+        b2: Array1::from(grads.b2),
     }
 }
 
-/// One step of SGD by backpropagation: the same numbers as `net.update(&sparse_backprop(..),
-/// lr)`, with `W1 <- W1 + (-lr) dW1` done row by row as each row of `dW1` is computed (and rows
-/// of blank pixels, whose gradient is 0, left alone). `parts` are [`backprop_parts`] of the
-/// mini-batch and `ws` holds its columns ([`Workspace::columns`]).
-pub(super) fn sparse_step(net: &mut TwoLayerNet, parts: Parts, ws: &Workspace, lr: f64) {
-    let (da1, b1, w2, b2) = parts;
-    let p = &mut net.params;
-    let h = p.w1.ncols();
-    let da1s = da1.as_slice().expect("da1 is in standard layout");
-    let w1 = p.w1.as_slice_mut().expect("W1 is in standard layout");
-    w1.par_chunks_mut(PIXELS_PER_TASK * h)
-        .enumerate()
-        .for_each(|(task, w)| {
-            for (k, w) in w.chunks_mut(h).enumerate() {
-                let c = task * PIXELS_PER_TASK + k;
-                if !ws.blank(c) {
-                    // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
-                    ws.w1_row(c, da1s, w, kernels::Finish::AddScaled(-lr));
+/// What one range of pixels keeps from one step to the next: its columns of this mini-batch
+/// and of the next, and its parts of their forward passes.
+#[derive(Debug, Default)]
+struct Part {
+    k: usize,
+    lo: usize,
+    hi: usize,
+    columns: Columns,
+    next_columns: Columns,
+    /// This mini-batch's sums over the part's pixels under the updated `W1` (rows x hidden).
+    this: Vec<f64>,
+    /// The next mini-batch's.
+    next: Vec<f64>,
+}
+
+impl Part {
+    /// The part's sums `x[r] · W1[lo..hi]` for the rows `rows`, into `out` (rows x `h`); `w1`
+    /// holds the part's rows of `W1`.
+    fn forward(&self, x: &SparseRows, rows: &[usize], w1: &[f64], h: usize, out: &mut Vec<f64>) {
+        out.resize(rows.len() * h, 0.0);
+        for (o, &r) in out.chunks_mut(h).zip(rows) {
+            x.row(r).part(self.k).times(w1, self.lo, o, Finish::Store);
+        }
+    }
+}
+
+/// The fast loop's state between steps of backpropagation: the ranges of pixels (those of the
+/// training images, [`SparseRows::parts`]) and what each keeps.
+#[derive(Debug)]
+pub(super) struct Trainer {
+    parts: Vec<Part>,
+}
+
+pub static PROF: [std::sync::atomic::AtomicU64; 8] = [const { std::sync::atomic::AtomicU64::new(0) }; 8];
+fn prof(i: usize, t: &mut std::time::Instant) { let n = std::time::Instant::now(); PROF[i].fetch_add((n - *t).as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); *t = n; }
+
+/// A mini-batch: its rows and their labels.
+pub(super) type Batch<'a> = (&'a [usize], &'a [usize]);
+
+impl Trainer {
+    /// The state for training on `x`.
+    pub(super) fn new(x: &SparseRows) -> Trainer {
+        let bounds = x.parts();
+        Trainer {
+            parts: (0..PARTS)
+                .map(|k| Part {
+                    k,
+                    lo: bounds[k],
+                    hi: bounds[k + 1],
+                    ..Part::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Gets ready for the first step on `batch`: its columns, and [`backprop_parts`].
+    pub(super) fn start(&mut self, net: &TwoLayerNet, x: &SparseRows, batch: Batch<'_>) -> Grads {
+        for part in &mut self.parts {
+            part.columns.build(x, batch.0, Some(part.k));
+        }
+        backprop_parts(net, x, batch.0, batch.1)
+    }
+
+    /// One step of SGD by backpropagation on `batch`, whose [`backprop_parts`] under the
+    /// current weights are `parts` (its columns already built, by [`Trainer::start`] or the
+    /// step before): the same numbers as `net.update(&sparse_backprop(..), lr)`. Returns the
+    /// loss of `batch` under the updated weights and, when there is a `next` mini-batch,
+    /// its [`backprop_parts`] under the updated weights (its columns are built).
+    pub(super) fn step(
+        &mut self,
+        net: &mut TwoLayerNet,
+        x: &SparseRows,
+        batch: Batch<'_>,
+        next: Option<Batch<'_>>,
+        after: Option<&[usize]>,
+        grads: Grads,
+        lr: f64,
+    ) -> (f64, Option<Grads>) {
+        let h = net.params.w1.ncols();
+        let da1 = &grads.da1[..];
+        // Each range of pixels with its rows of W1, to one thread, always the same.
+        let mut w1_rest = net
+            .params
+            .w1
+            .as_slice_mut()
+            .expect("W1 is in standard layout");
+        let mut work = Vec::with_capacity(PARTS);
+        for part in &mut self.parts {
+            let (w1, rest) = w1_rest.split_at_mut((part.hi - part.lo) * h);
+            w1_rest = rest;
+            work.push(Mutex::new((part, w1)));
+        }
+        let t0 = std::time::Instant::now();
+        rayon::broadcast(|ctx| {
+            let t = std::time::Instant::now();
+            let mine = || (ctx.index()..PARTS).step_by(ctx.num_threads());
+            // The mini-batch after the next one, on its way from memory while this step runs.
+            if let Some(rows) = after {
+                for k in mine() {
+                    x.prefetch(rows, k);
                 }
             }
+            for k in mine() {
+                let mut guard = work[k].lock().expect("a part is used by one thread");
+                let (part, w1) = &mut *guard;
+                let mut tt = std::time::Instant::now();
+                let columns = &part.columns;
+                for (c, w) in (part.lo..part.hi).zip(w1.chunks_mut(h)) {
+                    if !columns.blank(c) {
+                        // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
+                        columns.w1_row(c, da1, w, Finish::AddScaled(-lr));
+                    }
+                }
+                prof(4, &mut tt);
+                let mut this = std::mem::take(&mut part.this);
+                part.forward(x, batch.0, w1, h, &mut this);
+                part.this = this;
+                prof(5, &mut tt);
+                if let Some((rows, _)) = next {
+                    let mut ahead = std::mem::take(&mut part.next);
+                    part.forward(x, rows, w1, h, &mut ahead);
+                    part.next = ahead;
+                    prof(6, &mut tt);
+                    part.next_columns.build(x, rows, Some(part.k));
+                    prof(7, &mut tt);
+                }
+            }
+            let _ = t;
         });
-    p.b1.scaled_add(-lr, &b1);
-    p.w2.scaled_add(-lr, &w2);
-    p.b2.scaled_add(-lr, &b2);
+        PROF[2].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+        let t0 = std::time::Instant::now();
+        drop(work);
+        // b1, W2, b2 <- themselves + (-lr) grad, as `scaled_add` in `TwoLayerNet::update`.
+        let p = &mut net.params;
+        for (param, grad) in [
+            (p.b1.as_slice_mut(), &grads.b1),
+            (p.w2.as_slice_mut(), &grads.w2),
+            (p.b2.as_slice_mut(), &grads.b2),
+        ] {
+            let param = param.expect("the parameters are in standard layout");
+            for (v, &g) in param.iter_mut().zip(grad) {
+                *v += (-lr) * g;
+            }
+        }
+        let net = &*net;
+        let parts = &self.parts;
+        // The two mini-batches' second layers, side by side (one thread each, when there are
+        // two).
+        let loss = Mutex::new(0.0);
+        let ahead = Mutex::new(None);
+        let this_batch = || {
+            let z1 = hidden_of_parts(net, parts, |part| &part.this);
+            *loss.lock().expect("not poisoned") = loss_of_hidden(net, &z1, batch.1);
+        };
+        let next_batch = || {
+            if let Some((_, labels)) = next {
+                let z1 = hidden_of_parts(net, parts, |part| &part.next);
+                *ahead.lock().expect("not poisoned") = Some(grads_of_hidden(net, &z1, labels));
+            }
+        };
+        rayon::broadcast(|ctx| match (ctx.index(), ctx.num_threads()) {
+            (_, 1) => {
+                this_batch();
+                next_batch();
+            }
+            (0, _) => next_batch(),
+            (1, _) => this_batch(),
+            _ => {}
+        });
+        let loss = loss.into_inner().expect("not poisoned");
+        let ahead = ahead.into_inner().expect("not poisoned");
+        for part in &mut self.parts {
+            std::mem::swap(&mut part.columns, &mut part.next_columns);
+        }
+        PROF[3].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+        (loss, ahead)
+    }
+}
+
+/// `sigmoid(sum of the parts' sums + b1)`, the parts added in order as [`pre_activation`] does.
+fn hidden_of_parts(
+    net: &TwoLayerNet,
+    parts: &[Part],
+    sums: impl Fn(&Part) -> &Vec<f64>,
+) -> Vec<f64> {
+    let mut z = sums(&parts[0]).clone();
+    for part in &parts[1..] {
+        for (z, &s) in z.iter_mut().zip(sums(part)) {
+            *z += s;
+        }
+    }
+    kernels::add_sigmoid(&mut z, net.params.b1.as_slice().expect("b1 is contiguous"));
+    z
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{backprop_parts, sparse_backprop, sparse_step, SparseRows, Workspace};
+    use super::{sparse_backprop, SparseRows, Trainer};
     use crate::batch::{random_choice, rng};
     use crate::net::TwoLayerNet;
     use ndarray_rand::rand::Rng;
 
     #[test]
-    fn the_fused_step_is_update_with_the_sparse_gradient_bit_for_bit() {
+    fn a_step_is_update_with_the_sparse_gradient_bit_for_bit() {
         let mut r = rng(3);
         let dense = ndarray::Array2::from_shape_fn((200, 784), |_| {
             if r.random_bool(0.2) {
@@ -242,24 +436,37 @@ mod tests {
             }
         });
         let x = SparseRows::from_dense(&dense.view(), "x").unwrap();
-        let mut ws = Workspace::default();
         for (hidden, seed) in [(50, 1), (7, 2), (100, 3)] {
             let mut a = TwoLayerNet::with_seed(784, hidden, 10, 0.1, seed).unwrap();
             let mut b = a.clone();
+            let mut trainer = Trainer::new(&x);
+            let mut rows = random_choice(&mut r, 200, 30);
+            let mut labels = random_choice(&mut r, 10, 30);
+            let mut parts = trainer.start(&b, &x, (&rows, &labels));
             for step in 0..3 {
-                let rows = random_choice(&mut r, 200, 30);
-                let labels = random_choice(&mut r, 10, 30);
                 let g = sparse_backprop(&a, &x, &rows, &labels);
                 a.update(&g, 0.1);
-                ws.columns(&x, &rows);
-                let parts = backprop_parts(&b, &x, &rows, &labels);
-                sparse_step(&mut b, parts, &ws, 0.1);
+                let next_rows = random_choice(&mut r, 200, 30);
+                let next_labels = random_choice(&mut r, 10, 30);
+                let (loss, ahead) = trainer.step(
+                    &mut b,
+                    &x,
+                    (&rows, &labels),
+                    Some((&next_rows, &next_labels)),
+                    None,
+                    parts,
+                    0.1,
+                );
                 assert_eq!(a, b, "hidden {hidden}, step {step}");
+                assert_eq!(loss, super::batch_loss(&a, &x, &rows, &labels));
+                let expected = super::backprop_parts(&a, &x, &next_rows, &next_labels);
+                parts = ahead.unwrap();
+                assert_eq!(parts, expected);
+                (rows, labels) = (next_rows, next_labels);
             }
         }
     }
 }
-
 
 #[cfg(test)]
 mod probe {
@@ -268,63 +475,32 @@ mod probe {
 
     #[test]
     #[ignore]
-    fn probe_columns() {
-        let raw = crate::mnist::RawMnist::load_local(Some(std::path::Path::new("/work/shared/mnist"))).unwrap();
-        let data = crate::train::TrainingData::from_raw(&raw).unwrap();
-        let x = &data.x_train;
-        let mut r = crate::batch::rng(5);
-        let batches: Vec<Vec<usize>> = (0..2000).map(|_| crate::batch::random_choice(&mut r, 60000, 100)).collect();
-        let mut ws = Workspace::default();
+    fn probe_tails() {
         let net = TwoLayerNet::with_seed(784, 50, 10, 0.01, 1).unwrap();
+        let z: Vec<f64> = (0..5000).map(|i| (i % 97) as f64 / 97.0).collect();
+        let labels: Vec<usize> = (0..100).map(|i| i % 10).collect();
         for _ in 0..2 {
             let t = Instant::now();
-            for b in &batches { ws.columns(x, b); }
-            println!("cold batches: {:.1} us per columns", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
-            let t = Instant::now();
-            for _ in 0..2000 { ws.columns(x, &batches[0]); }
-            println!("same batch: {:.1} us per columns", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
-            let t = Instant::now();
             let mut s = 0.0;
-            for b in &batches { for &row in b { x.row(row).for_each(|c, v| s += v + c as f64); } }
-            println!("just reading the rows: {:.1} us per batch {s}", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
+            for _ in 0..1000 { s += loss_of_hidden(&net, &z, &labels); }
+            println!("loss tail: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
             let t = Instant::now();
-            for b in &batches[..500] { let _ = hidden_layer(&net, x, b, 100); }
-            println!("forward cold: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            for _ in 0..1000 { let g = grads_of_hidden(&net, &z, &labels); s += g.b1[0]; }
+            println!("grads tail: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
             let t = Instant::now();
-            for _ in 0..500 { let _ = hidden_layer(&net, x, &batches[0], 100); }
-            println!("forward hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
-            let labels = vec![3usize; 100];
+            for _ in 0..1000 { let y = output::scores(&z, &net.params); s += y[0]; }
+            println!("scores: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
+            let y0 = { let mut y = output::scores(&z, &net.params); output::softmax_rows(&mut y); y };
             let t = Instant::now();
-            for _ in 0..500 { let _ = backprop_parts(&net, x, &batches[0], &labels); }
-            println!("backprop_parts hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            for _ in 0..1000 { let mut y = y0.clone(); let g = Grads::backprop(&z, &mut y, &labels, &net.params); s += g.b1[0]; }
+            println!("backprop: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
             let t = Instant::now();
-            for _ in 0..500 { let _ = batch_loss(&net, x, &batches[0], &labels); }
-            println!("batch_loss hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
-            ws.columns(x, &batches[0]);
-            let w1 = net.params.w1.as_slice().unwrap();
-            let mut a = vec![0.0; 100 * 50];
+            for _ in 0..1000 { let mut y = output::scores(&z, &net.params); output::softmax_rows(&mut y); s += y[3]; }
+            println!("scores+softmax: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
+            let mut zz = z.clone();
             let t = Instant::now();
-            for _ in 0..500 {
-                a.fill(0.0);
-                for c in 0..784 {
-                    let range = ws.starts[c]..ws.starts[c + 1];
-
-                }
-            }
-            println!("scatter forward hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
-            let mut bb = vec![0.0; 100 * 50];
-            let t = Instant::now();
-            for _ in 0..500 {
-                bb.fill(0.0);
-                for (o, &r) in bb.chunks_mut(50).zip(&batches[0]) { x.row(r).times(w1, o); }
-            }
-            println!("gather forward hot: {:.1} us per batch, same {}", t.elapsed().as_secs_f64() / 500.0 * 1e6, a == bb);
-            let parts = backprop_parts(&net, x, &batches[0], &labels);
-            ws.columns(x, &batches[0]);
-            let mut n2 = net.clone();
-            let t = Instant::now();
-            for _ in 0..500 { sparse_step(&mut n2, parts.clone(), &ws, 0.0); }
-            println!("sparse_step hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 500.0 * 1e6);
+            for _ in 0..1000 { zz.copy_from_slice(&z); kernels::add_sigmoid(&mut zz, net.params.b1.as_slice().unwrap()); }
+            println!("sigmoid: {:.1} us {}", t.elapsed().as_secs_f64() / 1000.0 * 1e6, zz[7]);
         }
     }
 }

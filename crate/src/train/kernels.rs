@@ -1,8 +1,8 @@
-//! The innermost loops of the fast trainer, compiled twice: for any x86-64 and, chosen at run
-//! time, for AVX2 (four `f64` at a time). They are plain arithmetic written so that the compiler
-//! can put it in vector registers: `e^x` without a library call ([`exp`]), the sigmoid of a
+//! The innermost loops of the fast trainer, compiled three times: for any x86-64 and, chosen at
+//! run time, for AVX2 (four `f64` at a time) and AVX-512 (eight) ([`vector_versions`]). They
+//! are plain arithmetic written so that the compiler can put it in vector registers: `e^x` without a library call ([`exp`]), the sigmoid of a
 //! block of pre-activations ([`add_sigmoid`]) and a sum of rows of a matrix weighted by the
-//! non-zero pixels of an image ([`row_sum`]). Both versions give the same numbers, on every
+//! non-zero pixels of an image ([`row_sum`]). All versions give the same numbers, on every
 //! machine: the sums run in order, with no fused multiply-add.
 
 /// `e^x` by arithmetic alone, so that a loop of them runs in vector registers: `x = k ln 2 + r`
@@ -64,29 +64,21 @@ fn add_sigmoid_plain(out: &mut [f64], b: &[f64]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn add_sigmoid_avx2(out: &mut [f64], b: &[f64]) {
-    add_sigmoid_plain(out, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2")]
-unsafe fn add_sigmoid_avx512(out: &mut [f64], b: &[f64]) {
-    add_sigmoid_plain(out, b)
-}
-
-/// The widest vectors this processor has, found once.
+/// The widest vectors this processor has, found once (the standard library caches it).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Level {
+pub(super) enum Level {
+    /// Any x86-64 (SSE2), or another processor.
     Plain,
+    /// AVX2: four `f64` at a time.
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// AVX-512: eight `f64` at a time.
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
-fn level() -> Level {
+/// The [`Level`] of this processor.
+pub(super) fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
@@ -99,16 +91,40 @@ fn level() -> Level {
     Level::Plain
 }
 
-/// Each row of `out` (rows as long as `b`) becomes `sigmoid(row + b)`.
-pub(super) fn add_sigmoid(out: &mut [f64], b: &[f64]) {
-    match level() {
-        // SAFETY: the CPU has the features, checked by `level`.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { add_sigmoid_avx512(out, b) },
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => unsafe { add_sigmoid_avx2(out, b) },
-        Level::Plain => add_sigmoid_plain(out, b),
-    }
+/// `pub fn name(args) = plain;` defines `name` as `plain` compiled three times, for any
+/// processor, for AVX2 and for AVX-512, and calls the widest this processor runs. `plain` is
+/// `#[inline(always)]` plain arithmetic; the three give the same numbers (no fused
+/// multiply-add: each operation rounds as written).
+macro_rules! vector_versions {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $plain:path;) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                $plain($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx2")]
+            unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                $plain($($arg),*)
+            }
+            match $crate::train::kernels::level() {
+                // SAFETY: the processor has the features, checked by `level`.
+                #[cfg(target_arch = "x86_64")]
+                $crate::train::kernels::Level::Avx512 => unsafe { avx512($($arg),*) },
+                #[cfg(target_arch = "x86_64")]
+                $crate::train::kernels::Level::Avx2 => unsafe { avx2($($arg),*) },
+                $crate::train::kernels::Level::Plain => $plain($($arg),*),
+            }
+        }
+    };
+}
+pub(super) use vector_versions;
+
+vector_versions! {
+    /// Each row of `out` (rows as long as `b`) becomes `sigmoid(row + b)`.
+    pub(super) fn add_sigmoid(out: &mut [f64], b: &[f64]) = add_sigmoid_plain;
 }
 
 /// The weights of a sum of rows: the `k`-th is `at(k)`.
@@ -172,12 +188,14 @@ impl RowIndex for u32 {
     }
 }
 
-/// What a kernel does with its sums `g`: `out = g`, or `out += scale * g` (one row of a step
-/// of gradient descent, `W1 <- W1 + (-lr) dW1`).
+/// What a kernel does with its sums `g`: `out = g`, `out += g` (the next part of a sum), or
+/// `out += scale * g` (one row of a step of gradient descent, `W1 <- W1 + (-lr) dW1`).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Finish {
     /// `out = g`.
     Store,
+    /// `out += g`.
+    Add,
     /// `out += scale * g`.
     AddScaled(f64),
 }
@@ -187,6 +205,11 @@ impl Finish {
     fn apply(self, out: &mut [f64], g: &[f64]) {
         match self {
             Finish::Store => out.copy_from_slice(g),
+            Finish::Add => {
+                for (o, &g) in out.iter_mut().zip(g) {
+                    *o += g;
+                }
+            }
             Finish::AddScaled(scale) => {
                 for (o, &g) in out.iter_mut().zip(g) {
                     *o += scale * g;
@@ -203,6 +226,7 @@ fn block<const B: usize>(
     idx: &[impl RowIndex],
     val: impl Weights,
     m: &[f64],
+    base: usize,
     off: usize,
     out: &mut [f64],
     finish: Finish,
@@ -211,7 +235,7 @@ fn block<const B: usize>(
     let mut acc = [0.0f64; B];
     for (k, &r) in idx.iter().enumerate() {
         let v = val.at(k);
-        let start = r.get() * h + off;
+        let start = (r.get() - base) * h + off;
         let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
         for k in 0..B {
             acc[k] += v * row[k];
@@ -227,6 +251,7 @@ fn fused<const B: usize, const T: usize>(
     idx: &[impl RowIndex],
     val: impl Weights,
     m: &[f64],
+    base: usize,
     out: &mut [f64],
     finish: Finish,
 ) {
@@ -236,7 +261,7 @@ fn fused<const B: usize, const T: usize>(
     let mut tail = [0.0f64; T];
     for (k, &r) in idx.iter().enumerate() {
         let v = val.at(k);
-        let start = r.get() * h;
+        let start = (r.get() - base) * h;
         let row: &[f64; B] = m[start..start + B].try_into().expect("B values");
         let rest: &[f64; T] = m[start + B..start + h].try_into().expect("T values");
         for k in 0..B {
@@ -256,85 +281,55 @@ fn row_sum_plain(
     idx: &[impl RowIndex],
     val: impl Weights,
     m: &[f64],
+    base: usize,
     out: &mut [f64],
     finish: Finish,
 ) {
     assert_eq!(idx.len(), val.len(), "one weight per row");
     let h = out.len();
     if h == 50 {
-        return fused::<48, 2>(idx, val, m, out, finish);
+        return fused::<48, 2>(idx, val, m, base, out, finish);
     }
     let mut off = 0;
     while off + 48 <= h {
-        block::<48>(idx, val, m, off, out, finish);
+        block::<48>(idx, val, m, base, off, out, finish);
         off += 48;
     }
     if off + 32 <= h {
-        block::<32>(idx, val, m, off, out, finish);
+        block::<32>(idx, val, m, base, off, out, finish);
         off += 32;
     }
     if off + 16 <= h {
-        block::<16>(idx, val, m, off, out, finish);
+        block::<16>(idx, val, m, base, off, out, finish);
         off += 16;
     }
     if off + 8 <= h {
-        block::<8>(idx, val, m, off, out, finish);
+        block::<8>(idx, val, m, base, off, out, finish);
         off += 8;
     }
     if off + 4 <= h {
-        block::<4>(idx, val, m, off, out, finish);
+        block::<4>(idx, val, m, base, off, out, finish);
         off += 4;
     }
     while off < h {
-        block::<1>(idx, val, m, off, out, finish);
+        block::<1>(idx, val, m, base, off, out, finish);
         off += 1;
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn row_sum_avx2(
-    idx: &[impl RowIndex],
-    val: impl Weights,
-    m: &[f64],
-    out: &mut [f64],
-    finish: Finish,
-) {
-    row_sum_plain(idx, val, m, out, finish)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2")]
-unsafe fn row_sum_avx512(
-    idx: &[impl RowIndex],
-    val: impl Weights,
-    m: &[f64],
-    out: &mut [f64],
-    finish: Finish,
-) {
-    row_sum_plain(idx, val, m, out, finish)
-}
-
-/// `g = sum_k val[k] * m[idx[k], :]` for a row-major matrix `m` of rows as long as `out`, then
-/// `out = g` or `out += scale * g` ([`Finish`]): one row of the sparse product `x · W1`, or
-/// of `xᵀ · da1` (one row of `dW1`, added to `W1` at once). Each sum runs over `k` in order,
-/// with separate multiplies and adds (no fused multiply-add), so every machine and every
-/// version gives the same numbers.
-pub(super) fn row_sum(
-    idx: &[impl RowIndex],
-    val: impl Weights,
-    m: &[f64],
-    out: &mut [f64],
-    finish: Finish,
-) {
-    match level() {
-        // SAFETY: the CPU has the features, checked by `level`.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { row_sum_avx512(idx, val, m, out, finish) },
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => unsafe { row_sum_avx2(idx, val, m, out, finish) },
-        Level::Plain => row_sum_plain(idx, val, m, out, finish),
-    }
+vector_versions! {
+    /// `g = sum_k val[k] * m[idx[k] - base, :]` for a row-major matrix `m` of rows as long as
+    /// `out` (rows `base..` of a larger one), then `out = g`, `out += g` or `out += scale * g`
+    /// ([`Finish`]): one row of the sparse product `x · W1` (or a part of it), or of
+    /// `xᵀ · da1` (one row of `dW1`, added to `W1` at once). Each sum runs over `k` in order.
+    pub(super) fn row_sum(
+        idx: &[impl RowIndex],
+        val: impl Weights,
+        m: &[f64],
+        base: usize,
+        out: &mut [f64],
+        finish: Finish,
+    ) = row_sum_plain;
 }
 
 #[cfg(test)]

@@ -47,11 +47,13 @@ use crate::net::TwoLayerNet;
 pub mod data;
 mod fast;
 mod kernels;
+mod output;
 
 pub use data::{SparseRows, TrainingData};
 #[doc(hidden)]
 pub use fast::sparse_backprop;
-use fast::{backprop_parts, batch_loss, sparse_step, Parts, Workspace};
+use fast::{batch_loss, Trainer};
+use output::Grads;
 
 /// Pixels per MNIST image, the input size of the trained net.
 pub const INPUT_SIZE: usize = 784;
@@ -289,71 +291,59 @@ fn train_in_pool(
     let x = &data.x_train;
     let labels_of =
         |mask: &[usize]| -> Vec<usize> { mask.iter().map(|&r| data.t_train[r]).collect() };
-    // The columns of this mini-batch (for dW1) and of the next, built while this one's step runs.
-    let mut columns = Workspace::default();
-    let mut next_columns = Workspace::default();
     let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
     let mut labels = labels_of(&batch_mask);
-    // With backpropagation, the next mini-batch's forward and backward passes (all but dW1)
-    // run beside this one's loss after the update: both under the new weights.
-    let mut ahead: Option<Parts> = None;
+    // With backpropagation, each step also computes the next mini-batch's forward and backward
+    // passes (all but dW1) under the updated weights: `ahead`.
+    let mut trainer = Trainer::new(x);
+    let mut ahead: Option<Grads> = None;
     let loss = batch_loss(&net, x, &batch_mask, &labels);
     record(&net, 0, loss, &mut history.epochs)?;
+    // The mini-batches are drawn two steps ahead (in the same order), so that the rows of the
+    // one after the next are fetched from memory while this step runs.
+    let mut draw = |i: usize| {
+        (i < settings.iters_num).then(|| random_choice(&mut batches, train_size, settings.batch_size))
+    };
+    let mut next = draw(1);
     for i in 0..settings.iters_num {
-        // The next mini-batch is drawn now (the draws come in the same order) so that its
-        // columns are built while this step updates W1.
-        let next = (i + 1 < settings.iters_num)
-            .then(|| random_choice(&mut batches, train_size, settings.batch_size));
+        let after = draw(i + 2);
         let t0 = Instant::now();
-        match settings.gradient {
+        let loss = match settings.gradient {
             GradientMethod::Backprop => {
                 let parts = match ahead.take() {
                     Some(parts) => parts,
-                    None => {
-                        rayon::join(
-                            || backprop_parts(&net, x, &batch_mask, &labels),
-                            || columns.columns(x, &batch_mask),
-                        )
-                        .0
-                    }
+                    None => trainer.start(&net, x, (&batch_mask, &labels)),
                 };
-                rayon::join(
-                    || sparse_step(&mut net, parts, &columns, settings.learning_rate),
-                    || {
-                        if let Some(next) = &next {
-                            next_columns.columns(x, next);
-                        }
-                    },
+                let next_labels = next.as_deref().map(labels_of);
+                let next_batch = next.as_deref().zip(next_labels.as_deref());
+                let (loss, parts) = trainer.step(
+                    &mut net,
+                    x,
+                    (&batch_mask, &labels),
+                    next_batch,
+                    after.as_deref(),
+                    parts,
+                    settings.learning_rate,
                 );
-                std::mem::swap(&mut columns, &mut next_columns);
+                ahead = parts;
+                loss
             }
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch_mask);
                 let grads = net.numerical_gradient(&x_batch, &labels)?;
                 net.update(&grads, settings.learning_rate);
+                batch_loss(&net, x, &batch_mask, &labels)
             }
-        }
+        };
         t_step += t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
-        let loss = match (&next, settings.gradient) {
-            (Some(next), GradientMethod::Backprop) => {
-                let next_labels = labels_of(next);
-                let (loss, parts) = rayon::join(
-                    || batch_loss(&net, x, &batch_mask, &labels),
-                    || backprop_parts(&net, x, next, &next_labels),
-                );
-                ahead = Some(parts);
-                loss
-            }
-            _ => batch_loss(&net, x, &batch_mask, &labels),
-        };
         t_fwd += t0.elapsed().as_secs_f64();
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
         if (i + 1) % iter_per_epoch == 0 {
             record(&net, (i + 1) / iter_per_epoch, loss, &mut history.epochs)?;
         }
-        if let Some(next) = next {
+        if let Some(next) = std::mem::replace(&mut next, after) {
             labels = labels_of(&next);
             batch_mask = next;
         }
@@ -361,6 +351,8 @@ fn train_in_pool(
     history.seconds = start.elapsed().as_secs_f64();
     if std::env::var_os("DLFS_PROFILE").is_some() {
         eprintln!("profile: step {t_step:.3} fwd {t_fwd:.3} acc {:.3}", t_acc.get());
+        let pr: Vec<f64> = fast::PROF.iter().map(|a| a.load(std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9).collect();
+        eprintln!("combine {:.3} tailwork {:.3} broadcast {:.3} tails {:.3} | step {:.3} this {:.3} next {:.3} cols {:.3}", pr[0], pr[1], pr[2], pr[3], pr[4], pr[5], pr[6], pr[7]);
     }
     Ok(Trained { net, history })
 }

@@ -1,0 +1,181 @@
+//! The fast trainer's second layer, on plain row-major slices: the scores `z1 · W2 + b2`, the
+//! softmax, the loss, and the backpropagation from the loss back to `da1` (4.5.1's
+//! `gradient`, all but `dW1`). Small (100 x 50 x 10 for a mini-batch), so written as loops
+//! over the rows with the ten classes of MNIST ([`CLASSES`]) in registers, and no matrices to
+//! allocate; each sum runs in a fixed order, with no fused multiply-add, so the numbers are
+//! the same on every machine.
+
+use ndarray::ArrayView2;
+
+use super::kernels::{self, vector_versions};
+use super::CLASSES;
+use crate::loss::{cross_entropy_unchecked, Target};
+use crate::net::Params;
+
+/// The classes, as a constant: the fast trainer's nets have 10 outputs.
+const C: usize = CLASSES;
+
+/// The parameters of the second layer as slices: `W2` (hidden x classes) and `b2`.
+fn second_layer(p: &Params) -> (&[f64], &[f64]) {
+    assert_eq!(p.w2.ncols(), C, "the fast trainer's nets have {C} outputs");
+    (
+        p.w2.as_slice().expect("W2 is in standard layout"),
+        p.b2.as_slice().expect("b2 is contiguous"),
+    )
+}
+
+#[inline(always)]
+fn scores_plain(z: &[f64], w2: &[f64], b2: &[f64], out: &mut [f64]) {
+    let h = w2.len() / C;
+    // Four rows at a time: four independent sums keep the processor busy.
+    for (s, z) in out.chunks_mut(4 * C).zip(z.chunks(4 * h)) {
+        let rows = z.len() / h;
+        let mut acc = [[0.0; C]; 4];
+        for (i, w) in w2.chunks_exact(C).enumerate() {
+            for (q, acc) in acc.iter_mut().enumerate().take(rows) {
+                let zi = z[q * h + i];
+                for j in 0..C {
+                    acc[j] += zi * w[j];
+                }
+            }
+        }
+        for (s, acc) in s.chunks_exact_mut(C).zip(&acc) {
+            for j in 0..C {
+                s[j] = acc[j] + b2[j];
+            }
+        }
+    }
+}
+
+vector_versions! {
+    fn scores_into(z: &[f64], w2: &[f64], b2: &[f64], out: &mut [f64]) = scores_plain;
+}
+
+/// The scores `z · W2 + b2` of the rows of the hidden layer `z` (rows of `hidden` values),
+/// rows of 10.
+pub(super) fn scores(z: &[f64], p: &Params) -> Vec<f64> {
+    let (w2, b2) = second_layer(p);
+    let mut out = vec![0.0; z.len() / p.w2.nrows().max(1) * C];
+    scores_into(z, w2, b2, &mut out);
+    out
+}
+
+#[inline(always)]
+fn softmax_plain(y: &mut [f64]) {
+    for row in y.chunks_exact_mut(C) {
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = kernels::exp(*v - max);
+            sum += *v;
+        }
+        for v in row.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+vector_versions! {
+    /// Each row of `y` (rows of 10) becomes its softmax: `exp(y - max) / sum(exp(y - max))`.
+    pub(super) fn softmax_rows(y: &mut [f64]) = softmax_plain;
+}
+
+/// The mean cross-entropy of the softmax rows `y` with the labels, as
+/// [`cross_entropy_error`](crate::loss::cross_entropy_error) computes it.
+pub(super) fn loss(y: &[f64], labels: &[usize]) -> f64 {
+    let y = ArrayView2::from_shape((labels.len(), C), y).expect("one row per label");
+    cross_entropy_unchecked(&y, &Target::Labels(labels.into()))
+}
+
+/// The gradients of the mini-batch loss by backpropagation, all but `dW1`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Grads {
+    /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, rows x hidden: what `dW1 = xᵀ da1` needs.
+    pub(super) da1: Vec<f64>,
+    /// `db1 = sum of the rows of da1`.
+    pub(super) b1: Vec<f64>,
+    /// `dW2 = z1ᵀ dy`, hidden x classes.
+    pub(super) w2: Vec<f64>,
+    /// `db2 = sum of the rows of dy`.
+    pub(super) b2: Vec<f64>,
+}
+
+#[inline(always)]
+fn backprop_plain(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mut Grads) {
+    let h = w2.len() / C;
+    let n = labels.len();
+    // dy = (y - t) / N
+    for (row, &label) in y.chunks_exact_mut(C).zip(labels) {
+        row[label] -= 1.0;
+        for v in row.iter_mut() {
+            *v /= n as f64;
+        }
+    }
+    let dy = &*y;
+    // dW2 = z1ᵀ dy and db2 = sum dy, adding the rows in order, four rows of dW2 at a time
+    // (four independent sums keep the processor busy).
+    g.w2 = vec![0.0; h * C];
+    let mut i = 0;
+    while i < h {
+        let rows = (h - i).min(4);
+        let mut acc = [[0.0; C]; 4];
+        for (z, d) in z.chunks_exact(h).zip(dy.chunks_exact(C)) {
+            for (q, acc) in acc.iter_mut().enumerate().take(rows) {
+                let zi = z[i + q];
+                for j in 0..C {
+                    acc[j] += zi * d[j];
+                }
+            }
+        }
+        for (q, acc) in acc.iter().enumerate().take(rows) {
+            g.w2[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
+        }
+        i += rows;
+    }
+    let mut b2 = [0.0; C];
+    for d in dy.chunks_exact(C) {
+        for j in 0..C {
+            b2[j] += d[j];
+        }
+    }
+    g.b2 = b2.to_vec();
+    // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each row the rows of W2ᵀ weighted by dy, in order.
+    let mut w2t = vec![0.0; C * h];
+    for (i, w) in w2.chunks_exact(C).enumerate() {
+        for j in 0..C {
+            w2t[j * h + i] = w[j];
+        }
+    }
+    g.da1 = vec![0.0; n * h];
+    g.b1 = vec![0.0; h];
+    for ((out, z), d) in g.da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
+        for (&dj, w) in d.iter().zip(w2t.chunks_exact(h)) {
+            for (o, &w) in out.iter_mut().zip(w) {
+                *o += dj * w;
+            }
+        }
+        for (o, &z) in out.iter_mut().zip(z) {
+            *o *= z * (1.0 - z);
+        }
+        for (b, &o) in g.b1.iter_mut().zip(out.iter()) {
+            *b += o;
+        }
+    }
+}
+
+vector_versions! {
+    fn backprop_into(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mut Grads)
+        = backprop_plain;
+}
+
+impl Grads {
+    /// From the hidden layer `z` (rows of `hidden`) and the softmax `y` of the scores, as the
+    /// book's `gradient`: `dy = (y - t) / N`, `dW2 = z1ᵀ dy`, `db2 = sum dy`,
+    /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `db1 = sum da1`. `y` becomes `dy`.
+    pub(super) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
+        let (w2, _) = second_layer(p);
+        let mut g = Grads::default();
+        backprop_into(z, y, labels, w2, &mut g);
+        g
+    }
+}
