@@ -291,6 +291,19 @@ impl SparseRows {
         self.cols
     }
 
+    /// True when the values are stored as codes into a table ([`SparseRows::levels`]).
+    pub(super) fn is_coded(&self) -> bool {
+        matches!(self.values, Values::Coded { .. })
+    }
+
+    /// The table of values, when the values are stored as codes.
+    pub(super) fn levels(&self) -> Option<&[f64; 256]> {
+        match &self.values {
+            Values::Coded { levels, .. } => Some(levels),
+            Values::Exact(_) => None,
+        }
+    }
+
     /// Number of stored (non-zero) values.
     pub fn nnz(&self) -> usize {
         self.indices.len()

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use super::data::{Row, Segment, PARTS};
 use super::kernels::{self, Finish};
 use super::output::{self, Grads};
-use super::SparseRows;
+use super::{SparseRows, CLASSES};
 use crate::net::{argmax, Params, TwoLayerNet};
 
 /// Rows per parallel task in the forward passes.
@@ -128,11 +128,26 @@ fn grads_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> Grads {
 #[derive(Debug, Default)]
 pub(super) struct Columns {
     lo: usize,
-    /// Pixel `lo + c` is `rows[starts[c]..starts[c + 1]]` with `values[...]`.
-    starts: Vec<usize>,
-    fill: Vec<usize>,
-    rows: Vec<u32>,
-    values: Vec<f64>,
+    /// Pixel `lo + c` is entries `starts[c]..starts[c + 1]`.
+    starts: Vec<u32>,
+    fill: Vec<u32>,
+    entries: Entries,
+}
+
+/// The (batch row, value) pairs of [`Columns`]: packed in 32 bits when the values are codes
+/// (the rows' values are [`Coded`](kernels::Coded)), else in two arrays.
+#[derive(Debug)]
+enum Entries {
+    /// `row << 8 | code`.
+    Packed(Vec<kernels::Packed>),
+    /// The rows and the values.
+    Exact(Vec<u32>, Vec<f64>),
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries::Packed(Vec::new())
+    }
 }
 
 impl Columns {
@@ -163,24 +178,60 @@ impl Columns {
         }
         self.fill.clear();
         self.fill.extend_from_slice(&self.starts[..width]);
-        let nnz = self.starts[width];
-        self.rows.resize(nnz, 0);
-        self.values.resize(nnz, 0.0);
-        for (b, &r) in rows.iter().enumerate() {
-            segment(r).for_each(|c, v| {
-                let at = &mut self.fill[c - lo];
-                self.rows[*at] = b as u32;
-                self.values[*at] = v;
-                *at += 1;
-            });
+        let nnz = self.starts[width] as usize;
+        let packable = rows.len() <= kernels::Packed::MAX_ROWS && x.is_coded();
+        match (&mut self.entries, packable) {
+            (Entries::Packed(_), true) | (Entries::Exact(..), false) => {}
+            (entries, true) => *entries = Entries::Packed(Vec::new()),
+            (entries, false) => *entries = Entries::Exact(Vec::new(), Vec::new()),
+        }
+        let fill = &mut self.fill;
+        match &mut self.entries {
+            Entries::Packed(entries) => {
+                entries.resize(nnz, kernels::Packed::default());
+                for (b, &r) in rows.iter().enumerate() {
+                    if let Segment::Coded(idx, vals) = segment(r) {
+                        for (&c, &code) in idx.iter().zip(vals.codes) {
+                            let at = &mut fill[usize::from(c) - lo];
+                            entries[*at as usize] = kernels::Packed::new(b, code);
+                            *at += 1;
+                        }
+                    }
+                }
+            }
+            Entries::Exact(brows, values) => {
+                brows.resize(nnz, 0);
+                values.resize(nnz, 0.0);
+                for (b, &r) in rows.iter().enumerate() {
+                    segment(r).for_each(|c, v| {
+                        let at = &mut fill[c - lo];
+                        brows[*at as usize] = b as u32;
+                        values[*at as usize] = v;
+                        *at += 1;
+                    });
+                }
+            }
         }
     }
 
-    /// `g = xᵀ da1` for pixel `c` (a row of `dW1`), `finish`ed into `out`.
-    fn w1_row(&self, c: usize, da1: &[f64], out: &mut [f64], finish: Finish) {
-        let range = self.starts[c - self.lo]..self.starts[c - self.lo + 1];
-        let values: &[f64] = &self.values[range.clone()];
-        kernels::row_sum(&self.rows[range], values, da1, 0, out, finish);
+    /// `g = xᵀ da1` for pixel `c` (a row of `dW1`), `finish`ed into `out`; `x` is the data the
+    /// columns were built from.
+    fn w1_row(&self, x: &SparseRows, c: usize, da1: &[f64], out: &mut [f64], finish: Finish) {
+        let range = self.starts[c - self.lo] as usize..self.starts[c - self.lo + 1] as usize;
+        match &self.entries {
+            Entries::Packed(entries) => {
+                let entries = &entries[range];
+                let weights = kernels::PackedCodes {
+                    entries,
+                    levels: x.levels().expect("packed columns come from coded rows"),
+                };
+                kernels::row_sum(entries, weights, da1, 0, out, finish);
+            }
+            Entries::Exact(rows, values) => {
+                let values: &[f64] = &values[range.clone()];
+                kernels::row_sum(&rows[range], values, da1, 0, out, finish);
+            }
+        }
     }
 
     /// True when pixel `c` is 0 in every row of the mini-batch (its row of `dW1` is 0).
@@ -212,7 +263,7 @@ pub fn sparse_backprop(
         .enumerate()
         .for_each(|(task, out)| {
             for (k, o) in out.chunks_mut(h).enumerate() {
-                columns.w1_row(task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
+                columns.w1_row(x, task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
             }
         });
     Params {
@@ -333,7 +384,7 @@ impl Trainer {
                 for (c, w) in (part.lo..part.hi).zip(w1.chunks_mut(h)) {
                     if !columns.blank(c) {
                         // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
-                        columns.w1_row(c, da1, w, Finish::AddScaled(-lr));
+                        columns.w1_row(x, c, da1, w, Finish::AddScaled(-lr));
                     }
                 }
                 prof(4, &mut tt);
@@ -369,31 +420,7 @@ impl Trainer {
         }
         let net = &*net;
         let parts = &self.parts;
-        // The two mini-batches' second layers, side by side (one thread each, when there are
-        // two).
-        let loss = Mutex::new(0.0);
-        let ahead = Mutex::new(None);
-        let this_batch = || {
-            let z1 = hidden_of_parts(net, parts, |part| &part.this);
-            *loss.lock().expect("not poisoned") = loss_of_hidden(net, &z1, batch.1);
-        };
-        let next_batch = || {
-            if let Some((_, labels)) = next {
-                let z1 = hidden_of_parts(net, parts, |part| &part.next);
-                *ahead.lock().expect("not poisoned") = Some(grads_of_hidden(net, &z1, labels));
-            }
-        };
-        rayon::broadcast(|ctx| match (ctx.index(), ctx.num_threads()) {
-            (_, 1) => {
-                this_batch();
-                next_batch();
-            }
-            (0, _) => next_batch(),
-            (1, _) => this_batch(),
-            _ => {}
-        });
-        let loss = loss.into_inner().expect("not poisoned");
-        let ahead = ahead.into_inner().expect("not poisoned");
+        let (loss, ahead) = second_layers(net, parts, batch, next);
         for part in &mut self.parts {
             std::mem::swap(&mut part.columns, &mut part.next_columns);
         }
@@ -402,20 +429,112 @@ impl Trainer {
     }
 }
 
-/// `sigmoid(sum of the parts' sums + b1)`, the parts added in order as [`pre_activation`] does.
-fn hidden_of_parts(
+/// One mini-batch's rows given to one thread in [`second_layers`]: from row `start`, its
+/// hidden layer `z`, its scores then softmax then `dy` (or loss) `y`, and its rows' `losses`.
+struct Rows<'a> {
+    start: usize,
+    z: &'a mut [f64],
+    y: &'a mut [f64],
+    losses: &'a mut [f64],
+}
+
+/// Splits the buffers of `n` rows (`h` hidden values, 10 classes) in `threads` shares of rows.
+fn shares<'a>(
+    n: usize,
+    h: usize,
+    threads: usize,
+    z: &'a mut [f64],
+    y: &'a mut [f64],
+    losses: &'a mut [f64],
+) -> Vec<Rows<'a>> {
+    let share = n.div_ceil(threads).max(1);
+    z.chunks_mut(share * h)
+        .zip(y.chunks_mut(share * CLASSES))
+        .zip(losses.chunks_mut(share))
+        .enumerate()
+        .map(|(t, ((z, y), losses))| Rows {
+            start: t * share,
+            z,
+            y,
+            losses,
+        })
+        .collect()
+}
+
+/// The second layers of this mini-batch (its loss, under the updated weights) and of the next
+/// one (its [`Grads`]), from the parts' sums. First row by row, the rows shared out among the
+/// threads: the hidden layer (the parts' sums added in order, as [`pre_activation`] does, plus
+/// `b1`, then the sigmoid), the scores, the softmax, then each row's loss or `dy`. Then the
+/// sums over the rows: `dW2` and `db2` on one thread, `da1` and `db1` on another.
+fn second_layers(
     net: &TwoLayerNet,
     parts: &[Part],
-    sums: impl Fn(&Part) -> &Vec<f64>,
-) -> Vec<f64> {
-    let mut z = sums(&parts[0]).clone();
-    for part in &parts[1..] {
-        for (z, &s) in z.iter_mut().zip(sums(part)) {
-            *z += s;
+    batch: Batch<'_>,
+    next: Option<Batch<'_>>,
+) -> (f64, Option<Grads>) {
+    let p = &net.params;
+    let h = p.w1.ncols();
+    let b1 = p.b1.as_slice().expect("b1 is contiguous");
+    let threads = rayon::current_num_threads().max(1);
+    let n_this = batch.0.len();
+    let n_next = next.map_or(0, |(rows, _)| rows.len());
+    let (mut z_this, mut y_this, mut losses) =
+        (vec![0.0; n_this * h], vec![0.0; n_this * CLASSES], vec![0.0; n_this]);
+    let (mut z_next, mut y_next, mut unused) =
+        (vec![0.0; n_next * h], vec![0.0; n_next * CLASSES], vec![0.0; n_next]);
+    let this_rows = shares(n_this, h, threads, &mut z_this, &mut y_this, &mut losses);
+    let next_rows = shares(n_next, h, threads, &mut z_next, &mut y_next, &mut unused);
+    let this_rows: Vec<Mutex<Rows<'_>>> = this_rows.into_iter().map(Mutex::new).collect();
+    let next_rows: Vec<Mutex<Rows<'_>>> = next_rows.into_iter().map(Mutex::new).collect();
+    let hidden = |rows: &mut Rows<'_>, sums: fn(&Part) -> &[f64]| {
+        let range = rows.start * h..rows.start * h + rows.z.len();
+        rows.z.copy_from_slice(&sums(&parts[0])[range.clone()]);
+        for part in &parts[1..] {
+            for (z, &s) in rows.z.iter_mut().zip(&sums(part)[range.clone()]) {
+                *z += s;
+            }
         }
-    }
-    kernels::add_sigmoid(&mut z, net.params.b1.as_slice().expect("b1 is contiguous"));
-    z
+        kernels::add_sigmoid(rows.z, b1);
+        output::scores_rows(rows.z, p, rows.y);
+        output::softmax_rows(rows.y);
+    };
+    rayon::broadcast(|ctx| {
+        for t in (ctx.index()..threads).step_by(ctx.num_threads()) {
+            if let Some(rows) = this_rows.get(t) {
+                let rows = &mut *rows.lock().expect("one thread per share");
+                hidden(rows, |part| &part.this);
+                let labels = &batch.1[rows.start..rows.start + rows.losses.len()];
+                output::row_losses(rows.y, labels, rows.losses);
+            }
+            if let (Some(rows), Some((_, labels))) = (next_rows.get(t), next) {
+                let rows = &mut *rows.lock().expect("one thread per share");
+                hidden(rows, |part| &part.next);
+                let labels = &labels[rows.start..rows.start + rows.losses.len()];
+                output::dy_rows(rows.y, labels, n_next);
+            }
+        }
+    });
+    drop((this_rows, next_rows));
+    let loss = output::mean_loss(&losses);
+    let grads = next.map(|_| {
+        let second = Mutex::new(None);
+        let hidden = Mutex::new(None);
+        let dw2 = || *second.lock().expect("not poisoned") = Some(output::second_grads(&z_next, &y_next, h));
+        let da1 = || *hidden.lock().expect("not poisoned") = Some(output::hidden_grads(&z_next, &y_next, p));
+        rayon::broadcast(|ctx| match (ctx.index(), ctx.num_threads()) {
+            (_, 1) => {
+                dw2();
+                da1();
+            }
+            (0, _) => dw2(),
+            (1, _) => da1(),
+            _ => {}
+        });
+        let (w2, b2) = second.into_inner().expect("not poisoned").expect("computed");
+        let (da1, b1) = hidden.into_inner().expect("not poisoned").expect("computed");
+        Grads { da1, b1, w2, b2 }
+    });
+    (loss, grads)
 }
 
 #[cfg(test)]

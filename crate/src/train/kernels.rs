@@ -168,6 +168,50 @@ impl Weights for Coded<'_> {
     }
 }
 
+/// A (batch row, code) pair in 32 bits, `row << 8 | code`: an entry of a mini-batch's
+/// columns; as a [`RowIndex`], its row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Packed(u32);
+
+impl Packed {
+    /// The most rows a packed entry can name.
+    pub(super) const MAX_ROWS: usize = 1 << 24;
+
+    /// Row `row` (below [`Packed::MAX_ROWS`]) with the code `code`.
+    #[inline(always)]
+    pub(super) fn new(row: usize, code: u8) -> Packed {
+        debug_assert!(row < Self::MAX_ROWS);
+        Packed((row as u32) << 8 | u32::from(code))
+    }
+}
+
+impl RowIndex for Packed {
+    #[inline(always)]
+    fn get(self) -> usize {
+        (self.0 >> 8) as usize
+    }
+}
+
+/// The weights of packed entries: the values of their codes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PackedCodes<'a> {
+    /// The entries.
+    pub(super) entries: &'a [Packed],
+    /// The value of each code.
+    pub(super) levels: &'a [f64; 256],
+}
+
+impl Weights for PackedCodes<'_> {
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.entries.len()
+    }
+    #[inline(always)]
+    fn at(self, k: usize) -> f64 {
+        self.levels[(self.entries[k].0 & 0xff) as usize]
+    }
+}
+
 /// A row number of a sum of rows: 16 bits (pixels) or 32 (rows of a mini-batch).
 pub(super) trait RowIndex: Copy {
     /// As an index.

@@ -5,11 +5,8 @@
 //! allocate; each sum runs in a fixed order, with no fused multiply-add, so the numbers are
 //! the same on every machine.
 
-use ndarray::ArrayView2;
-
 use super::kernels::{self, vector_versions};
 use super::CLASSES;
-use crate::loss::{cross_entropy_unchecked, Target};
 use crate::net::Params;
 
 /// The classes, as a constant: the fast trainer's nets have 10 outputs.
@@ -54,10 +51,15 @@ vector_versions! {
 /// The scores `z · W2 + b2` of the rows of the hidden layer `z` (rows of `hidden` values),
 /// rows of 10.
 pub(super) fn scores(z: &[f64], p: &Params) -> Vec<f64> {
-    let (w2, b2) = second_layer(p);
     let mut out = vec![0.0; z.len() / p.w2.nrows().max(1) * C];
-    scores_into(z, w2, b2, &mut out);
+    scores_rows(z, p, &mut out);
     out
+}
+
+/// [`scores`] into `out`.
+pub(super) fn scores_rows(z: &[f64], p: &Params, out: &mut [f64]) {
+    let (w2, b2) = second_layer(p);
+    scores_into(z, w2, b2, out);
 }
 
 #[inline(always)]
@@ -80,11 +82,30 @@ vector_versions! {
     pub(super) fn softmax_rows(y: &mut [f64]) = softmax_plain;
 }
 
+/// `-ln(min(p + 1e-7, 1))`: one row's cross-entropy, `p` being its softmax at its label, as
+/// [`cross_entropy_error`](crate::loss::cross_entropy_error) computes it.
+fn neg_log(p: f64) -> f64 {
+    -((p + crate::loss::DELTA).min(1.0)).ln()
+}
+
+/// `out[i]` = the cross-entropy of row `i` of the softmax rows `y` with its label.
+pub(super) fn row_losses(y: &[f64], labels: &[usize], out: &mut [f64]) {
+    for ((o, row), &label) in out.iter_mut().zip(y.chunks_exact(C)).zip(labels) {
+        *o = neg_log(row[label]);
+    }
+}
+
+/// The mean of the rows' cross-entropies, added in order (the mini-batch's loss).
+pub(super) fn mean_loss(losses: &[f64]) -> f64 {
+    losses.iter().sum::<f64>() / losses.len() as f64
+}
+
 /// The mean cross-entropy of the softmax rows `y` with the labels, as
 /// [`cross_entropy_error`](crate::loss::cross_entropy_error) computes it.
 pub(super) fn loss(y: &[f64], labels: &[usize]) -> f64 {
-    let y = ArrayView2::from_shape((labels.len(), C), y).expect("one row per label");
-    cross_entropy_unchecked(&y, &Target::Labels(labels.into()))
+    let mut losses = vec![0.0; labels.len()];
+    row_losses(y, labels, &mut losses);
+    mean_loss(&losses)
 }
 
 /// The gradients of the mini-batch loss by backpropagation, all but `dW1`.
@@ -100,21 +121,21 @@ pub(super) struct Grads {
     pub(super) b2: Vec<f64>,
 }
 
-#[inline(always)]
-fn backprop_plain(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mut Grads) {
-    let h = w2.len() / C;
-    let n = labels.len();
-    // dy = (y - t) / N
+/// `dy = (y - t) / n` for some rows of the softmax `y`, `n` being the mini-batch's size.
+pub(super) fn dy_rows(y: &mut [f64], labels: &[usize], n: usize) {
     for (row, &label) in y.chunks_exact_mut(C).zip(labels) {
         row[label] -= 1.0;
         for v in row.iter_mut() {
             *v /= n as f64;
         }
     }
-    let dy = &*y;
-    // dW2 = z1ᵀ dy and db2 = sum dy, adding the rows in order, four rows of dW2 at a time
-    // (four independent sums keep the processor busy).
-    g.w2 = vec![0.0; h * C];
+}
+
+#[inline(always)]
+fn second_grads_plain(z: &[f64], dy: &[f64], w2: &mut [f64], b2: &mut [f64]) {
+    let h = w2.len() / C;
+    // dW2 = z1ᵀ dy, adding the rows in order, four rows of dW2 at a time (four independent
+    // sums keep the processor busy).
     let mut i = 0;
     while i < h {
         let rows = (h - i).min(4);
@@ -128,27 +149,37 @@ fn backprop_plain(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mu
             }
         }
         for (q, acc) in acc.iter().enumerate().take(rows) {
-            g.w2[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
+            w2[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
         }
         i += rows;
     }
-    let mut b2 = [0.0; C];
+    // db2 = sum of the rows of dy.
+    let mut acc = [0.0; C];
     for d in dy.chunks_exact(C) {
         for j in 0..C {
-            b2[j] += d[j];
+            acc[j] += d[j];
         }
     }
-    g.b2 = b2.to_vec();
+    b2.copy_from_slice(&acc);
+}
+
+vector_versions! {
+    fn second_grads_into(z: &[f64], dy: &[f64], w2: &mut [f64], b2: &mut [f64])
+        = second_grads_plain;
+}
+
+/// `dW2 = z1ᵀ dy` and `db2`, from the hidden layer `z` (rows of `h`) and `dy`.
+pub(super) fn second_grads(z: &[f64], dy: &[f64], h: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut w2, mut b2) = (vec![0.0; h * C], vec![0.0; C]);
+    second_grads_into(z, dy, &mut w2, &mut b2);
+    (w2, b2)
+}
+
+#[inline(always)]
+fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64], b1: &mut [f64]) {
+    let h = b1.len();
     // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each row the rows of W2ᵀ weighted by dy, in order.
-    let mut w2t = vec![0.0; C * h];
-    for (i, w) in w2.chunks_exact(C).enumerate() {
-        for j in 0..C {
-            w2t[j * h + i] = w[j];
-        }
-    }
-    g.da1 = vec![0.0; n * h];
-    g.b1 = vec![0.0; h];
-    for ((out, z), d) in g.da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
+    for ((out, z), d) in da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
         for (&dj, w) in d.iter().zip(w2t.chunks_exact(h)) {
             for (o, &w) in out.iter_mut().zip(w) {
                 *o += dj * w;
@@ -157,15 +188,33 @@ fn backprop_plain(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mu
         for (o, &z) in out.iter_mut().zip(z) {
             *o *= z * (1.0 - z);
         }
-        for (b, &o) in g.b1.iter_mut().zip(out.iter()) {
+    }
+    // db1 = sum of the rows of da1.
+    for out in da1.chunks_exact(h) {
+        for (b, &o) in b1.iter_mut().zip(out) {
             *b += o;
         }
     }
 }
 
 vector_versions! {
-    fn backprop_into(z: &[f64], y: &mut [f64], labels: &[usize], w2: &[f64], g: &mut Grads)
-        = backprop_plain;
+    fn hidden_grads_into(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64], b1: &mut [f64])
+        = hidden_grads_plain;
+}
+
+/// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)` and `db1`, from the hidden layer `z` and `dy`.
+pub(super) fn hidden_grads(z: &[f64], dy: &[f64], p: &Params) -> (Vec<f64>, Vec<f64>) {
+    let (w2, _) = second_layer(p);
+    let h = w2.len() / C;
+    let mut w2t = vec![0.0; C * h];
+    for (i, w) in w2.chunks_exact(C).enumerate() {
+        for j in 0..C {
+            w2t[j * h + i] = w[j];
+        }
+    }
+    let (mut da1, mut b1) = (vec![0.0; z.len()], vec![0.0; h]);
+    hidden_grads_into(z, dy, &w2t, &mut da1, &mut b1);
+    (da1, b1)
 }
 
 impl Grads {
@@ -173,9 +222,28 @@ impl Grads {
     /// book's `gradient`: `dy = (y - t) / N`, `dW2 = z1ᵀ dy`, `db2 = sum dy`,
     /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `db1 = sum da1`. `y` becomes `dy`.
     pub(super) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
-        let (w2, _) = second_layer(p);
-        let mut g = Grads::default();
-        backprop_into(z, y, labels, w2, &mut g);
-        g
+        dy_rows(y, labels, labels.len());
+        let (w2, b2) = second_grads(z, y, p.w2.nrows());
+        let (da1, b1) = hidden_grads(z, y, p);
+        Grads { da1, b1, w2, b2 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::batch::rng;
+    use crate::loss::cross_entropy_error;
+    use ndarray::Array2;
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn the_loss_is_the_books_cross_entropy_to_the_last_bit() {
+        let mut r = rng(4);
+        let mut y = Array2::from_shape_fn((37, 10), |_| r.random_range(0.0..1.0));
+        y[[3, 4]] = 0.0;
+        y[[5, 1]] = 1.0;
+        let labels: Vec<usize> = (0..37).map(|i| (i * 7) % 10).collect();
+        let expected = cross_entropy_error(&y, &labels).unwrap();
+        assert_eq!(super::loss(y.as_slice().unwrap(), &labels), expected);
     }
 }
