@@ -300,15 +300,61 @@ impl Part {
     }
 }
 
+/// A mini-batch's second layer, row by row: the hidden layer `z`, the scores (then the softmax,
+/// then `dy`) `y`, `da1`, and each row's loss.
+#[derive(Debug, Default)]
+struct Layer {
+    z: Vec<f64>,
+    y: Vec<f64>,
+    da1: Vec<f64>,
+    losses: Vec<f64>,
+}
+
+impl Layer {
+    /// Room for `n` rows of `h` hidden units.
+    fn resize(&mut self, n: usize, h: usize) {
+        self.z.resize(n * h, 0.0);
+        self.y.resize(n * CLASSES, 0.0);
+        self.da1.resize(n * h, 0.0);
+        self.losses.resize(n, 0.0);
+    }
+
+    /// The rows split in `shares` shares (one per thread), each with its first row.
+    fn shares(&mut self, h: usize, shares: usize) -> Vec<Mutex<(usize, LayerRows<'_>)>> {
+        let n = self.losses.len();
+        let share = n.div_ceil(shares.max(1)).max(1);
+        self.z
+            .chunks_mut(share * h)
+            .zip(self.y.chunks_mut(share * CLASSES))
+            .zip(self.da1.chunks_mut(share * h))
+            .zip(self.losses.chunks_mut(share))
+            .enumerate()
+            .map(|(t, (((z, y), da1), losses))| Mutex::new((t * share, (z, y, da1, losses))))
+            .collect()
+    }
+}
+
+/// Some rows of a [`Layer`]: `z`, `y`, `da1`, `losses`.
+type LayerRows<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64], &'a mut [f64]);
+
 /// The fast loop's state between steps of backpropagation: the ranges of pixels (those of the
-/// training images, [`SparseRows::parts`]) and what each keeps.
+/// training images, [`SparseRows::parts`]) and what each keeps, and the second layer of the
+/// mini-batch the next step is on, with its gradients all but `dW1` and `dW2` (`dW2` is
+/// computed in the step, by the threads).
 #[derive(Debug)]
 pub(super) struct Trainer {
     parts: Vec<Part>,
+    /// The mini-batch the next step is on: its second layer, `dy` in `y`, `da1`.
+    current: Layer,
+    /// `db1` and `db2` of the mini-batch the next step is on.
+    db1: Vec<f64>,
+    db2: Vec<f64>,
+    /// The loss of the mini-batch just updated (its rows' losses; its `z` and `y`).
+    this: Layer,
+    /// The next mini-batch's second layer, computed by the step.
+    next: Layer,
+    dw2: Vec<f64>,
 }
-
-pub static PROF: [std::sync::atomic::AtomicU64; 8] = [const { std::sync::atomic::AtomicU64::new(0) }; 8];
-fn prof(i: usize, t: &mut std::time::Instant) { let n = std::time::Instant::now(); PROF[i].fetch_add((n - *t).as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); *t = n; }
 
 /// A mini-batch: its rows and their labels.
 pub(super) type Batch<'a> = (&'a [usize], &'a [usize]);
@@ -326,22 +372,53 @@ impl Trainer {
                     ..Part::default()
                 })
                 .collect(),
+            current: Layer::default(),
+            db1: Vec::new(),
+            db2: Vec::new(),
+            this: Layer::default(),
+            next: Layer::default(),
+            dw2: Vec::new(),
         }
     }
 
-    /// Gets ready for the first step on `batch`: its columns, and [`backprop_parts`].
-    pub(super) fn start(&mut self, net: &TwoLayerNet, x: &SparseRows, batch: Batch<'_>) -> Grads {
+    /// Gets ready for the first step on `batch`: its columns, its forward pass and its
+    /// gradients (all but `dW1` and `dW2`).
+    pub(super) fn start(&mut self, net: &TwoLayerNet, x: &SparseRows, batch: Batch<'_>) {
         for part in &mut self.parts {
             part.columns.build(x, batch.0, Some(part.k));
         }
-        backprop_parts(net, x, batch.0, batch.1)
+        let h = net.params.w1.ncols();
+        let layer = &mut self.current;
+        layer.resize(batch.0.len(), h);
+        layer.z = hidden_layer(net, x, batch.0, batch_chunk(batch.0.len()));
+        output::scores_rows(&layer.z, &net.params, &mut layer.y);
+        output::softmax_rows(&mut layer.y);
+        output::dy_rows(&mut layer.y, batch.1, batch.1.len());
+        output::hidden_grads_rows(
+            &layer.z,
+            &layer.y,
+            &output::transpose_w2(&net.params),
+            &mut layer.da1,
+        );
+        self.db1 = output::sum_rows(&layer.da1, h);
+        self.db2 = output::sum_rows(&layer.y, CLASSES);
     }
 
-    /// One step of SGD by backpropagation on `batch`, whose [`backprop_parts`] under the
-    /// current weights are `parts` (its columns already built, by [`Trainer::start`] or the
-    /// step before): the same numbers as `net.update(&sparse_backprop(..), lr)`. Returns the
-    /// loss of `batch` under the updated weights and, when there is a `next` mini-batch,
-    /// its [`backprop_parts`] under the updated weights (its columns are built).
+    /// One step of SGD by backpropagation on `batch` (after [`Trainer::start`] on it, or a
+    /// step with it as `next`): the same numbers as `net.update(&sparse_backprop(..), lr)`.
+    /// Returns the loss of `batch` under the updated weights. With a `next` mini-batch, gets
+    /// ready for the step on it; the rows `after` (the mini-batch after) are prefetched.
+    ///
+    /// The work, in three parts:
+    /// 1. on each range of pixels, always the same thread (with its rows of `W1` in its
+    ///    caches): its share of the rows of `dW2`; `W1 <- W1 + (-lr) dW1` for its pixels, row
+    ///    by row as each row of `dW1` is computed from the columns, pixels blank in the whole
+    ///    mini-batch left alone; its part of the sums `x · W1` for `batch` and `next` under
+    ///    the new `W1`; the columns of `next` for its pixels;
+    /// 2. `b1`, `W2`, `b2` updated;
+    /// 3. the second layers of `batch` (its loss) and `next` (its `dy` and `da1`), row by row,
+    ///    the rows shared out among the threads; then `db1`, `db2`, the loss.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn step(
         &mut self,
         net: &mut TwoLayerNet,
@@ -349,26 +426,28 @@ impl Trainer {
         batch: Batch<'_>,
         next: Option<Batch<'_>>,
         after: Option<&[usize]>,
-        grads: Grads,
         lr: f64,
-    ) -> (f64, Option<Grads>) {
+    ) -> f64 {
         let h = net.params.w1.ncols();
-        let da1 = &grads.da1[..];
-        // Each range of pixels with its rows of W1, to one thread, always the same.
+        let current = &self.current;
+        // 1. Each range of pixels with its rows of W1 (and a share of the rows of dW2).
+        self.dw2.resize(h * CLASSES, 0.0);
         let mut w1_rest = net
             .params
             .w1
             .as_slice_mut()
             .expect("W1 is in standard layout");
+        let mut dw2_rest = &mut self.dw2[..];
         let mut work = Vec::with_capacity(PARTS);
         for part in &mut self.parts {
             let (w1, rest) = w1_rest.split_at_mut((part.hi - part.lo) * h);
             w1_rest = rest;
-            work.push(Mutex::new((part, w1)));
+            let units = (part.k + 1) * h / PARTS - part.k * h / PARTS;
+            let (dw2, rest) = dw2_rest.split_at_mut(units * CLASSES);
+            dw2_rest = rest;
+            work.push(Mutex::new((part, w1, dw2)));
         }
-        let t0 = std::time::Instant::now();
         rayon::broadcast(|ctx| {
-            let t = std::time::Instant::now();
             let mine = || (ctx.index()..PARTS).step_by(ctx.num_threads());
             // The mini-batch after the next one, on its way from memory while this step runs.
             if let Some(rows) = after {
@@ -378,163 +457,92 @@ impl Trainer {
             }
             for k in mine() {
                 let mut guard = work[k].lock().expect("a part is used by one thread");
-                let (part, w1) = &mut *guard;
-                let mut tt = std::time::Instant::now();
+                let (part, w1, dw2) = &mut *guard;
+                output::second_grads_rows(&current.z, &current.y, h, k * h / PARTS, dw2);
                 let columns = &part.columns;
                 for (c, w) in (part.lo..part.hi).zip(w1.chunks_mut(h)) {
                     if !columns.blank(c) {
                         // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
-                        columns.w1_row(x, c, da1, w, Finish::AddScaled(-lr));
+                        columns.w1_row(x, c, &current.da1, w, Finish::AddScaled(-lr));
                     }
                 }
-                prof(4, &mut tt);
-                let mut this = std::mem::take(&mut part.this);
-                part.forward(x, batch.0, w1, h, &mut this);
-                part.this = this;
-                prof(5, &mut tt);
+                let mut sums = std::mem::take(&mut part.this);
+                part.forward(x, batch.0, w1, h, &mut sums);
+                part.this = sums;
                 if let Some((rows, _)) = next {
-                    let mut ahead = std::mem::take(&mut part.next);
-                    part.forward(x, rows, w1, h, &mut ahead);
-                    part.next = ahead;
-                    prof(6, &mut tt);
+                    let mut sums = std::mem::take(&mut part.next);
+                    part.forward(x, rows, w1, h, &mut sums);
+                    part.next = sums;
                     part.next_columns.build(x, rows, Some(part.k));
-                    prof(7, &mut tt);
                 }
             }
-            let _ = t;
         });
-        PROF[2].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-        let t0 = std::time::Instant::now();
         drop(work);
-        // b1, W2, b2 <- themselves + (-lr) grad, as `scaled_add` in `TwoLayerNet::update`.
+        // 2. b1, W2, b2 <- themselves + (-lr) grad, as `scaled_add` in `TwoLayerNet::update`.
         let p = &mut net.params;
         for (param, grad) in [
-            (p.b1.as_slice_mut(), &grads.b1),
-            (p.w2.as_slice_mut(), &grads.w2),
-            (p.b2.as_slice_mut(), &grads.b2),
+            (p.b1.as_slice_mut(), &self.db1),
+            (p.w2.as_slice_mut(), &self.dw2),
+            (p.b2.as_slice_mut(), &self.db2),
         ] {
             let param = param.expect("the parameters are in standard layout");
             for (v, &g) in param.iter_mut().zip(grad) {
                 *v += (-lr) * g;
             }
         }
-        let net = &*net;
+        // 3. The second layers.
+        let p = &net.params;
+        let b1 = p.b1.as_slice().expect("b1 is contiguous");
+        let w2t = output::transpose_w2(p);
+        let threads = rayon::current_num_threads().max(1);
         let parts = &self.parts;
-        let (loss, ahead) = second_layers(net, parts, batch, next);
-        for part in &mut self.parts {
-            std::mem::swap(&mut part.columns, &mut part.next_columns);
-        }
-        PROF[3].fetch_add(t0.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-        (loss, ahead)
-    }
-}
-
-/// One mini-batch's rows given to one thread in [`second_layers`]: from row `start`, its
-/// hidden layer `z`, its scores then softmax then `dy` (or loss) `y`, and its rows' `losses`.
-struct Rows<'a> {
-    start: usize,
-    z: &'a mut [f64],
-    y: &'a mut [f64],
-    losses: &'a mut [f64],
-}
-
-/// Splits the buffers of `n` rows (`h` hidden values, 10 classes) in `threads` shares of rows.
-fn shares<'a>(
-    n: usize,
-    h: usize,
-    threads: usize,
-    z: &'a mut [f64],
-    y: &'a mut [f64],
-    losses: &'a mut [f64],
-) -> Vec<Rows<'a>> {
-    let share = n.div_ceil(threads).max(1);
-    z.chunks_mut(share * h)
-        .zip(y.chunks_mut(share * CLASSES))
-        .zip(losses.chunks_mut(share))
-        .enumerate()
-        .map(|(t, ((z, y), losses))| Rows {
-            start: t * share,
-            z,
-            y,
-            losses,
-        })
-        .collect()
-}
-
-/// The second layers of this mini-batch (its loss, under the updated weights) and of the next
-/// one (its [`Grads`]), from the parts' sums. First row by row, the rows shared out among the
-/// threads: the hidden layer (the parts' sums added in order, as [`pre_activation`] does, plus
-/// `b1`, then the sigmoid), the scores, the softmax, then each row's loss or `dy`. Then the
-/// sums over the rows: `dW2` and `db2` on one thread, `da1` and `db1` on another.
-fn second_layers(
-    net: &TwoLayerNet,
-    parts: &[Part],
-    batch: Batch<'_>,
-    next: Option<Batch<'_>>,
-) -> (f64, Option<Grads>) {
-    let p = &net.params;
-    let h = p.w1.ncols();
-    let b1 = p.b1.as_slice().expect("b1 is contiguous");
-    let threads = rayon::current_num_threads().max(1);
-    let n_this = batch.0.len();
-    let n_next = next.map_or(0, |(rows, _)| rows.len());
-    let (mut z_this, mut y_this, mut losses) =
-        (vec![0.0; n_this * h], vec![0.0; n_this * CLASSES], vec![0.0; n_this]);
-    let (mut z_next, mut y_next, mut unused) =
-        (vec![0.0; n_next * h], vec![0.0; n_next * CLASSES], vec![0.0; n_next]);
-    let this_rows = shares(n_this, h, threads, &mut z_this, &mut y_this, &mut losses);
-    let next_rows = shares(n_next, h, threads, &mut z_next, &mut y_next, &mut unused);
-    let this_rows: Vec<Mutex<Rows<'_>>> = this_rows.into_iter().map(Mutex::new).collect();
-    let next_rows: Vec<Mutex<Rows<'_>>> = next_rows.into_iter().map(Mutex::new).collect();
-    let hidden = |rows: &mut Rows<'_>, sums: fn(&Part) -> &[f64]| {
-        let range = rows.start * h..rows.start * h + rows.z.len();
-        rows.z.copy_from_slice(&sums(&parts[0])[range.clone()]);
-        for part in &parts[1..] {
-            for (z, &s) in rows.z.iter_mut().zip(&sums(part)[range.clone()]) {
-                *z += s;
+        self.this.resize(batch.0.len(), h);
+        self.next.resize(next.map_or(0, |(rows, _)| rows.len()), h);
+        let n_next = self.next.losses.len();
+        let this_rows = self.this.shares(h, threads);
+        let next_rows = self.next.shares(h, threads);
+        // The hidden layer from the parts' sums (added in order, as `pre_activation` does,
+        // plus b1, then the sigmoid), the scores and their softmax, for some rows.
+        let layer = |start: usize, z: &mut [f64], y: &mut [f64], sums: fn(&Part) -> &[f64]| {
+            let range = start * h..start * h + z.len();
+            z.copy_from_slice(&sums(&parts[0])[range.clone()]);
+            for part in &parts[1..] {
+                for (z, &s) in z.iter_mut().zip(&sums(part)[range.clone()]) {
+                    *z += s;
+                }
             }
-        }
-        kernels::add_sigmoid(rows.z, b1);
-        output::scores_rows(rows.z, p, rows.y);
-        output::softmax_rows(rows.y);
-    };
-    rayon::broadcast(|ctx| {
-        for t in (ctx.index()..threads).step_by(ctx.num_threads()) {
-            if let Some(rows) = this_rows.get(t) {
-                let rows = &mut *rows.lock().expect("one thread per share");
-                hidden(rows, |part| &part.this);
-                let labels = &batch.1[rows.start..rows.start + rows.losses.len()];
-                output::row_losses(rows.y, labels, rows.losses);
+            kernels::add_sigmoid(z, b1);
+            output::scores_rows(z, p, y);
+            output::softmax_rows(y);
+        };
+        rayon::broadcast(|ctx| {
+            for t in (ctx.index()..threads).step_by(ctx.num_threads()) {
+                if let Some(rows) = this_rows.get(t) {
+                    let (start, (z, y, _, losses)) = &mut *rows.lock().expect("one thread");
+                    layer(*start, z, y, |part| &part.this);
+                    let labels = &batch.1[*start..*start + losses.len()];
+                    output::row_losses(y, labels, losses);
+                }
+                if let (Some(rows), Some((_, labels))) = (next_rows.get(t), next) {
+                    let (start, (z, y, da1, losses)) = &mut *rows.lock().expect("one thread");
+                    layer(*start, z, y, |part| &part.next);
+                    output::dy_rows(y, &labels[*start..*start + losses.len()], n_next);
+                    output::hidden_grads_rows(z, y, &w2t, da1);
+                }
             }
-            if let (Some(rows), Some((_, labels))) = (next_rows.get(t), next) {
-                let rows = &mut *rows.lock().expect("one thread per share");
-                hidden(rows, |part| &part.next);
-                let labels = &labels[rows.start..rows.start + rows.losses.len()];
-                output::dy_rows(rows.y, labels, n_next);
-            }
-        }
-    });
-    drop((this_rows, next_rows));
-    let loss = output::mean_loss(&losses);
-    let grads = next.map(|_| {
-        let second = Mutex::new(None);
-        let hidden = Mutex::new(None);
-        let dw2 = || *second.lock().expect("not poisoned") = Some(output::second_grads(&z_next, &y_next, h));
-        let da1 = || *hidden.lock().expect("not poisoned") = Some(output::hidden_grads(&z_next, &y_next, p));
-        rayon::broadcast(|ctx| match (ctx.index(), ctx.num_threads()) {
-            (_, 1) => {
-                dw2();
-                da1();
-            }
-            (0, _) => dw2(),
-            (1, _) => da1(),
-            _ => {}
         });
-        let (w2, b2) = second.into_inner().expect("not poisoned").expect("computed");
-        let (da1, b1) = hidden.into_inner().expect("not poisoned").expect("computed");
-        Grads { da1, b1, w2, b2 }
-    });
-    (loss, grads)
+        drop((this_rows, next_rows));
+        let loss = output::mean_loss(&self.this.losses);
+        if next.is_some() {
+            std::mem::swap(&mut self.current, &mut self.next);
+            self.db1 = output::sum_rows(&self.current.da1, h);
+            self.db2 = output::sum_rows(&self.current.y, CLASSES);
+            for part in &mut self.parts {
+                std::mem::swap(&mut part.columns, &mut part.next_columns);
+            }
+        }
+        loss
+    }
 }
 
 #[cfg(test)]
@@ -554,72 +562,28 @@ mod tests {
                 0.0
             }
         });
-        let x = SparseRows::from_dense(&dense.view(), "x").unwrap();
-        for (hidden, seed) in [(50, 1), (7, 2), (100, 3)] {
+        let exact = SparseRows::from_dense(&dense.view(), "x").unwrap();
+        let coded = SparseRows::from_dense(&dense.mapv(|v| (v * 8.0).floor() / 8.0).view(), "x")
+            .unwrap();
+        assert!(coded.is_coded() && !exact.is_coded());
+        for (x, hidden, seed) in [(&exact, 50, 1), (&coded, 50, 4), (&exact, 7, 2), (&coded, 100, 3)] {
             let mut a = TwoLayerNet::with_seed(784, hidden, 10, 0.1, seed).unwrap();
             let mut b = a.clone();
-            let mut trainer = Trainer::new(&x);
+            let mut trainer = Trainer::new(x);
             let mut rows = random_choice(&mut r, 200, 30);
             let mut labels = random_choice(&mut r, 10, 30);
-            let mut parts = trainer.start(&b, &x, (&rows, &labels));
-            for step in 0..3 {
-                let g = sparse_backprop(&a, &x, &rows, &labels);
+            trainer.start(&b, x, (&rows, &labels));
+            for step in 0..4 {
+                let g = sparse_backprop(&a, x, &rows, &labels);
                 a.update(&g, 0.1);
                 let next_rows = random_choice(&mut r, 200, 30);
                 let next_labels = random_choice(&mut r, 10, 30);
-                let (loss, ahead) = trainer.step(
-                    &mut b,
-                    &x,
-                    (&rows, &labels),
-                    Some((&next_rows, &next_labels)),
-                    None,
-                    parts,
-                    0.1,
-                );
+                let next = (step < 3).then_some((&next_rows[..], &next_labels[..]));
+                let loss = trainer.step(&mut b, x, (&rows, &labels), next, None, 0.1);
                 assert_eq!(a, b, "hidden {hidden}, step {step}");
-                assert_eq!(loss, super::batch_loss(&a, &x, &rows, &labels));
-                let expected = super::backprop_parts(&a, &x, &next_rows, &next_labels);
-                parts = ahead.unwrap();
-                assert_eq!(parts, expected);
+                assert_eq!(loss, super::batch_loss(&a, x, &rows, &labels));
                 (rows, labels) = (next_rows, next_labels);
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod probe {
-    use super::*;
-    use std::time::Instant;
-
-    #[test]
-    #[ignore]
-    fn probe_tails() {
-        let net = TwoLayerNet::with_seed(784, 50, 10, 0.01, 1).unwrap();
-        let z: Vec<f64> = (0..5000).map(|i| (i % 97) as f64 / 97.0).collect();
-        let labels: Vec<usize> = (0..100).map(|i| i % 10).collect();
-        for _ in 0..2 {
-            let t = Instant::now();
-            let mut s = 0.0;
-            for _ in 0..1000 { s += loss_of_hidden(&net, &z, &labels); }
-            println!("loss tail: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
-            let t = Instant::now();
-            for _ in 0..1000 { let g = grads_of_hidden(&net, &z, &labels); s += g.b1[0]; }
-            println!("grads tail: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
-            let t = Instant::now();
-            for _ in 0..1000 { let y = output::scores(&z, &net.params); s += y[0]; }
-            println!("scores: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
-            let y0 = { let mut y = output::scores(&z, &net.params); output::softmax_rows(&mut y); y };
-            let t = Instant::now();
-            for _ in 0..1000 { let mut y = y0.clone(); let g = Grads::backprop(&z, &mut y, &labels, &net.params); s += g.b1[0]; }
-            println!("backprop: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
-            let t = Instant::now();
-            for _ in 0..1000 { let mut y = output::scores(&z, &net.params); output::softmax_rows(&mut y); s += y[3]; }
-            println!("scores+softmax: {:.1} us {s}", t.elapsed().as_secs_f64() / 1000.0 * 1e6);
-            let mut zz = z.clone();
-            let t = Instant::now();
-            for _ in 0..1000 { zz.copy_from_slice(&z); kernels::add_sigmoid(&mut zz, net.params.b1.as_slice().unwrap()); }
-            println!("sigmoid: {:.1} us {}", t.elapsed().as_secs_f64() / 1000.0 * 1e6, zz[7]);
         }
     }
 }

@@ -53,7 +53,6 @@ pub use data::{SparseRows, TrainingData};
 #[doc(hidden)]
 pub use fast::sparse_backprop;
 use fast::{batch_loss, Trainer};
-use output::Grads;
 
 /// Pixels per MNIST image, the input size of the trained net.
 pub const INPUT_SIZE: usize = 784;
@@ -296,7 +295,6 @@ fn train_in_pool(
     // With backpropagation, each step also computes the next mini-batch's forward and backward
     // passes (all but dW1) under the updated weights: `ahead`.
     let mut trainer = Trainer::new(x);
-    let mut ahead: Option<Grads> = None;
     let loss = batch_loss(&net, x, &batch_mask, &labels);
     record(&net, 0, loss, &mut history.epochs)?;
     // The mini-batches are drawn two steps ahead (in the same order), so that the rows of the
@@ -310,23 +308,19 @@ fn train_in_pool(
         let t0 = Instant::now();
         let loss = match settings.gradient {
             GradientMethod::Backprop => {
-                let parts = match ahead.take() {
-                    Some(parts) => parts,
-                    None => trainer.start(&net, x, (&batch_mask, &labels)),
-                };
+                if i == 0 {
+                    trainer.start(&net, x, (&batch_mask, &labels));
+                }
                 let next_labels = next.as_deref().map(labels_of);
                 let next_batch = next.as_deref().zip(next_labels.as_deref());
-                let (loss, parts) = trainer.step(
+                trainer.step(
                     &mut net,
                     x,
                     (&batch_mask, &labels),
                     next_batch,
                     after.as_deref(),
-                    parts,
                     settings.learning_rate,
-                );
-                ahead = parts;
-                loss
+                )
             }
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch_mask);
@@ -351,8 +345,6 @@ fn train_in_pool(
     history.seconds = start.elapsed().as_secs_f64();
     if std::env::var_os("DLFS_PROFILE").is_some() {
         eprintln!("profile: step {t_step:.3} fwd {t_fwd:.3} acc {:.3}", t_acc.get());
-        let pr: Vec<f64> = fast::PROF.iter().map(|a| a.load(std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9).collect();
-        eprintln!("combine {:.3} tailwork {:.3} broadcast {:.3} tails {:.3} | step {:.3} this {:.3} next {:.3} cols {:.3}", pr[0], pr[1], pr[2], pr[3], pr[4], pr[5], pr[6], pr[7]);
     }
     Ok(Trained { net, history })
 }

@@ -131,79 +131,51 @@ pub(super) fn dy_rows(y: &mut [f64], labels: &[usize], n: usize) {
     }
 }
 
+/// `out[r, :]` = the sum of the rows of `m` (rows of `width`), in order: `db1` from `da1`, or
+/// `db2` from `dy`.
+pub(super) fn sum_rows(m: &[f64], width: usize) -> Vec<f64> {
+    let mut sum = vec![0.0; width];
+    for row in m.chunks_exact(width) {
+        for (s, &v) in sum.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    sum
+}
+
 #[inline(always)]
-fn second_grads_plain(z: &[f64], dy: &[f64], w2: &mut [f64], b2: &mut [f64]) {
-    let h = w2.len() / C;
-    // dW2 = z1ᵀ dy, adding the rows in order, four rows of dW2 at a time (four independent
-    // sums keep the processor busy).
+fn second_grads_plain(z: &[f64], dy: &[f64], h: usize, lo: usize, out: &mut [f64]) {
+    // Rows lo.. of dW2 = z1ᵀ dy, adding the mini-batch's rows in order, four rows of dW2 at a
+    // time (four independent sums keep the processor busy).
+    let units = out.len() / C;
     let mut i = 0;
-    while i < h {
-        let rows = (h - i).min(4);
+    while i < units {
+        let rows = (units - i).min(4);
         let mut acc = [[0.0; C]; 4];
         for (z, d) in z.chunks_exact(h).zip(dy.chunks_exact(C)) {
             for (q, acc) in acc.iter_mut().enumerate().take(rows) {
-                let zi = z[i + q];
+                let zi = z[lo + i + q];
                 for j in 0..C {
                     acc[j] += zi * d[j];
                 }
             }
         }
         for (q, acc) in acc.iter().enumerate().take(rows) {
-            w2[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
+            out[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
         }
         i += rows;
     }
-    // db2 = sum of the rows of dy.
-    let mut acc = [0.0; C];
-    for d in dy.chunks_exact(C) {
-        for j in 0..C {
-            acc[j] += d[j];
-        }
-    }
-    b2.copy_from_slice(&acc);
 }
 
 vector_versions! {
-    fn second_grads_into(z: &[f64], dy: &[f64], w2: &mut [f64], b2: &mut [f64])
+    /// Rows `lo..lo + out.len() / 10` of `dW2 = z1ᵀ dy` (hidden x classes), from the hidden
+    /// layer `z` (rows of `h`) and `dy`, into `out`.
+    pub(super) fn second_grads_rows(z: &[f64], dy: &[f64], h: usize, lo: usize, out: &mut [f64])
         = second_grads_plain;
 }
 
-/// `dW2 = z1ᵀ dy` and `db2`, from the hidden layer `z` (rows of `h`) and `dy`.
-pub(super) fn second_grads(z: &[f64], dy: &[f64], h: usize) -> (Vec<f64>, Vec<f64>) {
-    let (mut w2, mut b2) = (vec![0.0; h * C], vec![0.0; C]);
-    second_grads_into(z, dy, &mut w2, &mut b2);
-    (w2, b2)
-}
-
-#[inline(always)]
-fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64], b1: &mut [f64]) {
-    let h = b1.len();
-    // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each row the rows of W2ᵀ weighted by dy, in order.
-    for ((out, z), d) in da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
-        for (&dj, w) in d.iter().zip(w2t.chunks_exact(h)) {
-            for (o, &w) in out.iter_mut().zip(w) {
-                *o += dj * w;
-            }
-        }
-        for (o, &z) in out.iter_mut().zip(z) {
-            *o *= z * (1.0 - z);
-        }
-    }
-    // db1 = sum of the rows of da1.
-    for out in da1.chunks_exact(h) {
-        for (b, &o) in b1.iter_mut().zip(out) {
-            *b += o;
-        }
-    }
-}
-
-vector_versions! {
-    fn hidden_grads_into(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64], b1: &mut [f64])
-        = hidden_grads_plain;
-}
-
-/// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)` and `db1`, from the hidden layer `z` and `dy`.
-pub(super) fn hidden_grads(z: &[f64], dy: &[f64], p: &Params) -> (Vec<f64>, Vec<f64>) {
+/// `W2ᵀ`, classes x hidden.
+pub(super) fn transpose_w2(p: &Params) -> Vec<f64> {
     let (w2, _) = second_layer(p);
     let h = w2.len() / C;
     let mut w2t = vec![0.0; C * h];
@@ -212,9 +184,46 @@ pub(super) fn hidden_grads(z: &[f64], dy: &[f64], p: &Params) -> (Vec<f64>, Vec<
             w2t[j * h + i] = w[j];
         }
     }
-    let (mut da1, mut b1) = (vec![0.0; z.len()], vec![0.0; h]);
-    hidden_grads_into(z, dy, &w2t, &mut da1, &mut b1);
-    (da1, b1)
+    w2t
+}
+
+#[inline(always)]
+fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64]) {
+    let h = w2t.len() / C;
+    // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each value the sum over the classes, in order, of dy
+    // times W2ᵀ, eight hidden units at a time in registers.
+    for ((out, z), d) in da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
+        let mut i = 0;
+        while i + 8 <= h {
+            let mut acc = [0.0; 8];
+            for (j, &dj) in d.iter().enumerate() {
+                let w: &[f64; 8] = w2t[j * h + i..j * h + i + 8].try_into().expect("8 values");
+                for k in 0..8 {
+                    acc[k] += dj * w[k];
+                }
+            }
+            let zs: &[f64; 8] = z[i..i + 8].try_into().expect("8 values");
+            let o: &mut [f64; 8] = (&mut out[i..i + 8]).try_into().expect("8 values");
+            for k in 0..8 {
+                o[k] = acc[k] * (zs[k] * (1.0 - zs[k]));
+            }
+            i += 8;
+        }
+        for i in i..h {
+            let mut acc = 0.0;
+            for (j, &dj) in d.iter().enumerate() {
+                acc += dj * w2t[j * h + i];
+            }
+            out[i] = acc * (z[i] * (1.0 - z[i]));
+        }
+    }
+}
+
+vector_versions! {
+    /// The rows of `da1 = dy W2ᵀ ⊙ z1 (1 - z1)` for some rows of the hidden layer `z` and of
+    /// `dy`, into `da1`; `w2t` is [`transpose_w2`].
+    pub(super) fn hidden_grads_rows(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64])
+        = hidden_grads_plain;
 }
 
 impl Grads {
@@ -222,10 +231,18 @@ impl Grads {
     /// book's `gradient`: `dy = (y - t) / N`, `dW2 = z1ᵀ dy`, `db2 = sum dy`,
     /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `db1 = sum da1`. `y` becomes `dy`.
     pub(super) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
+        let h = p.w2.nrows();
         dy_rows(y, labels, labels.len());
-        let (w2, b2) = second_grads(z, y, p.w2.nrows());
-        let (da1, b1) = hidden_grads(z, y, p);
-        Grads { da1, b1, w2, b2 }
+        let mut w2 = vec![0.0; h * C];
+        second_grads_rows(z, y, h, 0, &mut w2);
+        let mut da1 = vec![0.0; z.len()];
+        hidden_grads_rows(z, y, &transpose_w2(p), &mut da1);
+        Grads {
+            b1: sum_rows(&da1, h),
+            da1,
+            w2,
+            b2: sum_rows(y, C),
+        }
     }
 }
 
