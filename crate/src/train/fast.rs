@@ -154,25 +154,35 @@ impl Columns {
     /// Sorts the non-zero pixels of the mini-batch `rows` by pixel (a counting sort): all of
     /// them, or those of one part ([`SparseRows::parts`]).
     pub(super) fn build(&mut self, x: &SparseRows, rows: &[usize], part: Option<usize>) {
+        self.reset(x, part);
+        for &r in rows {
+            self.count(segment(x, r, part));
+        }
+        self.fill(x, rows, part);
+    }
+
+    /// Starts the columns of a mini-batch: no pixels counted yet.
+    fn reset(&mut self, x: &SparseRows, part: Option<usize>) {
         let (lo, hi) = match part {
             Some(k) => (x.parts()[k], x.parts()[k + 1]),
             None => (0, x.ncols()),
         };
-        let segment = |r: usize| -> Segment<'_> {
-            match part {
-                Some(k) => x.row(r).part(k),
-                None => x.row(r).all(),
-            }
-        };
-        let width = hi - lo;
         self.lo = lo;
         self.starts.clear();
-        self.starts.resize(width + 1, 0);
-        for &r in rows {
-            for &c in segment(r).columns() {
-                self.starts[usize::from(c) - lo + 1] += 1;
-            }
+        self.starts.resize(hi - lo + 1, 0);
+    }
+
+    /// Counts the pixels of one row (of the pixels the columns are for).
+    #[inline]
+    fn count(&mut self, segment: Segment<'_>) {
+        for &c in segment.columns() {
+            self.starts[usize::from(c) - self.lo + 1] += 1;
         }
+    }
+
+    /// Puts the rows' pixels in place, all the rows counted.
+    fn fill(&mut self, x: &SparseRows, rows: &[usize], part: Option<usize>) {
+        let (lo, width) = (self.lo, self.starts.len() - 1);
         for c in 0..width {
             self.starts[c + 1] += self.starts[c];
         }
@@ -190,7 +200,7 @@ impl Columns {
             Entries::Packed(entries) => {
                 entries.resize(nnz, kernels::Packed::default());
                 for (b, &r) in rows.iter().enumerate() {
-                    if let Segment::Coded(idx, vals) = segment(r) {
+                    if let Segment::Coded(idx, vals) = segment(x, r, part) {
                         for (&c, &code) in idx.iter().zip(vals.codes) {
                             let at = &mut fill[usize::from(c) - lo];
                             entries[*at as usize] = kernels::Packed::new(b, code);
@@ -203,7 +213,7 @@ impl Columns {
                 brows.resize(nnz, 0);
                 values.resize(nnz, 0.0);
                 for (b, &r) in rows.iter().enumerate() {
-                    segment(r).for_each(|c, v| {
+                    segment(x, r, part).for_each(|c, v| {
                         let at = &mut fill[c - lo];
                         brows[*at as usize] = b as u32;
                         values[*at as usize] = v;
@@ -237,6 +247,14 @@ impl Columns {
     /// True when pixel `c` is 0 in every row of the mini-batch (its row of `dW1` is 0).
     fn blank(&self, c: usize) -> bool {
         self.starts[c - self.lo] == self.starts[c - self.lo + 1]
+    }
+}
+
+/// Row `r`'s pixels: all of them, or those of one part.
+fn segment(x: &SparseRows, r: usize, part: Option<usize>) -> Segment<'_> {
+    match part {
+        Some(k) => x.row(r).part(k),
+        None => x.row(r).all(),
     }
 }
 
@@ -470,10 +488,17 @@ impl Trainer {
                 part.forward(x, batch.0, w1, h, &mut sums);
                 part.this = sums;
                 if let Some((rows, _)) = next {
-                    let mut sums = std::mem::take(&mut part.next);
-                    part.forward(x, rows, w1, h, &mut sums);
-                    part.next = sums;
-                    part.next_columns.build(x, rows, Some(part.k));
+                    // The next mini-batch's sums, and its columns: its pixels counted while
+                    // its rows are at hand, then put in place.
+                    let k = part.k;
+                    part.next.resize(rows.len() * h, 0.0);
+                    part.next_columns.reset(x, Some(k));
+                    for (o, &r) in part.next.chunks_mut(h).zip(rows) {
+                        let segment = x.row(r).part(k);
+                        segment.times(w1, part.lo, o, Finish::Store);
+                        part.next_columns.count(segment);
+                    }
+                    part.next_columns.fill(x, rows, Some(k));
                 }
             }
         });
@@ -587,3 +612,4 @@ mod tests {
         }
     }
 }
+
