@@ -43,7 +43,10 @@ pub(super) const PARTS: usize = 2;
 #[derive(Debug, Clone)]
 enum Values {
     /// `levels[codes[k]]` is the k-th value.
-    Coded { codes: Vec<u8>, levels: Box<[f64; 256]> },
+    Coded {
+        codes: Vec<u8>,
+        levels: Box<[f64; 256]>,
+    },
     /// Every value as it is.
     Exact(Vec<f64>),
 }

@@ -4,20 +4,24 @@
 //! Why they exist: MNIST images are mostly blank (about 81% of the pixels are 0), so most of
 //! the products in `x · W1` and `xᵀ · da1` are products by zero. These passes keep the images
 //! as sparse rows ([`SparseRows`]) and add up only the non-zero pixels, in parallel, with the
-//! inner loops in [`kernels`](super::kernels). The aim is a 10,000-iteration run of the book's
-//! settings in a couple of seconds, several times faster than NumPy's dense loop, so that a
+//! inner loops in [`kernels`] and the small second layer in
+//! [`output`]. The aim is a 10,000-iteration run of the book's settings in
+//! about two seconds on two cores, several times faster than NumPy's dense loop, so that a
 //! lecture can train MNIST live. Beyond skipping zeros:
 //!
-//! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels, added in order
-//!   ([`pre_activation`]); the same numbers whatever the number of threads;
-//! - one step ([`Trainer::step`]) gives each range of pixels, with its rows of `W1`, to one
-//!   thread, always the same: it updates those rows of `W1` (`W1 <- W1 + (-lr) dW1`, row by row
-//!   as each row of `dW1` is computed, rows of pixels blank in the whole mini-batch left alone),
-//!   then adds up its part of the mini-batch's new forward pass (for its loss) and of the next
-//!   mini-batch's forward pass, and sorts the next mini-batch's pixels by column
-//!   ([`Columns`]): `W1` stays in the caches of the cores that use it;
-//! - the rest (the second layer, softmax, the loss and `da1`) is small and runs for the two
-//!   mini-batches side by side.
+//! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels (two halves of the
+//!   image, each holding about half of the ink), the second added to the first
+//!   ([`pre_activation`]). Every sum is split the same way whatever the number of threads, so
+//!   a run gives the same numbers, bit for bit, on one thread or eight;
+//! - a step ([`Trainer::step`]) gives each range of pixels, with its rows of `W1`, to one
+//!   thread, always the same, so that those rows stay in that core's cache: the thread
+//!   updates them (`W1 <- W1 + (-lr) dW1`, row by row as each row of `dW1` is computed from
+//!   the mini-batch's columns, [`Columns`]; rows of pixels blank in the whole mini-batch are
+//!   left alone), then adds up its part of this mini-batch's new forward pass (for its loss)
+//!   and of the next mini-batch's, and sorts the next mini-batch's pixels by column;
+//! - the second layers of the two mini-batches (the sigmoid, the scores, the softmax, the loss,
+//!   `dy`, `da1`) are computed row by row, the rows shared out among the threads; the rows of
+//!   the mini-batch after the next are fetched from memory while a step runs.
 
 use std::sync::Mutex;
 
@@ -64,7 +68,7 @@ fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize)
 
 /// The share of `rows` whose highest score is the label, computed in parallel chunks.
 pub(super) fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
-    const EVAL_CHUNK: usize = 1000;
+    const EVAL_CHUNK: usize = 250;
     let c = net.output_size();
     let all: Vec<usize> = (0..x.nrows()).collect();
     let right: usize = all
@@ -88,7 +92,11 @@ pub(super) fn batch_loss(
     rows: &[usize],
     labels: &[usize],
 ) -> f64 {
-    loss_of_hidden(net, &hidden_layer(net, x, rows, batch_chunk(rows.len())), labels)
+    loss_of_hidden(
+        net,
+        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
+        labels,
+    )
 }
 
 /// The loss from the hidden layer `z1`: softmax of the scores, cross-entropy with the labels.
@@ -113,7 +121,11 @@ pub(super) fn backprop_parts(
     rows: &[usize],
     labels: &[usize],
 ) -> Grads {
-    grads_of_hidden(net, &hidden_layer(net, x, rows, batch_chunk(rows.len())), labels)
+    grads_of_hidden(
+        net,
+        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
+        labels,
+    )
 }
 
 /// [`backprop_parts`] from the hidden layer `z1`.
@@ -438,7 +450,6 @@ impl Trainer {
     /// 2. `b1`, `W2`, `b2` updated;
     /// 3. the second layers of `batch` (its loss) and `next` (its `dy` and `da1`), row by row,
     ///    the rows shared out among the threads; then `db1`, `db2`, the loss.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn step(
         &mut self,
         net: &mut TwoLayerNet,
@@ -590,10 +601,15 @@ mod tests {
             }
         });
         let exact = SparseRows::from_dense(&dense.view(), "x").unwrap();
-        let coded = SparseRows::from_dense(&dense.mapv(|v| (v * 8.0).floor() / 8.0).view(), "x")
-            .unwrap();
+        let coded =
+            SparseRows::from_dense(&dense.mapv(|v| (v * 8.0).floor() / 8.0).view(), "x").unwrap();
         assert!(coded.is_coded() && !exact.is_coded());
-        for (x, hidden, seed) in [(&exact, 50, 1), (&coded, 50, 4), (&exact, 7, 2), (&coded, 100, 3)] {
+        for (x, hidden, seed) in [
+            (&exact, 50, 1),
+            (&coded, 50, 4),
+            (&exact, 7, 2),
+            (&coded, 100, 3),
+        ] {
             let mut a = TwoLayerNet::with_seed(784, hidden, 10, 0.1, seed).unwrap();
             let mut b = a.clone();
             let mut trainer = Trainer::new(x);
@@ -611,51 +627,6 @@ mod tests {
                 assert_eq!(loss, super::batch_loss(&a, x, &rows, &labels));
                 (rows, labels) = (next_rows, next_labels);
             }
-        }
-    }
-}
-
-
-#[cfg(test)]
-mod probe {
-    use super::*;
-    use std::time::Instant;
-    #[test]
-    #[ignore]
-    fn probe_columns() {
-        let raw = crate::mnist::RawMnist::load_local(Some(std::path::Path::new("/work/shared/mnist"))).unwrap();
-        let data = crate::train::TrainingData::from_raw(&raw).unwrap();
-        let x = &data.x_train;
-        let mut r = crate::batch::rng(5);
-        let batches: Vec<Vec<usize>> = (0..2000).map(|_| crate::batch::random_choice(&mut r, 60000, 100)).collect();
-        let mut cols = Columns::default();
-        for _ in 0..3 {
-            let t = Instant::now();
-            for _ in 0..2000 { cols.build(x, &batches[0], Some(0)); cols.build(x, &batches[0], Some(1)); }
-            println!("hot: {:.1} us per batch", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
-            // plain version
-            let mut starts = vec![0u32; 785];
-            let mut fill = vec![0u32; 784];
-            let mut entries = vec![0u32; 20000];
-            let t = Instant::now();
-            let mut chk = 0u64;
-            for _ in 0..2000 {
-                starts.iter_mut().for_each(|s| *s = 0);
-                let b0 = &batches[0];
-                let segs: Vec<(&[u16], &[u8])> = b0.iter().map(|&r| match x.row(r).all() { Segment::Coded(i, v) => (i, v.codes), _ => unreachable!() }).collect();
-                for (idx, _) in &segs { for &c in idx.iter() { starts[c as usize + 1] += 1; } }
-                for c in 0..784 { starts[c + 1] += starts[c]; }
-                fill.copy_from_slice(&starts[..784]);
-                for (b, (idx, codes)) in segs.iter().enumerate() {
-                    for (&c, &code) in idx.iter().zip(codes.iter()) {
-                        let a = fill[c as usize];
-                        entries[a as usize] = (b as u32) << 8 | code as u32;
-                        fill[c as usize] = a + 1;
-                    }
-                }
-                chk += entries[7] as u64;
-            }
-            println!("plain: {:.1} us per batch {chk}", t.elapsed().as_secs_f64() / 2000.0 * 1e6);
         }
     }
 }

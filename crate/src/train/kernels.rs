@@ -382,7 +382,40 @@ vector_versions! {
 
 #[cfg(test)]
 mod tests {
-    use super::{add_sigmoid, exp};
+    use super::{add_sigmoid, add_sigmoid_plain, exp, row_sum, row_sum_plain, Coded, Finish};
+    use crate::batch::rng;
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn every_version_of_the_kernels_gives_the_same_bits() {
+        // The versions for AVX-512 and AVX2 (the one this processor runs) and for any
+        // processor: the same numbers, to the last bit.
+        let mut r = rng(9);
+        let levels: [f64; 256] = std::array::from_fn(|i| i as f64 / 255.0);
+        for h in [50, 24, 25, 26, 7, 100, 3] {
+            let m: Vec<f64> = (0..100 * h).map(|_| r.random_range(-1.0..1.0)).collect();
+            let idx: Vec<u16> = (0..100).filter(|_| r.random_bool(0.4)).collect();
+            let codes: Vec<u8> = idx.iter().map(|_| r.random_range(1..=255)).collect();
+            let values: Vec<f64> = codes.iter().map(|&c| levels[usize::from(c)]).collect();
+            let start: Vec<f64> = (0..h).map(|_| r.random_range(-1.0..1.0)).collect();
+            for finish in [Finish::Store, Finish::Add, Finish::AddScaled(-0.1)] {
+                let mut a = start.clone();
+                let coded = Coded {
+                    codes: &codes,
+                    levels: &levels,
+                };
+                row_sum(&idx, coded, &m, 0, &mut a, finish);
+                let mut b = start.clone();
+                row_sum_plain(&idx, &values[..], &m, 0, &mut b, finish);
+                assert_eq!(a, b, "width {h}, {finish:?}");
+            }
+            let mut a: Vec<f64> = (0..5 * h).map(|_| r.random_range(-40.0..40.0)).collect();
+            let mut b = a.clone();
+            add_sigmoid(&mut a, &start);
+            add_sigmoid_plain(&mut b, &start);
+            assert_eq!(a, b, "sigmoid, width {h}");
+        }
+    }
 
     #[test]
     fn the_vector_exp_is_within_an_ulp_or_two_of_std() {

@@ -21,7 +21,8 @@
 //! (tested against [`train_reference`]), much faster: MNIST images are mostly blank (about 81%
 //! of the pixels are 0), so they keep the images as sparse rows ([`SparseRows`]) and multiply
 //! only the non-zero pixels, in parallel. A 10,000-iteration run takes a few seconds. How is
-//! in the private modules `fast` (the passes) and `kernels` (the inner loops).
+//! in the private modules `fast` (the passes), `kernels` (the inner loops) and `output` (the
+//! second layer).
 //!
 //! The modules: this one holds the settings and the records of a run and the loops; [`data`]
 //! the data in the trainer's form ([`TrainingData`]).
@@ -230,19 +231,22 @@ pub fn train_with(
 /// [`train_with`] on data already in the trainer's form, calling also
 /// `on_iteration(iterations_done, loss)` after every update (for a progress bar).
 ///
-/// This is the fast loop: backpropagation on sparse rows, and while this mini-batch's `W1` is
-/// updated and its loss computed, the next mini-batch's rows are fetched and its forward and
-/// backward passes (all but `dW1`) computed under the updated weights, which gives the same
-/// numbers as doing it in turn.
+/// This is the fast loop: backpropagation on sparse rows, in parallel on rayon's threads
+/// (the loop itself runs on one of them, so the callbacks must be `Send`). Each step also
+/// computes the next mini-batch's forward pass and gradients under the updated weights,
+/// which gives the same numbers as doing it in turn; the same settings give the same
+/// history, bit for bit, whatever the number of threads (see the private module `fast`).
 pub fn train_prepared(
     data: &TrainingData,
     settings: &TrainSettings,
     on_epoch: impl FnMut(&EpochRecord, usize) + Send,
     on_iteration: impl FnMut(usize, f64) + Send,
 ) -> Result<Trained> {
+    // Inside the pool, the passes' parallel parts start without waking a thread from outside.
     rayon::scope(|_| train_in_pool(data, settings, on_epoch, on_iteration))
 }
 
+/// [`train_prepared`]'s loop, run on one of rayon's threads.
 fn train_in_pool(
     data: &TrainingData,
     settings: &TrainSettings,
@@ -268,13 +272,8 @@ fn train_in_pool(
         iter_per_epoch,
         seconds: 0.0,
     };
-    let t_acc = std::cell::Cell::new(0.0f64);
-    let mut t_step = 0.0f64;
-    let mut t_fwd = 0.0f64;
     let mut record = |net: &TwoLayerNet, epoch: usize, loss: f64, epochs: &mut Vec<EpochRecord>| {
-        let t0 = Instant::now();
         let (train_acc, test_acc) = data.accuracies(net)?;
-        t_acc.set(t_acc.get() + t0.elapsed().as_secs_f64());
         let rec = EpochRecord {
             epoch,
             iteration: epoch * iter_per_epoch,
@@ -292,20 +291,20 @@ fn train_in_pool(
         |mask: &[usize]| -> Vec<usize> { mask.iter().map(|&r| data.t_train[r]).collect() };
     let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size);
     let mut labels = labels_of(&batch_mask);
-    // With backpropagation, each step also computes the next mini-batch's forward and backward
-    // passes (all but dW1) under the updated weights: `ahead`.
-    let mut trainer = Trainer::new(x);
     let loss = batch_loss(&net, x, &batch_mask, &labels);
     record(&net, 0, loss, &mut history.epochs)?;
-    // The mini-batches are drawn two steps ahead (in the same order), so that the rows of the
-    // one after the next are fetched from memory while this step runs.
+    // With backpropagation, each step also computes the next mini-batch's forward pass and
+    // its gradients (all but dW1 and dW2) under the updated weights, and the mini-batches are
+    // drawn two steps ahead (in the same order), so that the rows of the one after the next
+    // are fetched from memory while a step runs.
+    let mut trainer = Trainer::new(x);
     let mut draw = |i: usize| {
-        (i < settings.iters_num).then(|| random_choice(&mut batches, train_size, settings.batch_size))
+        (i < settings.iters_num)
+            .then(|| random_choice(&mut batches, train_size, settings.batch_size))
     };
     let mut next = draw(1);
     for i in 0..settings.iters_num {
         let after = draw(i + 2);
-        let t0 = Instant::now();
         let loss = match settings.gradient {
             GradientMethod::Backprop => {
                 if i == 0 {
@@ -329,9 +328,6 @@ fn train_in_pool(
                 batch_loss(&net, x, &batch_mask, &labels)
             }
         };
-        t_step += t0.elapsed().as_secs_f64();
-        let t0 = Instant::now();
-        t_fwd += t0.elapsed().as_secs_f64();
         history.train_loss.push(loss);
         on_iteration(i + 1, loss);
         if (i + 1) % iter_per_epoch == 0 {
@@ -343,9 +339,6 @@ fn train_in_pool(
         }
     }
     history.seconds = start.elapsed().as_secs_f64();
-    if std::env::var_os("DLFS_PROFILE").is_some() {
-        eprintln!("profile: step {t_step:.3} fwd {t_fwd:.3} acc {:.3}", t_acc.get());
-    }
     Ok(Trained { net, history })
 }
 

@@ -192,7 +192,11 @@ fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64]) {
     let h = w2t.len() / C;
     // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each value the sum over the classes, in order, of dy
     // times W2ᵀ, eight hidden units at a time in registers.
-    for ((out, z), d) in da1.chunks_exact_mut(h).zip(z.chunks_exact(h)).zip(dy.chunks_exact(C)) {
+    for ((out, z), d) in da1
+        .chunks_exact_mut(h)
+        .zip(z.chunks_exact(h))
+        .zip(dy.chunks_exact(C))
+    {
         let mut i = 0;
         while i + 8 <= h {
             let mut acc = [0.0; 8];
