@@ -331,12 +331,8 @@ fn row_sum_plain(
 ) {
     assert_eq!(idx.len(), val.len(), "one weight per row");
     let h = out.len();
-    match h {
-        50 => return fused::<48, 2>(idx, val, m, base, out, finish),
-        24 => return fused::<24, 0>(idx, val, m, base, out, finish),
-        25 => return fused::<24, 1>(idx, val, m, base, out, finish),
-        26 => return fused::<24, 2>(idx, val, m, base, out, finish),
-        _ => {}
+    if h == 50 {
+        return fused::<48, 2>(idx, val, m, base, out, finish);
     }
     let mut off = 0;
     while off + 48 <= h {
