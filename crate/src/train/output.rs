@@ -213,6 +213,19 @@ fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64]) {
             }
             i += 8;
         }
+        // The last few units (2 of 50) two at a time, then one.
+        while i + 2 <= h {
+            let mut acc = [0.0; 2];
+            for (j, &dj) in d.iter().enumerate() {
+                let w: &[f64; 2] = w2t[j * h + i..j * h + i + 2].try_into().expect("2 values");
+                acc[0] += dj * w[0];
+                acc[1] += dj * w[1];
+            }
+            for k in 0..2 {
+                out[i + k] = acc[k] * (z[i + k] * (1.0 - z[i + k]));
+            }
+            i += 2;
+        }
         for i in i..h {
             let mut acc = 0.0;
             for (j, &dj) in d.iter().enumerate() {
