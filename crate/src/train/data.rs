@@ -19,9 +19,9 @@ use crate::net::{argmax, TwoLayerNet};
 /// column as a 16-bit number, and a value, when the rows hold at most 256 different non-zero
 /// values (MNIST's pixels hold 255), as an 8-bit code into a table of those values: 3 bytes
 /// per non-zero value (27 MB for MNIST's training set) instead of 12 for a 32-bit column and
-/// an `f64`. Other rows keep their values as `f64`. Each row also knows where its
-/// [`PARTS`] ranges of columns begin (for MNIST's training images, pixels 0-406 and
-/// 407-783, each with half of the 9.0 million non-zero pixels).
+/// an `f64`. Other rows keep their values as `f64`. Each row also knows where its two
+/// ranges of columns begin, the trainer's two halves of the image (for MNIST's training
+/// images, pixels 0-406 and 407-783, each with half of the 9.0 million non-zero pixels).
 #[derive(Debug, Clone, Default)]
 pub struct SparseRows {
     cols: usize,
