@@ -4,10 +4,10 @@
 //! Why they exist: MNIST images are mostly blank (about 81% of the pixels are 0), so most of
 //! the products in `x · W1` and `xᵀ · da1` are products by zero. These passes keep the images
 //! as sparse rows ([`SparseRows`]) and add up only the non-zero pixels, in parallel, with the
-//! inner loops in [`kernels`] and the small second layer in
-//! [`output`]. The aim is a 10,000-iteration run of the book's settings in
-//! about two seconds on two cores, several times faster than NumPy's dense loop, so that a
-//! lecture can train MNIST live. Beyond skipping zeros:
+//! inner loops in [`kernels`] and the small second layer in [`output`]. The aim is a
+//! 10,000-iteration run of the book's settings in about two seconds on two cores, several
+//! times faster than NumPy's dense loop, so that a lecture can train MNIST live. Beyond
+//! skipping zeros:
 //!
 //! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels (two halves of the
 //!   image, each holding about half of the ink), the second added to the first
@@ -37,9 +37,8 @@ use crate::net::{argmax, Params, TwoLayerNet};
 /// Rows per parallel task in the forward passes.
 const CHUNK: usize = 256;
 
-/// `out = x[r] · W1`, part by part: `out` is the sum over the pixels of the first part, then
-/// the sum over the second part is added to it, and so on. `w1` holds the rows of `W1` from
-/// `base`.
+/// `out = x[r] · W1` (`w1` row-major), part by part: `out` is the sum over the pixels of the
+/// first part, then the sum over the second part is added to it, and so on.
 fn pre_activation(row: Row<'_>, w1: &[f64], out: &mut [f64]) {
     for k in 0..PARTS {
         let finish = if k == 0 { Finish::Store } else { Finish::Add };
