@@ -100,9 +100,7 @@ pub(super) fn batch_loss(
 
 /// The loss from the hidden layer `z1`: softmax of the scores, cross-entropy with the labels.
 fn loss_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> f64 {
-    let mut y = output::scores(z1, &net.params);
-    output::softmax_rows(&mut y);
-    output::loss(&y, labels)
+    output::loss(&output::softmax(z1, &net.params), labels)
 }
 
 /// Rows per task for a mini-batch: half of it on each of two threads, and so on.
@@ -129,8 +127,7 @@ pub(super) fn backprop_parts(
 
 /// [`backprop_parts`] from the hidden layer `z1`.
 fn grads_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> Grads {
-    let mut y = output::scores(z1, &net.params);
-    output::softmax_rows(&mut y);
+    let mut y = output::softmax(z1, &net.params);
     Grads::backprop(z1, &mut y, labels, &net.params)
 }
 
@@ -422,17 +419,17 @@ impl Trainer {
         let layer = &mut self.current;
         layer.resize(batch.0.len(), h);
         layer.z = hidden_layer(net, x, batch.0, batch_chunk(batch.0.len()));
-        output::scores_rows(&layer.z, &net.params, &mut layer.y);
-        output::softmax_rows(&mut layer.y);
-        output::dy_rows(&mut layer.y, batch.1, batch.1.len());
-        output::hidden_grads_rows(
-            &layer.z,
-            &layer.y,
-            &output::transpose_w2(&net.params),
-            &mut layer.da1,
-        );
-        self.db1 = output::sum_rows(&layer.da1, h);
-        self.db2 = output::sum_rows(&layer.y, CLASSES);
+        output::softmax_into(&layer.z, &net.params, &mut layer.y);
+        let w2t = output::transpose_w2(&net.params);
+        let n = batch.1.len();
+        output::backprop_rows(&layer.z, &mut layer.y, batch.1, n, &w2t, &mut layer.da1);
+        self.sum_rows_of_current(h);
+    }
+
+    /// `db1` and `db2` of the mini-batch the next step is on: its rows of `da1` and `dy` added.
+    fn sum_rows_of_current(&mut self, h: usize) {
+        self.db1 = output::sum_rows(&self.current.da1, h);
+        self.db2 = output::sum_rows(&self.current.y, CLASSES);
     }
 
     /// One step of SGD by backpropagation on `batch` (after [`Trainer::start`] on it, or a
@@ -549,8 +546,7 @@ impl Trainer {
                 }
             }
             kernels::add_sigmoid(z, b1);
-            output::scores_rows(z, p, y);
-            output::softmax_rows(y);
+            output::softmax_into(z, p, y);
         };
         rayon::broadcast(|ctx| {
             for t in (ctx.index()..threads).step_by(ctx.num_threads()) {
@@ -563,8 +559,8 @@ impl Trainer {
                 if let (Some(rows), Some((_, labels))) = (next_rows.get(t), next) {
                     let (start, (z, y, da1, losses)) = &mut *rows.lock().expect("one thread");
                     layer(*start, z, y, |part| &part.next);
-                    output::dy_rows(y, &labels[*start..*start + losses.len()], n_next);
-                    output::hidden_grads_rows(z, y, &w2t, da1);
+                    let labels = &labels[*start..*start + losses.len()];
+                    output::backprop_rows(z, y, labels, n_next, &w2t, da1);
                 }
             }
         });
@@ -572,8 +568,7 @@ impl Trainer {
         let loss = output::mean_loss(&self.this.losses);
         if next.is_some() {
             std::mem::swap(&mut self.current, &mut self.next);
-            self.db1 = output::sum_rows(&self.current.da1, h);
-            self.db2 = output::sum_rows(&self.current.y, CLASSES);
+            self.sum_rows_of_current(h);
             for part in &mut self.parts {
                 std::mem::swap(&mut part.columns, &mut part.next_columns);
             }

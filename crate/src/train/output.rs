@@ -57,7 +57,7 @@ pub(super) fn scores(z: &[f64], p: &Params) -> Vec<f64> {
 }
 
 /// [`scores`] into `out`.
-pub(super) fn scores_rows(z: &[f64], p: &Params, out: &mut [f64]) {
+fn scores_rows(z: &[f64], p: &Params, out: &mut [f64]) {
     let (w2, b2) = second_layer(p);
     scores_into(z, w2, b2, out);
 }
@@ -80,6 +80,19 @@ fn softmax_plain(y: &mut [f64]) {
 vector_versions! {
     /// Each row of `y` (rows of 10) becomes its softmax: `exp(y - max) / sum(exp(y - max))`.
     pub(super) fn softmax_rows(y: &mut [f64]) = softmax_plain;
+}
+
+/// `y` = the softmax of the scores of the rows of the hidden layer `z`: the net's output.
+pub(super) fn softmax_into(z: &[f64], p: &Params, y: &mut [f64]) {
+    scores_rows(z, p, y);
+    softmax_rows(y);
+}
+
+/// [`softmax_into`], in a new vector.
+pub(super) fn softmax(z: &[f64], p: &Params) -> Vec<f64> {
+    let mut y = scores(z, p);
+    softmax_rows(&mut y);
+    y
 }
 
 /// `-ln(min(p + 1e-7, 1))`: one row's cross-entropy, `p` being its softmax at its label, as
@@ -122,7 +135,7 @@ pub(super) struct Grads {
 }
 
 /// `dy = (y - t) / n` for some rows of the softmax `y`, `n` being the mini-batch's size.
-pub(super) fn dy_rows(y: &mut [f64], labels: &[usize], n: usize) {
+fn dy_rows(y: &mut [f64], labels: &[usize], n: usize) {
     for (row, &label) in y.chunks_exact_mut(C).zip(labels) {
         row[label] -= 1.0;
         for v in row.iter_mut() {
@@ -239,8 +252,22 @@ fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64]) {
 vector_versions! {
     /// The rows of `da1 = dy W2ᵀ ⊙ z1 (1 - z1)` for some rows of the hidden layer `z` and of
     /// `dy`, into `da1`; `w2t` is [`transpose_w2`].
-    pub(super) fn hidden_grads_rows(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64])
+    fn hidden_grads_rows(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64])
         = hidden_grads_plain;
+}
+
+/// The backpropagation row by row, for some rows of a mini-batch of `n`: their softmax `y`
+/// becomes `dy = (y - t) / n` ([`dy_rows`]), then their `da1` ([`hidden_grads_rows`]).
+pub(super) fn backprop_rows(
+    z: &[f64],
+    y: &mut [f64],
+    labels: &[usize],
+    n: usize,
+    w2t: &[f64],
+    da1: &mut [f64],
+) {
+    dy_rows(y, labels, n);
+    hidden_grads_rows(z, y, w2t, da1);
 }
 
 impl Grads {
@@ -249,11 +276,10 @@ impl Grads {
     /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `db1 = sum da1`. `y` becomes `dy`.
     pub(super) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
         let h = p.w2.nrows();
-        dy_rows(y, labels, labels.len());
+        let mut da1 = vec![0.0; z.len()];
+        backprop_rows(z, y, labels, labels.len(), &transpose_w2(p), &mut da1);
         let mut w2 = vec![0.0; h * C];
         second_grads_rows(z, y, h, 0, &mut w2);
-        let mut da1 = vec![0.0; z.len()];
-        hidden_grads_rows(z, y, &transpose_w2(p), &mut da1);
         Grads {
             b1: sum_rows(&da1, h),
             da1,
