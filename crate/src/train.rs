@@ -41,8 +41,9 @@ use crate::net::TwoLayerNet;
 /// The standard deviation of the initial weights, as in the book's `TwoLayerNet` (4.5.1).
 pub const WEIGHT_INIT_STD: f64 = 0.01;
 
-/// How the gradient of the loss is computed in each step.
+/// How the gradient of the loss is computed in each step (`--gradient` of `dlfs train`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum GradientMethod {
     /// Backpropagation (`TwoLayerNet::gradient`), what the book's training code uses.
     #[default]

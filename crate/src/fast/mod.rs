@@ -248,15 +248,15 @@ impl Drawn {
 /// they cancel in the difference and are skipped; the softmax of a touched row is updated
 /// from its exponentials (`exp(a + u) = exp(a) (1 + expm1(u))`). The rows of `W1` are shared
 /// out among threads (rayon).
-pub fn numerical_gradient<'t, S, D>(
+pub fn numerical_gradient<S, D>(
     net: &TwoLayerNet,
     x: &ArrayBase<S, D>,
-    t: impl IntoTarget<'t>,
+    t: impl IntoTarget,
 ) -> Result<Params>
 where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let (x2, target) = net.checked(x, t, "dlfs::fast::numerical_gradient")?;
+    let (x2, target) = net.checked(x, &t, "dlfs::fast::numerical_gradient")?;
     Ok(numerical::gradient(&net.params, &x2, &target))
 }
