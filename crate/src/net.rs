@@ -9,6 +9,7 @@ use crate::batch::rng;
 use crate::error::{Error, Result};
 use crate::gradient::numerical_gradient;
 use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
+use crate::memory;
 
 /// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -235,6 +236,16 @@ impl TwoLayerNet {
                 "TwoLayerNet: weight_init_std = {weight_init_std}"
             )));
         }
+        let values = memory::product(&[input_size, hidden_size])
+            .zip(memory::product(&[hidden_size, output_size]))
+            .and_then(|(w1, w2)| {
+                w1.checked_add(w2)?
+                    .checked_add(hidden_size as u64)?
+                    .checked_add(output_size as u64)
+            });
+        memory::check(memory::f64_bytes(values), || {
+            format!("TwoLayerNet({input_size}, {hidden_size}, {output_size})")
+        })?;
         let mut rng = rng(seed);
         let w1 = Array2::random_using((input_size, hidden_size), StandardNormal, &mut rng)
             * weight_init_std;
@@ -277,6 +288,7 @@ impl TwoLayerNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
+        self.check_params("TwoLayerNet::predict")?;
         let x2 = input_rows(x, self.input_size(), "TwoLayerNet::predict")?;
         Ok(self.forward(&x2).y)
     }
@@ -326,6 +338,7 @@ impl TwoLayerNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
+        self.check_params(what)?;
         let x2 = input_rows(x, self.input_size(), what)?;
         let y = self.forward(&x2).y;
         let target = check(&y, t, what)?.t;
@@ -395,12 +408,42 @@ impl TwoLayerNet {
     }
 
     /// One step of gradient descent: `param <- param - lr * grad` for W1, b1, W2, b2 (4.5.2).
-    pub fn update(&mut self, grads: &Params, lr: f64) {
+    /// The gradients must have the shapes of the parameters (an error names the first that
+    /// does not).
+    pub fn update(&mut self, grads: &Params, lr: f64) -> Result<()> {
+        for ((name, p), (_, g)) in self.params.arrays().into_iter().zip(grads.arrays()) {
+            if p.shape() != g.shape() {
+                return Err(Error::Shape(format!(
+                    "TwoLayerNet::update: the gradient of {name} has shape {:?}, the parameter {:?}",
+                    g.shape(),
+                    p.shape()
+                )));
+            }
+        }
         let p = &mut self.params;
         p.w1.scaled_add(-lr, &grads.w1);
         p.b1.scaled_add(-lr, &grads.b1);
         p.w2.scaled_add(-lr, &grads.w2);
         p.b2.scaled_add(-lr, &grads.b2);
+        Ok(())
+    }
+
+    /// Checks that the parameters fit together (they are public fields, so a cell may have
+    /// replaced one): W1 is (input, hidden), b1 (hidden), W2 (hidden, output), b2 (output).
+    fn check_params(&self, what: &str) -> Result<()> {
+        let p = &self.params;
+        let (hidden, output) = (p.w1.ncols(), p.w2.ncols());
+        if p.b1.len() != hidden || p.w2.nrows() != hidden || p.b2.len() != output {
+            return Err(Error::Shape(format!(
+                "{what}: the parameters do not fit together: W1 {:?}, b1 {:?}, W2 {:?}, b2 {:?} \
+                 (W1 is (input, hidden), b1 (hidden,), W2 (hidden, output), b2 (output,))",
+                p.w1.shape(),
+                p.b1.shape(),
+                p.w2.shape(),
+                p.b2.shape()
+            )));
+        }
+        Ok(())
     }
 }
 

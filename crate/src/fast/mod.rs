@@ -116,23 +116,24 @@ pub fn train_with(
     on_epoch: impl FnMut(&EpochRecord, usize) + Send,
     on_iteration: impl FnMut(usize, f64) + Send,
 ) -> Result<Trained> {
+    settings.validate()?;
+    let net = initial_net(settings)?;
     // Inside the pool, the passes' parallel parts start without waking a thread from outside.
-    rayon::scope(|_| train_in_pool(data, settings, on_epoch, on_iteration))
+    rayon::scope(|_| train_in_pool(data, settings, net, on_epoch, on_iteration))
 }
 
-/// [`train_with`]'s loop, run on one of rayon's threads.
+/// [`train_with`]'s loop from the net `net`, run on one of rayon's threads.
 fn train_in_pool(
     data: &TrainingData,
     settings: &TrainSettings,
+    mut net: TwoLayerNet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
     mut on_iteration: impl FnMut(usize, f64),
 ) -> Result<Trained> {
-    settings.validate()?;
     let start = Instant::now();
     let train_size = data.x_train.nrows();
     let iter_per_epoch = settings.iter_per_epoch(train_size);
     let last_epoch = settings.iters_num / iter_per_epoch;
-    let mut net = initial_net(settings)?;
     let mut batches = rng(settings.seed.wrapping_add(1));
     let mut history = History {
         train_loss: Vec::with_capacity(settings.iters_num),
@@ -188,7 +189,7 @@ fn train_in_pool(
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch.rows);
                 let grads = at_iteration(i, numerical_gradient(&net, &x_batch, &batch.labels))?;
-                net.update(&grads, settings.learning_rate);
+                net.update(&grads, settings.learning_rate)?;
                 batch_loss(&net, x, &batch.rows, &batch.labels)
             }
         };
@@ -259,4 +260,54 @@ where
 {
     let (x2, target) = net.checked(x, &t, "dlfs::fast::numerical_gradient")?;
     Ok(numerical::gradient(&net.params, &x2, &target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{initial_net, train_in_pool, TrainingData};
+    use crate::batch::rng;
+    use crate::mnist::RawMnist;
+    use crate::train::{GradientMethod, TrainSettings};
+    use ndarray::{Array1, Array2};
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn a_nan_weight_stops_the_fast_trainer_at_the_first_iteration() {
+        let mut r = rng(1);
+        let mut images = |n: usize| {
+            Array2::from_shape_fn(
+                (n, 784),
+                |_| if r.random_bool(0.2) { r.random() } else { 0 },
+            )
+        };
+        let raw = RawMnist {
+            train_images: images(200),
+            train_labels: Array1::from_shape_fn(200, |i| (i % 10) as u8),
+            test_images: images(20),
+            test_labels: Array1::from_shape_fn(20, |i| (i % 10) as u8),
+        };
+        let data = TrainingData::from_raw(&raw).unwrap();
+        for gradient in [GradientMethod::Backprop, GradientMethod::Numerical] {
+            let settings = TrainSettings {
+                iters_num: 3,
+                batch_size: 10,
+                hidden_size: 5,
+                gradient,
+                ..TrainSettings::default()
+            };
+            for (name, poison) in [("W2", 0), ("b1", 1)] {
+                let mut net = initial_net(&settings).unwrap();
+                match poison {
+                    0 => net.params.w2[[2, 3]] = f64::INFINITY,
+                    _ => net.params.b1[4] = f64::NAN,
+                }
+                let e = train_in_pool(&data, &settings, net, |_, _| {}, |_, _| {}).unwrap_err();
+                let e = e.to_string();
+                assert!(
+                    e.contains("at iteration 0") && e.contains("smaller"),
+                    "{gradient:?}, {name}: {e}"
+                );
+            }
+        }
+    }
 }

@@ -716,7 +716,7 @@ mod tests {
             );
             for step in 0..4 {
                 let g = sparse_backprop(&a, x, &rows, &labels);
-                a.update(&g, 0.1);
+                a.update(&g, 0.1).unwrap();
                 let next_rows = random_choice(&mut r, 200, 30).unwrap();
                 let next_labels = random_choice(&mut r, 10, 30).unwrap();
                 let next = (step < 3).then_some(Batch {
