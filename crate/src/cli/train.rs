@@ -5,13 +5,14 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use dlfs::mnist::RawMnist;
 use dlfs::net::TwoLayerNet;
 use dlfs::train::{
     epoch_line, train_prepared, GradientMethod, TrainSettings, TrainingData, CLASSES, INPUT_SIZE,
     WEIGHT_INIT_STD,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::output::out;
 
 /// How `--gradient` is spelled.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,19 +27,19 @@ pub enum GradientArg {
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
     /// Number of mini-batch updates (`iters_num`).
-    #[arg(long, default_value_t = TrainSettings::default().iters_num)]
+    #[arg(long, default_value_t = TrainSettings::default().iters_num, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub iters: usize,
     /// Rows per mini-batch (`batch_size`).
-    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
+    #[arg(long, default_value_t = TrainSettings::default().batch_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub batch: usize,
     /// Learning rate (`learning_rate`).
     #[arg(long, allow_negative_numbers = true, default_value_t = TrainSettings::default().learning_rate)]
     pub lr: f64,
     /// Units in the hidden layer (`hidden_size`).
-    #[arg(long, default_value_t = TrainSettings::default().hidden_size)]
+    #[arg(long, default_value_t = TrainSettings::default().hidden_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub hidden: usize,
     /// Seed of the initial weights and of the mini-batches.
-    #[arg(long, default_value_t = TrainSettings::default().seed)]
+    #[arg(long, default_value_t = TrainSettings::default().seed, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: u64,
     /// How the gradient is computed.
     #[arg(long, value_enum, default_value_t = GradientArg::Backprop)]
@@ -69,7 +70,7 @@ impl TrainArgs {
 /// exactly as their classes), read from the bytes so that the `f64` images never exist
 /// densely. Files found nowhere are downloaded first, as by `dlfs download`.
 fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
-    let raw = RawMnist::load(data_dir.as_deref())?;
+    let raw = super::data::load_raw(data_dir.as_deref())?;
     TrainingData::from_raw(&raw)
 }
 
@@ -102,7 +103,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
             let line = epoch_line(record, last_epoch);
             match &bar {
                 Some(bar) => bar.println(line),
-                None => println!("{line}"),
+                None => out!("{line}"),
             }
         },
         |done, loss| {
@@ -119,7 +120,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    println!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
+    out!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
     Ok(())
 }
 
@@ -167,7 +168,7 @@ pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
         .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>())
         .sum::<f64>()
         .sqrt();
-    println!(
+    out!(
         "numerical_gradient: seconds={seconds:.4} evaluations={} grad_norm={norm:.6}",
         2 * grads.len()
     );
