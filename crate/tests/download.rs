@@ -124,7 +124,12 @@ fn hold(stop: &AtomicBool) {
     }
 }
 
-fn answer(stream: TcpStream, routes: &HashMap<String, Reply>, asked: &Mutex<Vec<String>>, stop: &AtomicBool) {
+fn answer(
+    stream: TcpStream,
+    routes: &HashMap<String, Reply>,
+    asked: &Mutex<Vec<String>>,
+    stop: &AtomicBool,
+) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -638,7 +643,10 @@ fn default_config_uses_the_public_mirrors_and_the_real_checksums() {
         .all(|f| f.sha256.len() == 64 && f.sha256.chars().all(|c| c.is_ascii_hexdigit())));
     // The caps come from the real sizes: 16 + N x 784 and 8 + N bytes.
     let sizes: Vec<u64> = cfg.files.iter().map(|f| f.size).collect();
-    assert_eq!(sizes, vec![16 + 60_000 * 784, 8 + 60_000, 16 + 10_000 * 784, 8 + 10_000]);
+    assert_eq!(
+        sizes,
+        vec![16 + 60_000 * 784, 8 + 60_000, 16 + 10_000 * 784, 8 + 10_000]
+    );
     assert!(cfg.files[0].max_body() < 48_000_000);
     // Three dead mirrors (each connecting, then never answering) fail well under a minute.
     let per_mirror = cfg.connect_timeout + cfg.response_timeout;
@@ -846,7 +854,9 @@ fn a_body_that_stalls_is_given_up_for_the_next_mirror_within_the_stall_timeout()
         reason.contains(&format!("of {} bytes", gz.len())),
         "{reason}"
     );
-    assert!(matches!(fetched[0].source, FetchSource::Downloaded { ref url, .. } if url.contains("/good/")));
+    assert!(
+        matches!(fetched[0].source, FetchSource::Downloaded { ref url, .. } if url.contains("/good/"))
+    );
     assert_eq!(dir.entries(), vec!["s-idx1-ubyte.gz"]);
 }
 
@@ -897,7 +907,10 @@ fn an_announced_length_beyond_the_cap_is_refused_before_reading() {
     server.finish();
     let m = err.to_string();
     assert!(
-        m.contains(&format!("announces {} bytes, more than the file can be", 1u64 << 40)),
+        m.contains(&format!(
+            "announces {} bytes, more than the file can be",
+            1u64 << 40
+        )),
         "{m}"
     );
     assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use dlfs::mnist::download::{find_or_download, print_event};
 use dlfs::mnist::{
-    check_named_dirs, download_target, find, search_dirs, used_line, DownloadConfig, MnistFiles, RawMnist,
+    check_named_dirs, download_target, find, search_dirs, used_line, DownloadConfig, MnistFiles,
+    RawMnist,
 };
 
 use super::output::{note, out};
@@ -65,8 +66,10 @@ pub fn run_where(args: WhereArgs) -> dlfs::Result<()> {
             Ok(())
         }
         Err(dlfs::Error::NotFound(m)) => {
+            // Where the files would go, before the last line (how to provide them).
+            let (looked, how) = m.rsplit_once('\n').unwrap_or((m.as_str(), ""));
             Err(dlfs::Error::NotFound(format!(
-                "{m}\n  `dlfs download` would put them in {} ({})",
+                "{looked}\n  `dlfs download` would put them in {} ({})\n{how}",
                 target.path.display(),
                 target.source
             )))

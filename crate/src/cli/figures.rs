@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use dlfs::mnist::{Mnist, RawMnist};
-use dlfs::plot::{book_figures, export_figure, log_curve, mnist_figures, Figure, MNIST_FIGURE_NAMES};
+use dlfs::plot::{
+    book_figures, export_figure, log_curve, mnist_figures, Figure, MNIST_FIGURE_NAMES,
+};
 use dlfs::train::{epoch_line, train_prepared, TrainSettings, TrainingData};
 
 use super::output::{note, out};
@@ -72,8 +74,10 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
     // 2. The figures that need no data.
     let mut count = 0;
     let mut missing: Vec<(String, String)> = Vec::new();
-    let mut save = |name: &str, fig: &Figure, missing: &mut Vec<(String, String)>| {
-        match export_figure(name, fig, &args.out, args.scale) {
+    let mut save =
+        |name: &str, fig: &Figure, missing: &mut Vec<(String, String)>| match export_figure(
+            name, fig, &args.out, args.scale,
+        ) {
             Ok(paths) => {
                 for p in paths {
                     out!("{}", p.display());
@@ -81,8 +85,7 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
                 }
             }
             Err(e) => missing.push((name.to_string(), e.to_string())),
-        }
-    };
+        };
     for (name, fig) in book.iter().filter(|(n, _)| wanted(n)) {
         save(name, fig, &mut missing);
     }
@@ -123,10 +126,7 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
 
 /// Loads MNIST (never downloading), trains TwoLayerNet with `settings`, and builds the MNIST
 /// figures.
-fn mnist_set(
-    args: &FiguresArgs,
-    settings: &TrainSettings,
-) -> dlfs::Result<Vec<(String, Figure)>> {
+fn mnist_set(args: &FiguresArgs, settings: &TrainSettings) -> dlfs::Result<Vec<(String, Figure)>> {
     let files = super::data::find_local(args.data_dir.as_deref())?;
     let raw = RawMnist::read(&files)?;
     note!(

@@ -71,12 +71,9 @@ pub fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
 pub fn gunzip_at_most(path: &Path, bytes: &[u8], limit: usize) -> Result<Vec<u8>> {
     // The last 4 bytes of a gzip member hold its size modulo 2^32: a good first capacity.
     let hint = match bytes.len() {
-        n if n >= 18 => u32::from_le_bytes([
-            bytes[n - 4],
-            bytes[n - 3],
-            bytes[n - 2],
-            bytes[n - 1],
-        ]) as usize,
+        n if n >= 18 => {
+            u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]) as usize
+        }
         _ => 0,
     };
     let mut out = Vec::with_capacity(hint.min(limit).min(256 << 20));

@@ -138,10 +138,7 @@ pub fn write_atomic_via<W: std::io::Write>(
     wrap: impl FnOnce(std::fs::File) -> W,
 ) -> Result<()> {
     let name = path.file_name().ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "{} is not a file name to write to",
-            path.display()
-        ))
+        Error::InvalidArgument(format!("{} is not a file name to write to", path.display()))
     })?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
