@@ -237,6 +237,80 @@ fn a_mistyped_data_dir_is_an_error_naming_it_for_every_command() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // `dlfs download` does not create and fill a mistyped DLFS_DATA_DIR either (nor asks any
+    // server: the error comes first).
+    let out = run(dlfs(
+        cache.path(),
+        &["download", "--mirror", "http://127.0.0.1:9/"],
+    )
+    .env("DLFS_DATA_DIR", &typo));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "the data directory {typo_s} (from DLFS_DATA_DIR) does not exist"
+        )),
+        "{err}"
+    );
+    assert!(!typo.exists());
+}
+
+#[test]
+fn download_says_where_it_writes_and_what_is_there_when_it_fails() {
+    let cache = TempDir::new("cli-download");
+    let target = cache.path().join("new-dir");
+    // A port nobody listens on: refused at once, on 127.0.0.1 only.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/m/", l.local_addr().unwrap())
+    };
+    let part = target.join(".train-labels-idx1-ubyte.gz.part");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(&part, b"left by a killed run").unwrap();
+    let out = run(&mut dlfs(
+        cache.path(),
+        &[
+            "download",
+            "--data-dir",
+            target.to_str().unwrap(),
+            "--mirror",
+            &closed,
+        ],
+    ));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "MNIST directory: {} (given by the caller)\n",
+            target.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "removed {}, left by an earlier run",
+            part.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("no mirror delivered it (1 tried), so it was not saved"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "in {} now: present: none; missing: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte",
+            target.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("nothing was saved"), "{err}");
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+    // The stall timeout is in the help.
+    let out = run(&mut dlfs(cache.path(), &["download", "--help"]));
+    let help = text(&out.stdout);
+    assert!(help.contains("--stall-timeout <SECONDS>"), "{help}");
+    assert!(help.contains("[default: 10]"), "{help}");
 }
 
 #[test]

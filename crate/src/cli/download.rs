@@ -11,8 +11,8 @@ use super::output::{note, out};
 /// Arguments of `dlfs download`.
 #[derive(clap::Args, Debug)]
 pub struct DownloadArgs {
-    /// Directory to download into, created if missing [default: $DLFS_DATA_DIR, else the
-    /// user's cache directory, ~/.cache/dlfs/mnist on Linux]
+    /// Directory to download into, created if missing [default: $DLFS_DATA_DIR, which must
+    /// exist, else the user's cache directory, ~/.cache/dlfs/mnist on Linux]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// A mirror to fetch from instead of the built-in list (a base URL; `<URL><name>.gz` is
@@ -31,6 +31,11 @@ pub struct DownloadArgs {
 /// terminal), and last which files the directory now holds and which it lacks.
 pub fn run(args: DownloadArgs) -> dlfs::Result<()> {
     let target = mnist::download_target(args.data_dir.as_deref());
+    // A directory named on the command line is created; one named by DLFS_DATA_DIR must
+    // exist, so that a mistyped variable is not silently created and downloaded into.
+    if target.source == mnist::DirSource::EnvVar {
+        mnist::check_named_dirs(std::slice::from_ref(&target))?;
+    }
     let dir = target.path.clone();
     let existed = dir.is_dir();
     note!(
