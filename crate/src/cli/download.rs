@@ -104,8 +104,21 @@ pub fn run(args: DownloadArgs) -> dlfs::Result<()> {
     if let Some(b) = bar.take() {
         b.finish_and_clear();
     }
-    // On failure the error lists every mirror's answer and which files the directory holds.
-    let fetched = fetched?;
+    // On failure the error lists every mirror's answer, already printed above as each came,
+    // and which files the directory holds: the answers are not repeated.
+    let fetched = fetched.map_err(|e| match e {
+        dlfs::Error::Download(m) => dlfs::Error::Download(
+            m.lines()
+                .filter(|l| !l.starts_with("    "))
+                .map(|l| match l.strip_suffix(':') {
+                    Some(first) => format!("{first} (each mirror's answer is above)"),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        e => e,
+    })?;
     out!("{} files in place in {}", fetched.len(), dir.display());
     Ok(())
 }
