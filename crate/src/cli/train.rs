@@ -146,6 +146,13 @@ pub struct BenchNumgradArgs {
 /// `numerical_gradient: seconds=S.SSSS evaluations=E` (E: the loss evaluations the book's
 /// loop would make, `2 * params`).
 pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
+    // The sizes are checked before MNIST is loaded.
+    TrainSettings {
+        hidden_size: args.hidden,
+        seed: args.seed,
+        ..TrainSettings::default()
+    }
+    .validate()?;
     let data = load(args.data_dir)?;
     if args.batch == 0 || args.batch > data.x_train.nrows() {
         return Err(dlfs::Error::InvalidArgument(format!(
