@@ -335,18 +335,14 @@ fn odd_mnist_inputs_give_errors_not_panics() {
         test_images: Array2::zeros((1, 784)),
         test_labels: array![3],
     };
-    let e = Mnist::from_raw(&raw, true, true, false)
-        .unwrap_err()
-        .to_string();
+    let e = raw.to_mnist(true, true, false).unwrap_err().to_string();
     assert!(e.contains("train_images has shape [2, 100]"), "{e}");
     let raw = RawMnist {
         train_images: Array2::zeros((2, 784)),
         train_labels: array![1, 12],
         ..raw
     };
-    let e = Mnist::from_raw(&raw, true, true, false)
-        .unwrap_err()
-        .to_string();
+    let e = raw.to_mnist(true, true, false).unwrap_err().to_string();
     assert!(e.contains("label 12 at index 1"), "{e}");
     let e = Labels::from_bytes(&[10], true).unwrap_err().to_string();
     assert!(e.contains("label 10 at index 0"), "{e}");

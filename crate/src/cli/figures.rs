@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use dlfs::mnist::{Mnist, RawMnist};
+use dlfs::fast::TrainingData;
+use dlfs::mnist::RawMnist;
 use dlfs::plot::{
     book_figures, export_figure, log_curve, mnist_figures, Figure, MNIST_FIGURE_NAMES,
 };
-use dlfs::train::{epoch_line, train_prepared, TrainSettings, TrainingData};
+use dlfs::train::{epoch_line, TrainSettings};
 
 use super::output::{note, out};
 
@@ -134,13 +135,13 @@ fn mnist_set(args: &FiguresArgs, settings: &TrainSettings) -> dlfs::Result<Vec<(
         settings.hidden_size, settings.iters_num, settings.batch_size, settings.learning_rate
     );
     let data = TrainingData::from_raw(&raw)?;
-    let trained = train_prepared(
+    let trained = dlfs::fast::train_with(
         &data,
         settings,
         |record, last_epoch| note!("{}", epoch_line(record, last_epoch)),
         |_, _| {},
     )?;
     drop(data);
-    let mnist = Mnist::from_raw(&raw, true, true, false)?;
+    let mnist = raw.to_mnist(true, true, false)?;
     mnist_figures(&mnist, &trained)
 }
