@@ -416,15 +416,19 @@ pub fn remove_partial_file() {
 
 #[cfg(unix)]
 extern "C" fn on_interrupt(signal: libc::c_int) {
-    const MESSAGE: &[u8] = b"\ndlfs: interrupted; no partial download is left behind\n";
+    const REMOVED: &[u8] = b"\ndlfs: interrupted; no partial download is left behind\n";
+    const PLAIN: &[u8] = b"\ndlfs: interrupted\n";
     let ptr = CURRENT_PART.load(std::sync::atomic::Ordering::SeqCst);
     // SAFETY: unlink, write and _exit are async-signal-safe; `ptr` is null or a C string that
     // is never freed.
     unsafe {
-        if !ptr.is_null() {
+        let message = if ptr.is_null() {
+            PLAIN
+        } else {
             libc::unlink(ptr);
-        }
-        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+            REMOVED
+        };
+        libc::write(2, message.as_ptr().cast(), message.len());
         libc::_exit(128 + signal);
     }
 }
