@@ -94,29 +94,26 @@ fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
     right as f64 / x.nrows() as f64
 }
 
-/// The loss of the mini-batch `rows` (the book's `network.loss(x_batch, t_batch)`).
+/// The hidden layer of the mini-batch `rows`, `sigmoid(x · W1 + b1)`, its rows shared out
+/// among the threads.
+fn batch_hidden(net: &TwoLayerNet, x: &SparseRows, rows: &[usize]) -> Vec<f64> {
+    let chunk = rows
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .clamp(1, CHUNK);
+    hidden_layer(net, x, rows, chunk)
+}
+
+/// The loss of the mini-batch `rows` (the book's `network.loss(x_batch, t_batch)`): the
+/// softmax of the scores, cross-entropy with the labels.
 pub(super) fn batch_loss(
     net: &TwoLayerNet,
     x: &SparseRows,
     rows: &[usize],
     labels: &[usize],
 ) -> f64 {
-    loss_of_hidden(
-        net,
-        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
-        labels,
-    )
-}
-
-/// The loss from the hidden layer `z1`: softmax of the scores, cross-entropy with the labels.
-fn loss_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> f64 {
-    output::loss(&output::softmax(z1, &net.params), labels)
-}
-
-/// Rows per task for a mini-batch: half of it on each of two threads, and so on.
-fn batch_chunk(rows: usize) -> usize {
-    rows.div_ceil(rayon::current_num_threads().max(1))
-        .clamp(1, CHUNK)
+    let z1 = batch_hidden(net, x, rows);
+    output::loss(&output::softmax(&z1, &net.params), labels)
 }
 
 /// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
@@ -128,17 +125,9 @@ pub(super) fn backprop_parts(
     rows: &[usize],
     labels: &[usize],
 ) -> Grads {
-    grads_of_hidden(
-        net,
-        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
-        labels,
-    )
-}
-
-/// [`backprop_parts`] from the hidden layer `z1`.
-fn grads_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> Grads {
-    let mut y = output::softmax(z1, &net.params);
-    Grads::backprop(z1, &mut y, labels, &net.params)
+    let z1 = batch_hidden(net, x, rows);
+    let mut y = output::softmax(&z1, &net.params);
+    Grads::backprop(&z1, &mut y, labels, &net.params)
 }
 
 /// A mini-batch by columns, for the pixels `lo..hi`: for each pixel, the (batch row, value)
@@ -508,7 +497,7 @@ impl Trainer {
         let n = batch.rows.len();
         let layer = &mut self.current;
         layer.resize(n, h);
-        layer.z = hidden_layer(net, x, batch.rows, batch_chunk(n));
+        layer.z = batch_hidden(net, x, batch.rows);
         output::softmax_into(&layer.z, &net.params, &mut layer.y);
         let w2t = output::transpose_w2(&net.params);
         output::backprop_rows(
