@@ -87,7 +87,7 @@ mod passes;
 pub use data::{SparseRows, TrainingData};
 #[doc(hidden)]
 pub use passes::sparse_backprop;
-use passes::{batch_loss, Batch, Trainer};
+use passes::{batch_loss, Batch, Step, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST's bytes with the book's
 /// mini-batch SGD (4.5.2-4.5.3), printing one line per epoch ([`epoch_line`]): the history of
@@ -181,10 +181,14 @@ fn train_in_pool(
                 if i == 0 {
                     trainer.start(&net, x, batch.batch());
                 }
-                let rows_after = after.as_ref().map(|after| &after.rows[..]);
-                let next = next.as_ref().map(Drawn::batch);
-                let lr = settings.learning_rate;
-                trainer.step(&mut net, x, batch.batch(), next, rows_after, lr)
+                let step = Step {
+                    x,
+                    batch: batch.batch(),
+                    next: next.as_ref().map(Drawn::batch),
+                    after: after.as_ref().map(|after| &after.rows[..]),
+                    lr: settings.learning_rate,
+                };
+                trainer.step(&mut net, &step)
             }
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch.rows);
