@@ -155,6 +155,22 @@ class Lab:
                 raise Failure(f"{what} did not come up within {limit}s; its log:\n{self.log_text()}")
             time.sleep(1)
 
+    def api(self, method: str, path: str):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """End every session (and its kernel) through the REST API, so that the
+        next notebook starts on a quiet machine."""
+        try:
+            for session in self.api("GET", "/api/sessions") or []:
+                self.api("DELETE", f"/api/sessions/{session['id']}")
+        except OSError as e:
+            print(f"  warning: could not shut the kernels down: {e}", flush=True)
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-6000:]
@@ -388,7 +404,9 @@ def run_notebook(context, lab: Lab, path: Path, shots: Path) -> Outcome:
           flush=True)
     try:
         t0 = time.monotonic()
-        page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}", wait_until="domcontentloaded")
+        # A workspace of its own: only this notebook's tab, none restored from the last one.
+        page.goto(f"{lab.url}/lab/workspaces/test-{path.stem}/tree/{name}?token={lab.token}",
+                  wait_until="domcontentloaded")
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=UI_TIMEOUT_MS * 2)
         kernel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
         try:
@@ -436,6 +454,7 @@ def run_notebook(context, lab: Lab, path: Path, shots: Path) -> Outcome:
             pass
         print(f"  FAILED: {outcome.message}", flush=True)
     page.close()
+    lab.shutdown_kernels()
     return outcome
 
 
