@@ -599,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=Path, help="directory for the screenshots (default: a new temporary one)")
     parser.add_argument("--docs", action="store_true",
                         help="copy a JupyterLab screenshot and a slide screenshot to docs/")
+    parser.add_argument("--decks-only", action="store_true",
+                        help="check only the decks (with --decks), without JupyterLab")
     parser.add_argument("--chromium", default=slides.CHROMIUM, help=f"chromium (default {slides.CHROMIUM})")
     args = parser.parse_args(argv)
     # `timeout` and CI stop with SIGTERM: unwind, so that JupyterLab is stopped.
@@ -633,11 +635,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     before = snapshot_notebooks()
     written: list[str] = []
+    if args.decks_only and not args.decks:
+        print("error: --decks-only needs --decks DIR", file=sys.stderr)
+        return 2
     with sync_playwright() as pw, slides.launch_chromium(pw, args.chromium) as context:
-        lab = Lab(scratch)
-        try:
-            print(f"JupyterLab from scripts/lab.sh on {lab.url} (log: {lab.log_path})", flush=True)
+        if not args.decks_only:
+            lab = Lab(scratch)
             try:
+                print(f"JupyterLab from scripts/lab.sh on {lab.url} (log: {lab.log_path})", flush=True)
                 up = lab.wait_up()
                 print(f"  up in {fmt(up)} (set-up checks included)", flush=True)
                 for path in paths:
@@ -649,10 +654,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {e}", file=sys.stderr)
                 done = {o.name for o in outcomes}
                 outcomes += [Outcome(p.name, message=str(e).splitlines()[0]) for p in paths if p.name not in done]
-        finally:
-            lab.stop()
-            print(f"JupyterLab stopped (pid {lab.process.pid})", flush=True)
-            written = restore_notebooks(before)
+            finally:
+                lab.stop()
+                print(f"JupyterLab stopped (pid {lab.process.pid})", flush=True)
+                written = restore_notebooks(before)
         if args.decks:
             print(f"\n--- slide decks in {args.decks}", flush=True)
             with slides.serve(args.decks.resolve()) as base_url:
@@ -690,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nFAILED {o.name}: {o.message}{kept}", file=sys.stderr)
     if args.decks or args.rise:
         print(f"decks: {sum(o.ok for o in decks)} passed, {sum(not o.ok for o in decks)} failed")
-    print(f"browser: {sum(o.ok for o in outcomes)} passed, {sum(not o.ok for o in outcomes)} failed", flush=True)
+    if not args.decks_only:
+        print(f"browser: {sum(o.ok for o in outcomes)} passed, {sum(not o.ok for o in outcomes)} failed",
+              flush=True)
     return 1 if failed else 0
 
 
