@@ -405,7 +405,8 @@ def run_notebook(context, lab: Lab, path: Path, shots: Path) -> Outcome:
     try:
         t0 = time.monotonic()
         # A workspace of its own: only this notebook's tab, none restored from the last one.
-        page.goto(f"{lab.url}/lab/workspaces/test-{path.stem}/tree/{name}?token={lab.token}",
+        workspace = "test-" + re.sub(r"[^A-Za-z0-9]+", "-", path.stem)
+        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{name}?token={lab.token}",
                   wait_until="domcontentloaded")
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=UI_TIMEOUT_MS * 2)
         kernel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")

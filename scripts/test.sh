@@ -45,6 +45,8 @@ browser() {
     ensure_korean_font
     local dir
     dir="$(mktemp -d "${TMPDIR:-/tmp}/dlfs-browser-shots.XXXXXX")"
+    # Every notebook carries slide types (scripts/slideshow.py gives them).
+    "$PY" scripts/slideshow.py --self-test --check notebooks/[!_]*.ipynb
     bash scripts/slides.sh "$dir/slides"
     "$PY" scripts/browser_test.py --decks "$dir/slides" --rise --shots "$dir" 2>&1 | tee "$BROWSER_LOG"
 }
