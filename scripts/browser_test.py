@@ -548,8 +548,17 @@ def check_rise(context, lab: Lab, path: Path, shots: Path) -> Outcome:
         outcome.screenshot = shot
         if total != facts["slides"]:
             raise Failure(f"{name}: {total} slides, expected {facts['slides']}")
+        # RISE runs the notebook live: its session must be on the Rust kernel.
+        kernels = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not kernels:
+            kernels = [s["kernel"]["name"] for s in lab.api("GET", "/api/sessions") or []
+                       if s.get("path", "").endswith(path.name) and s.get("kernel")]
+            time.sleep(1)
+        if kernels != ["rust"]:
+            raise Failure(f"{name}: the slideshow's kernel is {kernels or 'not started'}, expected ['rust']")
         outcome.times["rise"] = time.monotonic() - t0
-        print(f"  {name}: {total} slides, the first shows {first_line(text, 50)!r} "
+        print(f"  {name}: {total} slides on the {kernels[0]} kernel, the first shows {first_line(text, 50)!r} "
               f"({fmt(outcome.times['rise'])})", flush=True)
         outcome.ok = True
     except Failure as e:
