@@ -10,10 +10,14 @@
 # Each step is skipped when it is already done, so rerunning is quick:
 #   1. .venv/            project-local Python environment from environment.txt
 #   2. evcxr_jupyter     the Rust kernel, pinned, `cargo install --locked`
-#   3. the `rust` kernel registered inside .venv (not in your home directory)
+#   3. the `rust` kernel registered inside .venv (not in your home directory),
+#      started through scripts/kernel/launch.py (a persistent build directory
+#      per kernel, from a pool in ~/.cache/dlfs/evcxr-pool/); JupyterLab's news
+#      and update pop-ups turned off in .venv/share/jupyter/lab/settings
 #   4. cargo build --release   the `dlfs` command line
 #   5. MNIST in $DLFS_DATA_DIR (default ~/.cache/dlfs/mnist), downloaded if missing
-#   6. evcxr's build cache (~/.cache/evcxr) warmed with the notebooks' first cell
+#   6. evcxr's build cache (~/.cache/evcxr) and the pool's first build directory
+#      warmed with the notebooks' first cell
 #   7. jupyter lab --notebook-dir notebooks
 #
 # Environment: PYTHON (default python3) picks the interpreter for .venv;
@@ -29,7 +33,7 @@ for arg in "$@"; do
     --no-launch) launch=0 ;;
     --no-warm) warm=0 ;;
     -h | --help)
-        sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) lab_args+=("$arg") ;;
@@ -181,7 +185,7 @@ EOF
 
 # --- 6. evcxr build cache -----------------------------------------------------
 warm_cache() {
-    say "warming evcxr's build cache with the notebooks' first cell (cold: several minutes, then cached in ~/.cache/evcxr)"
+    say "warming evcxr's build cache and a kernel build directory with the notebooks' first cell (cold: several minutes, then cached in ~/.cache/evcxr and $("$PY" "$ROOT/scripts/kernel/launch.py" --pool))"
     # A failure here is reported but does not stop the set-up: the notebook
     # then shows the same error in its first cell, where it can be read.
     "$PY" "$ROOT/scripts/run_notebooks.py" --warm ||

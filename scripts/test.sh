@@ -33,6 +33,7 @@ cargo_test() {
 notebooks() {
     "$PY" scripts/run_notebooks.py --check 2>&1 | tee "$NOTEBOOK_LOG"
 }
+kernel_tests() { "$PY" scripts/test_kernel.py; }
 
 run_stage "cargo fmt --check" cargo fmt --all -- --check
 run_stage "cargo clippy --all-targets" cargo clippy --workspace --all-targets -- -D warnings
@@ -42,6 +43,7 @@ run_stage "cargo test" cargo_test
 run_stage "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run_stage "notebook environment (scripts/lab.sh --no-launch)" bash scripts/lab.sh --no-launch
 run_stage "notebooks (scripts/run_notebooks.py --check)" notebooks
+run_stage "kernel: pool, restarts, two kernels (scripts/test_kernel.py)" kernel_tests
 
 print_stage_times
 printf '  %8ss  total\n' "$(elapsed "$TOTAL_START")"

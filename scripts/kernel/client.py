@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ class KernelError(RuntimeError):
 
 class Kernel:
     """A `rust` kernel started from the kernelspec (so through scripts/kernel/launch.py),
-    with extra environment variables, in `cwd` (default notebooks/)."""
+    with extra environment variables, in `cwd` (default notebooks/). The kernel's own
+    stdout/stderr (cargo's "Compiling ..." lines) go to a temporary log, quoted on failures."""
 
     def __init__(self, env: dict[str, str] | None = None, cwd: Path = NOTEBOOKS,
                  kernel_name: str = "rust", startup_timeout: float = 120):
@@ -55,11 +57,12 @@ class Kernel:
         self.startup_timeout = startup_timeout
         self.kc = None
         self.start_seconds = 0.0
+        self.log = tempfile.TemporaryFile(mode="w+", prefix="dlfs-kernel-", suffix=".log")
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> "Kernel":
         t0 = time.monotonic()
-        self.km.start_kernel(cwd=str(self.cwd), env=self.env)
+        self.km.start_kernel(cwd=str(self.cwd), env=self.env, stdout=self.log, stderr=self.log)
         self._connect()
         self.start_seconds = time.monotonic() - t0
         return self
@@ -71,7 +74,8 @@ class Kernel:
         try:
             self.kc.wait_for_ready(timeout=self.startup_timeout)
         except RuntimeError as e:
-            raise KernelError(f"the kernel did not start within {self.startup_timeout}s: {e}") from e
+            raise KernelError(f"the kernel did not start within {self.startup_timeout}s: {e}\n"
+                              f"{self.log_tail()}") from e
         # Drop what the start left on iopub (status messages).
         self._drain()
 
@@ -82,6 +86,14 @@ class Kernel:
         self.km.restart_kernel(now=False)
         self._connect()
         return time.monotonic() - t0
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of the kernel's own output."""
+        try:
+            self.log.seek(0)
+            return self.log.read()[-chars:]
+        except (OSError, ValueError):
+            return ""
 
     def pid(self) -> int | None:
         provisioner = getattr(self.km, "provisioner", None)
@@ -105,6 +117,7 @@ class Kernel:
                     self.km.shutdown_kernel(now=False)
                 except Exception:
                     self.km.shutdown_kernel(now=True)
+            self.log.close()
 
     def __enter__(self) -> "Kernel":
         return self.start()
@@ -129,12 +142,14 @@ class Kernel:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise KernelError(f"cell did not finish within {timeout}s: {first_line(source)}")
+                raise KernelError(f"cell did not finish within {timeout}s: {first_line(source)}\n"
+                                  f"{self.log_tail()}")
             try:
                 msg = self.kc.get_iopub_msg(timeout=min(left, 5))
             except queue.Empty:
                 if not self.km.is_alive():
-                    raise KernelError(f"the kernel died in the cell: {first_line(source)}") from None
+                    raise KernelError(f"the kernel died in the cell: {first_line(source)}\n"
+                                      f"{self.log_tail()}") from None
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
