@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use dlfs::mnist::RawMnist;
+use dlfs::fast::TrainingData;
+use dlfs::mnist::{CLASSES, IMAGE_PIXELS};
 use dlfs::net::TwoLayerNet;
-use dlfs::train::{
-    epoch_line, train_prepared, GradientMethod, TrainSettings, TrainingData, CLASSES, INPUT_SIZE,
-    WEIGHT_INIT_STD,
-};
+use dlfs::train::{epoch_line, GradientMethod, TrainSettings, WEIGHT_INIT_STD};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::output::out;
 
 /// How `--gradient` is spelled.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,19 +26,19 @@ pub enum GradientArg {
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
     /// Number of mini-batch updates (`iters_num`).
-    #[arg(long, default_value_t = TrainSettings::default().iters_num)]
+    #[arg(long, default_value_t = TrainSettings::default().iters_num, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub iters: usize,
     /// Rows per mini-batch (`batch_size`).
-    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
+    #[arg(long, default_value_t = TrainSettings::default().batch_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub batch: usize,
     /// Learning rate (`learning_rate`).
     #[arg(long, allow_negative_numbers = true, default_value_t = TrainSettings::default().learning_rate)]
     pub lr: f64,
     /// Units in the hidden layer (`hidden_size`).
-    #[arg(long, default_value_t = TrainSettings::default().hidden_size)]
+    #[arg(long, default_value_t = TrainSettings::default().hidden_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub hidden: usize,
     /// Seed of the initial weights and of the mini-batches.
-    #[arg(long, default_value_t = TrainSettings::default().seed)]
+    #[arg(long, default_value_t = TrainSettings::default().seed, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: u64,
     /// How the gradient is computed.
     #[arg(long, value_enum, default_value_t = GradientArg::Backprop)]
@@ -64,13 +64,11 @@ impl TrainArgs {
     }
 }
 
-/// Loads MNIST in the trainer's form: normalised and flat, the same numbers as the book's
-/// `load_mnist(normalize=True, flatten=True, one_hot_label=True)` (one-hot labels train
-/// exactly as their classes), read from the bytes so that the `f64` images never exist
-/// densely. Files found nowhere are downloaded first, as by `dlfs download`.
+/// Reads MNIST's bytes once ([`RawMnist`]) and puts them in the fast trainer's form: the same
+/// numbers as the book's `load_mnist(normalize=True, flatten=True)`, without the `f64` images.
+/// Files found nowhere are downloaded first, as by `dlfs download`.
 fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
-    let raw = RawMnist::load(data_dir.as_deref())?;
-    TrainingData::from_raw(&raw)
+    TrainingData::from_raw(&super::data::load_raw(data_dir.as_deref())?)
 }
 
 /// Runs `dlfs train`: one line per epoch (above a progress bar on a terminal), and last
@@ -95,14 +93,14 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
         None
     };
     let start = Instant::now();
-    let trained = train_prepared(
+    let trained = dlfs::fast::train_with(
         &data,
         &settings,
         |record, last_epoch| {
             let line = epoch_line(record, last_epoch);
             match &bar {
                 Some(bar) => bar.println(line),
-                None => println!("{line}"),
+                None => out!("{line}"),
             }
         },
         |done, loss| {
@@ -114,12 +112,15 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
             }
         },
     )?;
-    let (train_acc, test_acc) = trained.final_accuracies(&data)?;
+    let (train_acc, test_acc) = (
+        trained.history.final_train_acc,
+        trained.history.final_test_acc,
+    );
     let seconds = start.elapsed().as_secs_f64();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    println!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
+    out!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
     Ok(())
 }
 
@@ -140,11 +141,18 @@ pub struct BenchNumgradArgs {
     pub data_dir: Option<PathBuf>,
 }
 
-/// Runs `dlfs bench-numgrad`: one `TwoLayerNet::numerical_gradient` of
+/// Runs `dlfs bench-numgrad`: one `dlfs::fast::numerical_gradient` of
 /// `TwoLayerNet(784, hidden, 10)` on the first `batch` training images, and prints
 /// `numerical_gradient: seconds=S.SSSS evaluations=E` (E: the loss evaluations the book's
 /// loop would make, `2 * params`).
 pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
+    // The sizes are checked before MNIST is loaded.
+    TrainSettings {
+        hidden_size: args.hidden,
+        seed: args.seed,
+        ..TrainSettings::default()
+    }
+    .validate()?;
     let data = load(args.data_dir)?;
     if args.batch == 0 || args.batch > data.x_train.nrows() {
         return Err(dlfs::Error::InvalidArgument(format!(
@@ -157,9 +165,15 @@ pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
     let x = data.x_train.dense_rows(&rows);
     let t = data.t_train[..args.batch].to_vec();
     drop(data);
-    let net = TwoLayerNet::with_seed(INPUT_SIZE, args.hidden, CLASSES, WEIGHT_INIT_STD, args.seed)?;
+    let net = TwoLayerNet::with_seed(
+        IMAGE_PIXELS,
+        args.hidden,
+        CLASSES,
+        WEIGHT_INIT_STD,
+        args.seed,
+    )?;
     let start = Instant::now();
-    let grads = net.numerical_gradient(&x, &t)?;
+    let grads = dlfs::fast::numerical_gradient(&net, &x, &t)?;
     let seconds = start.elapsed().as_secs_f64();
     let norm = grads
         .arrays()
@@ -167,7 +181,7 @@ pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
         .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>())
         .sum::<f64>()
         .sqrt();
-    println!(
+    out!(
         "numerical_gradient: seconds={seconds:.4} evaluations={} grad_norm={norm:.6}",
         2 * grads.len()
     );

@@ -30,13 +30,14 @@ use crate::error::{Error, Result};
 use crate::loss::{IntoTarget, Target};
 
 pub use datadir::{
-    cache_dir, data_dir, describe_search, locate, search_dirs, DirSource, MnistFiles, SearchDir,
-    ENV_VAR, FILES, HOW_TO_PROVIDE,
+    cache_dir, check_named_dirs, data_dir, describe_search, download_target, find, locate,
+    search_dirs, used_line, DirSource, FileState, MnistFiles, SearchDir, ENV_VAR, FILES,
+    HOW_TO_PROVIDE,
 };
 #[cfg(feature = "download")]
 pub use download::{
-    download, download_with, load_or_download, DownloadConfig, Event, FetchSource, Fetched,
-    MIRRORS, SHA256SUMS,
+    download, download_with, find_or_download, load_or_download, DownloadConfig, Event,
+    FetchSource, Fetched, RemoteFile, FILE_SIZES, MIRRORS, SHA256SUMS,
 };
 pub use idx::{read_images, read_labels, IdxImages};
 
@@ -105,6 +106,30 @@ impl Labels {
         }
     }
 
+    /// The class numbers, checked: one-hot rows must have 10 values, a single 1 and 0s
+    /// elsewhere; class numbers are returned as they are (the trainers check them against
+    /// the images). Errors begin with `what`.
+    pub fn checked_classes(&self, what: &str) -> Result<Vec<usize>> {
+        if let Labels::OneHot(t) = self {
+            if t.ncols() != CLASSES {
+                return Err(Error::Shape(format!(
+                    "{what} has one-hot rows of {} values, not {CLASSES}",
+                    t.ncols()
+                )));
+            }
+            for (i, row) in t.outer_iter().enumerate() {
+                let ones = row.iter().filter(|&&v| v == 1.0).count();
+                let zeros = row.iter().filter(|&&v| v == 0.0).count();
+                if ones != 1 || zeros != CLASSES - 1 {
+                    return Err(Error::Label(format!(
+                        "{what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
+                    )));
+                }
+            }
+        }
+        Ok(self.classes())
+    }
+
     /// The labels of rows `idx`, in that order, of the same kind: a mini-batch's `t_train[batch_mask]`
     /// (4.2.3). Panics if an index is out of range, as indexing does.
     pub fn select(&self, idx: &[usize]) -> Labels {
@@ -161,13 +186,11 @@ pub struct MnistOptions {
 /// - `normalize`: pixels as `value / 255` in [0, 1], else 0.0-255.0;
 /// - `flatten`: images as rows of 784, shape (N, 784), else (N, 1, 28, 28);
 /// - `one_hot_label`: labels as one-hot rows (N, 10), else class numbers (N).
+///
+/// The bytes are read once, as [`RawMnist`]: this is `RawMnist::load(None)?.to_mnist(normalize,
+/// flatten, one_hot_label)`.
 pub fn load_mnist(normalize: bool, flatten: bool, one_hot_label: bool) -> crate::Result<Mnist> {
-    Mnist::load(&MnistOptions {
-        normalize,
-        flatten,
-        one_hot_label,
-        data_dir: None,
-    })
+    RawMnist::load(None)?.to_mnist(normalize, flatten, one_hot_label)
 }
 
 /// MNIST as stored: pixels and labels as bytes, images as rows of 784 (a quarter of a
@@ -222,7 +245,7 @@ fn read_pair(images: &Path, labels: &Path) -> Result<(Array2<u8>, Array1<u8>)> {
         ));
     }
     let x = Array2::from_shape_vec((x.count, IMAGE_PIXELS), x.pixels)
-        .expect("the IDX reader checked the length");
+        .map_err(|e| data_error(images, format!("images do not fit ({e})")))?;
     Ok((x, Array1::from(t)))
 }
 
@@ -270,8 +293,20 @@ impl RawMnist {
     }
 }
 
-/// Pixels as `f64` in the book's layout.
-fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64> {
+/// Pixels as `f64` in the book's layout; `what` names the array in an error (rows of 784
+/// pixels are needed).
+fn images_f64(
+    images: &Array2<u8>,
+    normalize: bool,
+    flatten: bool,
+    what: &str,
+) -> Result<ArrayD<f64>> {
+    if images.ncols() != IMAGE_PIXELS {
+        return Err(Error::Shape(format!(
+            "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels (28 x 28)",
+            images.shape()
+        )));
+    }
     let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
     let data: Vec<f64> = match images.as_slice() {
         Some(s) => s.par_iter().map(|&p| p as f64 * scale).collect(),
@@ -283,34 +318,27 @@ fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64
     } else {
         IxDyn(&[n, 1, IMAGE_SIDE, IMAGE_SIDE])
     };
-    ArrayD::from_shape_vec(shape, data).expect("n x 784 values")
+    ArrayD::from_shape_vec(shape, data).map_err(|e| Error::Shape(format!("{what}: {e}")))
+}
+
+impl RawMnist {
+    /// MNIST in the book's layout, as `load_mnist(normalize, flatten, one_hot_label)` returns
+    /// it (see [`load_mnist`] for what the options do): pixels as `f64`, labels as classes or
+    /// one-hot rows.
+    pub fn to_mnist(&self, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
+        Ok(Mnist {
+            x_train: images_f64(&self.train_images, normalize, flatten, "train_images")?,
+            t_train: Labels::from_bytes(&self.train_labels.to_vec(), one_hot_label)?,
+            x_test: images_f64(&self.test_images, normalize, flatten, "test_images")?,
+            t_test: Labels::from_bytes(&self.test_labels.to_vec(), one_hot_label)?,
+        })
+    }
 }
 
 impl Mnist {
-    /// The book's layout from the bytes: see [`load_mnist`] for what the options do.
-    pub fn from_raw(
-        raw: &RawMnist,
-        normalize: bool,
-        flatten: bool,
-        one_hot_label: bool,
-    ) -> Result<Mnist> {
-        Ok(Mnist {
-            x_train: images_f64(&raw.train_images, normalize, flatten),
-            t_train: Labels::from_bytes(&raw.train_labels.to_vec(), one_hot_label)?,
-            x_test: images_f64(&raw.test_images, normalize, flatten),
-            t_test: Labels::from_bytes(&raw.test_labels.to_vec(), one_hot_label)?,
-        })
-    }
-
     /// Reads the four files `files` as `options` say (`options.data_dir` is not used).
     pub fn from_files(files: &MnistFiles, options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::read(files)?;
-        Mnist::from_raw(
-            &raw,
-            options.normalize,
-            options.flatten,
-            options.one_hot_label,
-        )
+        RawMnist::read(files)?.to_mnist(options.normalize, options.flatten, options.one_hot_label)
     }
 
     /// Loads MNIST as `options` say (3.6.1, 4.5.2), from the first directory that holds the four
@@ -319,9 +347,7 @@ impl Mnist {
     /// downloaded and verified first ([`RawMnist::load`]); otherwise the error says where it
     /// looked and how to provide them.
     pub fn load(options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::load(options.data_dir.as_deref())?;
-        Mnist::from_raw(
-            &raw,
+        RawMnist::load(options.data_dir.as_deref())?.to_mnist(
             options.normalize,
             options.flatten,
             options.one_hot_label,
@@ -330,9 +356,7 @@ impl Mnist {
 
     /// As [`Mnist::load`], but never downloads.
     pub fn load_local(options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::load_local(options.data_dir.as_deref())?;
-        Mnist::from_raw(
-            &raw,
+        RawMnist::load_local(options.data_dir.as_deref())?.to_mnist(
             options.normalize,
             options.flatten,
             options.one_hot_label,
