@@ -33,6 +33,7 @@ from client import ROOT, Kernel  # noqa: E402
 VENV = ROOT / ".venv"
 CELL_TIMEOUT = 900  # a first build of the crate copy on a busy 2-core machine
 MARK = "KERNEL_TEST_MARK"
+EVCXR_CACHE_RACE = "Failed to wrap rustc: cannot parse integer from empty string"
 BAD_STDERR = re.compile(r"error(\[E\d{4}\])?:|panicked at")
 
 
@@ -180,7 +181,13 @@ def test_two_kernels_at_once_each_in_its_own_slot(scratch: Scratch) -> None:
 
         def work(i: int, k: Kernel) -> None:
             try:
-                ok_run(k, scratch.first_cell())
+                run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
+                if not run.ok and EVCXR_CACHE_RACE in run.error:
+                    # evcxr 0.22 rewrites a cache entry's `hits` file in place: a second kernel
+                    # reading it at that moment fails once. Not ours; the cell works on a rerun.
+                    print(f"  note: kernel {i}: evcxr's cache race ({EVCXR_CACHE_RACE!r}); running the cell again")
+                    run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
+                assert run.ok, f"first cell failed:\n{run.error[-2000:]}"
                 results[i] = ok_run(k, f"let d = numerical_diff(|x| x * x, 3.0);\nprintln!(\"d = {{d:.6}} mark = {{}}\", dlfs::{MARK});")
             except BaseException as e:  # reported below
                 results[i] = e

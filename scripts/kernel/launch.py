@@ -123,13 +123,13 @@ def take_slot(pool: Path, slots: int) -> tuple[Path, int] | None:
 
 def tidy(slot: Path) -> None:
     """Remove what the previous kernel of this slot left that no later kernel
-    reads: the copies of its cells' shared objects (evcxr renames each cell's
-    build to libcode_<n>.so and never deletes them when EVCXR_TMPDIR is set)."""
+    reads: its cells' shared objects (evcxr renames each cell's build to
+    libcode_<n>.so and, when EVCXR_TMPDIR is set, never deletes them)."""
     target = slot / "target"
     if not target.is_dir():
         return
-    for deps in target.glob("*/debug/deps"):
-        for so in deps.glob("libcode_*.*"):
+    for pattern in ("*/debug/libcode_*.*", "*/debug/deps/libcode_*.*"):
+        for so in target.glob(pattern):
             try:
                 so.unlink()
             except OSError:
