@@ -234,6 +234,32 @@ def test_a_killed_kernels_slot_is_reused(scratch: Scratch) -> None:
         assert ok_run(k2, "1 + 2").text.strip() == "3"
 
 
+def test_an_interrupt_stops_a_running_cell(scratch: Scratch) -> None:
+    """JupyterLab's interrupt (a message: evcxr's kernelspec says interrupt_mode "message")
+    reaches evcxr through the launcher: a sleeping cell ends and the kernel still answers."""
+    with Kernel(env=scratch.env()) as k:
+        ok_run(k, scratch.first_cell())
+        result: dict[str, object] = {}
+
+        def sleeper() -> None:
+            try:
+                result["run"] = k.run("std::thread::sleep(std::time::Duration::from_secs(300));\n1", timeout=240)
+            except BaseException as e:
+                result["run"] = e
+
+        t = threading.Thread(target=sleeper)
+        t0 = time.monotonic()
+        t.start()
+        time.sleep(15)  # compiled and sleeping by then
+        k.km.interrupt_kernel()
+        t.join(240)
+        took = time.monotonic() - t0
+        run = result.get("run")
+        assert not isinstance(run, BaseException) and run is not None, f"the interrupted cell: {run!r}"
+        assert took < 200, f"the cell ran {took:.0f}s: the interrupt did not stop it"
+        assert ok_run(k, "1 + 2").text.strip() == "3"
+
+
 TESTS = [
     test_kernelspec_starts_evcxr_through_the_launcher,
     test_a_held_slot_is_skipped_and_a_dead_holder_frees_it,
@@ -242,6 +268,7 @@ TESTS = [
     test_two_kernels_at_once_each_in_its_own_slot,
     test_a_restart_reuses_the_slot_and_picks_up_an_edit,
     test_a_killed_kernels_slot_is_reused,
+    test_an_interrupt_stops_a_running_cell,
 ]
 
 
