@@ -138,12 +138,17 @@ def tidy(slot: Path) -> None:
 
 def rust_libdir() -> str | None:
     """rustc's target library directory (libstd-*.so), or None if rustc cannot say."""
-    try:
-        out = subprocess.run(["rustc", "--print", "target-libdir"], capture_output=True, text=True,
-                             timeout=60, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out if out and os.path.isdir(out) else None
+    cargo_home = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    # rustc on PATH as evcxr finds it; the rustup proxy in CARGO_HOME when Jupyter's PATH lacks it.
+    for rustc in ("rustc", str(cargo_home / "bin" / "rustc")):
+        try:
+            out = subprocess.run([rustc, "--print", "target-libdir"], capture_output=True, text=True,
+                                 timeout=60, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out and os.path.isdir(out):
+            return out
+    return None
 
 
 def add_library_path(env: dict[str, str]) -> None:
@@ -173,21 +178,24 @@ def main(argv: list[str]) -> int:
     pool = pool_dir()
     try:
         taken = take_slot(pool, slot_count())
+        if taken is None:
+            print(f"launch.py: all {slot_count()} slots of {pool} are in use; "
+                  "this kernel builds in a temporary directory (its first cell rebuilds dlfs)",
+                  file=sys.stderr)
     except OSError as e:
         print(f"launch.py: cannot use the build-directory pool {pool} ({e}); "
               "this kernel builds in a temporary directory", file=sys.stderr)
         taken = None
     if taken is None:
-        if pool.is_dir():
-            print(f"launch.py: all {slot_count()} slots of {pool} are in use; "
-                  "this kernel builds in a temporary directory (its first cell rebuilds dlfs)",
-                  file=sys.stderr)
         env.pop("EVCXR_TMPDIR", None)
     else:
         slot, fd = taken
         tidy(slot)
         owner = {"pid": os.getpid(), "started": time.time(), "args": args}
-        (slot / OWNER_NAME).write_text(json.dumps(owner) + "\n")
+        try:  # who holds the slot, for the tests and for a curious reader; not needed to run
+            (slot / OWNER_NAME).write_text(json.dumps(owner) + "\n")
+        except OSError:
+            pass
         # Keep the lock across exec: the kernel holds it until it ends.
         os.set_inheritable(fd, True)
         env["EVCXR_TMPDIR"] = str(slot)
