@@ -36,6 +36,7 @@ cargo_test() {
 notebooks() {
     "$PY" scripts/run_notebooks.py --check 2>&1 | tee "$NOTEBOOK_LOG"
 }
+kernel_tests() { "$PY" scripts/test_kernel.py; }
 # The notebooks in JupyterLab in chromium (installed with apt-get when missing),
 # and the slide decks: built into a temporary directory, then opened and
 # checked; the screenshots' directory is printed at the end.
@@ -59,6 +60,7 @@ run_stage "cargo test" cargo_test
 run_stage "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run_stage "notebook environment (scripts/lab.sh --no-launch)" bash scripts/lab.sh --no-launch
 run_stage "notebooks (scripts/run_notebooks.py --check)" notebooks
+run_stage "kernel: pool, restarts, two kernels (scripts/test_kernel.py)" kernel_tests
 run_stage "browser (scripts/slides.sh, scripts/browser_test.py)" browser
 
 print_stage_times
