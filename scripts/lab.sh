@@ -10,10 +10,14 @@
 # Each step is skipped when it is already done, so rerunning is quick:
 #   1. .venv/            project-local Python environment from environment.txt
 #   2. evcxr_jupyter     the Rust kernel, pinned, `cargo install --locked`
-#   3. the `rust` kernel registered inside .venv (not in your home directory)
+#   3. the `rust` kernel registered inside .venv (not in your home directory),
+#      started through scripts/kernel/launch.py (a persistent build directory
+#      per kernel, from a pool in ~/.cache/dlfs/evcxr-pool/); JupyterLab's news
+#      and update pop-ups turned off in .venv/share/jupyter/lab/settings
 #   4. cargo build --release   the `dlfs` command line
 #   5. MNIST: found by `dlfs where` ($DLFS_DATA_DIR, else ~/.cache/dlfs/mnist), else `dlfs download`
-#   6. evcxr's build cache (~/.cache/evcxr) warmed with the notebooks' first cell
+#   6. evcxr's build cache (~/.cache/evcxr) and the pool's first build directory
+#      warmed with the notebooks' first cell
 #   7. jupyter lab --notebook-dir notebooks
 #
 # Environment: PYTHON (default python3) picks the interpreter for .venv;
@@ -29,7 +33,7 @@ for arg in "$@"; do
     --no-launch) launch=0 ;;
     --no-warm) warm=0 ;;
     -h | --help)
-        sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) lab_args+=("$arg") ;;
@@ -95,9 +99,11 @@ setup_kernel() {
     # sys.prefix/share/jupyter first, so this kernel is the one it runs.
     JUPYTER_PATH="$VENV/share/jupyter" "$EVCXR_BIN" --install >/dev/null
     [ -f "$dir/kernel.json" ] || die "no $dir/kernel.json after \`evcxr_jupyter --install\`"
-    "$PY" - "$dir/kernel.json" "$EVCXR_BIN" <<'EOF'
+    # Then the kernel is started through scripts/kernel/launch.py, which gives
+    # each kernel a persistent build directory of its own from a pool (see there).
+    "$PY" - "$dir/kernel.json" "$EVCXR_BIN" "$PY" "$ROOT/scripts/kernel/launch.py" <<'EOF'
 import json, os, sys
-path, exe = sys.argv[1], sys.argv[2]
+path, exe, python, launcher = sys.argv[1:5]
 with open(path) as f:
     spec = json.load(f)
 argv = spec.get("argv", [])
@@ -105,11 +111,42 @@ if not argv or not os.path.isabs(argv[0]) or os.path.realpath(argv[0]) != os.pat
     sys.exit(f"{path}: argv[0] is {argv[:1]}, expected {exe}")
 if argv[1:] != ["--control_file", "{connection_file}"] or spec.get("language") != "rust":
     sys.exit(f"{path}: unexpected kernel spec {spec}")
+spec["argv"] = [python, launcher, *argv]
+with open(path + ".tmp", "w") as f:
+    json.dump(spec, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
 EOF
     local listed
     listed="$("$VENV/bin/jupyter" kernelspec list 2>/dev/null | awk '$1 == "rust" { print $2 }')"
     [ "$listed" = "$dir" ] || die "jupyter lists the rust kernel at '$listed', expected $dir"
-    ok "kernel 'rust' registered at $dir"
+    ok "kernel 'rust' registered at $dir, started by scripts/kernel/launch.py"
+    ok "kernels build in $("$PY" "$ROOT/scripts/kernel/launch.py" --pool)/slot-N (clear: rm -rf that directory)"
+}
+
+# JupyterLab's news and update checks pop up over a projected notebook: turn
+# them off for the JupyterLab in .venv only, as defaults in its settings
+# overrides (the user's settings in ~/.jupyter are not touched, and win if set).
+setup_lab_settings() {
+    local dir="$VENV/share/jupyter/lab/settings"
+    mkdir -p "$dir"
+    "$PY" - "$dir/overrides.json" <<'EOF'
+import json, os, sys
+path = sys.argv[1]
+try:
+    with open(path) as f:
+        overrides = json.load(f)
+except FileNotFoundError:
+    overrides = {}
+overrides.setdefault("@jupyterlab/apputils-extension:notification", {}).update(
+    {"fetchNews": "false", "checkForUpdates": False}
+)
+with open(path + ".tmp", "w") as f:
+    json.dump(overrides, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+EOF
+    ok "JupyterLab: no news or update pop-ups ($dir/overrides.json)"
 }
 
 # --- 4. the crate and its command line ----------------------------------------
@@ -149,7 +186,7 @@ EOF
 
 # --- 6. evcxr build cache -----------------------------------------------------
 warm_cache() {
-    say "warming evcxr's build cache with the notebooks' first cell (cold: several minutes, then cached in ~/.cache/evcxr)"
+    say "warming evcxr's build cache and a kernel build directory with the notebooks' first cell (cold: several minutes, then cached in ~/.cache/evcxr and $("$PY" "$ROOT/scripts/kernel/launch.py" --pool))"
     # A failure here is reported but does not stop the set-up: the notebook
     # then shows the same error in its first cell, where it can be read.
     "$PY" "$ROOT/scripts/run_notebooks.py" --warm ||
@@ -159,6 +196,7 @@ warm_cache() {
 run_stage "Python environment (.venv)" setup_venv
 run_stage "evcxr_jupyter $EVCXR_VERSION" setup_evcxr
 run_stage "rust kernel in .venv" setup_kernel
+run_stage "JupyterLab settings" setup_lab_settings
 run_stage "cargo build --release" build_crate
 run_stage "MNIST" setup_mnist
 if [ "$warm" -eq 1 ]; then
