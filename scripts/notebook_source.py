@@ -10,8 +10,8 @@ and never recomputed, so that inserting or moving a cell changes no other cell's
                                         slideshow (slide_type), ...
     ```
 
-The first code cell of each notebook is `:include: setup.rs`: its text comes from
-notebooks/src/setup.rs, the ONE place where the set-up (`:dep dlfs = ...`) is written.
+The first code cell of each notebook is `:include: setup.evcxr`: its text comes from
+notebooks/src/setup.evcxr, the ONE place where the set-up (`:dep dlfs = ...`) is written.
 
     build(source)        -> the notebook (no outputs), ids and set-up filled in, slide
                             types assigned (scripts/slideshow.py, when it exists)
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
 STUDENT = NOTEBOOKS / "student"
-SETUP = SOURCES / "setup.rs"
+SETUP = SOURCES / "setup.evcxr"
 SOLUTION_TAG = "solution"
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -146,6 +146,44 @@ def content(nb) -> list:
     return [(c.get("id"), c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
 
 
+def first_difference(want, have) -> str:
+    """Where notebook `have` first differs from `want` in its cells (ids, types, sources,
+    metadata; outputs aside), or "" if it does not."""
+    a, b = content(want), content(have)
+    for n, (x, y) in enumerate(zip(a, b), 1):
+        if x != y:
+            what = ["id", "cell type", "source", "metadata"][next(i for i in range(4) if x[i] != y[i])]
+            return f"cell {n} ({x[0]}): its {what} differs"
+    if len(a) != len(b):
+        return f"{len(a)} cells expected, {len(b)} found"
+    return ""
+
+
+def check_insertion_keeps_ids() -> list[str]:
+    """Inserts a cell into the middle of each source (in a scratch copy) and checks that every
+    other cell keeps its id in the built notebook."""
+    import tempfile
+
+    import jupytext
+    import nbformat
+
+    problems = []
+    for source in sources():
+        before = [c["id"] for c in build(source).cells]
+        text = _read(source)
+        middle = len(text.cells) // 2
+        new = nbformat.v4.new_markdown_cell("an inserted cell")
+        new.metadata["id"] = "inserted-by-check"
+        text.cells.insert(middle, new)
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(tmp) / source.name
+            scratch.write_text(jupytext.writes(text, fmt="md:myst"), encoding="utf-8")
+            after = [c["id"] for c in build(scratch).cells]
+        if after[:middle] + after[middle + 1:] != before or after[middle] != "inserted-by-check":
+            problems.append(f"{source.name}: inserting a cell changed the ids of other cells")
+    return problems
+
+
 def check_sources() -> list[str]:
     """Problems with the sources: a cell without an id, an id used twice, an id nbformat
     refuses, a solution that is not a code cell, a missing set-up include."""
@@ -168,7 +206,7 @@ def check_sources() -> list[str]:
             if SOLUTION_TAG in cell.metadata.get("tags", []) and cell.cell_type != "code":
                 problems.append(f"{source.name}: cell {n} ({cid}) is tagged solution but is not code")
         if not any("include" in c.metadata for c in text.cells):
-            problems.append(f"{source.name}: no cell includes setup.rs")
+            problems.append(f"{source.name}: no cell includes setup.evcxr")
     return problems
 
 

@@ -5,7 +5,7 @@ Run it with the project's environment (``bash scripts/lab.sh --no-launch``
 makes it), from anywhere:
 
     .venv/bin/python scripts/run_notebooks.py --check      # the tests: committed files untouched
-    .venv/bin/python scripts/run_notebooks.py --inplace    # write outputs back (scripts/notebooks.sh)
+    .venv/bin/python scripts/run_notebooks.py --inplace    # build from notebooks/src, execute, write (scripts/notebooks.sh)
     .venv/bin/python scripts/run_notebooks.py --warm       # build the first cells' set-up (scripts/lab.sh)
     .venv/bin/python scripts/run_notebooks.py --check notebooks/4.2-loss-functions.ipynb
 
@@ -17,6 +17,14 @@ evcxr error), on any stderr text (evcxr's report of an error returned by `?`) or
 a panic, on a
 cell timeout, on a dead kernel, and when a value in CHECKS below is not in its
 outputs. The last line is the summary, e.g. ``notebooks: 4 passed, 0 failed``.
+
+The notebooks are built from their sources, notebooks/src/*.md (see
+scripts/notebook_source.py). --inplace builds each notebook from its source,
+executes it and, if it passes, writes notebooks/NAME.ipynb with its outputs and
+the student copy notebooks/student/NAME.ipynb (no solutions, no outputs).
+--check first checks that the sources are sound (every cell has its own stored
+id; an inserted cell renumbers no other) and that the committed notebooks and
+student copies are what the sources give, then executes the committed notebooks.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+import notebook_source  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # Key values that each notebook's outputs must show. Edit here.
@@ -160,11 +170,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # When no notebook exists yet, --warm builds this first cell (what every
 # notebook starts with).
-DEFAULT_FIRST_CELL = """:opt 2
-:cache 2000
-:dep dlfs = { path = "../crate", default-features = false }
-use dlfs::prelude::*;
-use std::result::Result;"""
+DEFAULT_FIRST_CELL = notebook_source.SETUP.read_text(encoding="utf-8").strip() if notebook_source.SETUP.is_file() else ""
 
 
 def fmt_time(seconds: float) -> str:
@@ -216,13 +222,21 @@ def coalesce_streams(outputs: list) -> list:
 
 def make_deterministic(nb) -> None:
     """Strip what changes from run to run but is not content: execution
-    timestamps. Give id-less cells a stable id (nbformat would make random ones)."""
+    timestamps. Give id-less cells a stable id (nbformat would make random ones).
+    Number the executed code cells 1, 2, ... (evcxr_jupyter 0.22 starts at 2)."""
+    count = 0
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         if nb.get("nbformat_minor", 0) >= 5 and not cell.get("id"):
             cell["id"] = f"cell-{index}"
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
+            if cell.get("execution_count") is not None:
+                count += 1
+                cell.execution_count = count
+                for out in cell.outputs:
+                    if out.get("output_type") == "execute_result":
+                        out["execution_count"] = count
 
 
 @dataclass
@@ -239,8 +253,14 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     name = path.name
-    nb = nbformat.read(path, as_version=4)
-    original = copy.deepcopy(nb)
+    source = notebook_source.source_of(path) if mode == "inplace" else None
+    if source is not None:
+        # Built from its source; written below only if it passes.
+        nb = notebook_source.build(source)
+        original = nbformat.read(path, as_version=4) if path.is_file() else None
+    else:
+        nb = nbformat.read(path, as_version=4)
+        original = copy.deepcopy(nb)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
     print(f"\n--- {name} ({len(code_cells)} code cells)", flush=True)
     client = NotebookClient(
@@ -316,6 +336,8 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
                 print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
             else:
                 print("  unchanged")
+            if source is not None:
+                write_student_copy(source, nb)
         elif out_dir is not None:
             nbformat.write(nb, out_dir / name)
 
@@ -324,6 +346,57 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
     else:
         print(f"  passed {name} in {fmt_time(seconds)}", flush=True)
     return Result(name, not failure, seconds, failure)
+
+
+def write_student_copy(source: Path, nb) -> None:
+    """notebooks/student/NAME.ipynb (and evcxr.toml beside it, which turns on the build cache)."""
+    import nbformat
+
+    target = notebook_source.student_path(source)
+    target.parent.mkdir(exist_ok=True)
+    toml = NOTEBOOKS / "evcxr.toml"
+    if toml.is_file():
+        (target.parent / "evcxr.toml").write_text(toml.read_text(encoding="utf-8"), encoding="utf-8")
+    student = notebook_source.student_copy(nb)
+    old = nbformat.read(target, as_version=4) if target.is_file() else None
+    if old != student:
+        nbformat.write(student, target)
+        print(f"  wrote {target.relative_to(ROOT)}")
+
+
+def check_current() -> list[str]:
+    """The sources are sound, an inserted cell renumbers no other, and the committed
+    notebooks and student copies are what the sources give (outputs aside)."""
+    import nbformat
+
+    problems = notebook_source.check_sources()
+    problems += notebook_source.check_insertion_keeps_ids()
+    for source in notebook_source.sources():
+        built = notebook_source.build(source)
+        committed_path = notebook_source.notebook_path(source)
+        student_path = notebook_source.student_path(source)
+        rerun = "run `bash scripts/notebooks.sh`"
+        if not committed_path.is_file():
+            problems.append(f"{committed_path.relative_to(ROOT)} is missing: {rerun}")
+            continue
+        committed = nbformat.read(committed_path, as_version=4)
+        diff = notebook_source.first_difference(built, committed)
+        if diff:
+            problems.append(f"{committed_path.relative_to(ROOT)} is not what {source.relative_to(ROOT)} gives "
+                            f"({diff}): {rerun}")
+        if not student_path.is_file():
+            problems.append(f"{student_path.relative_to(ROOT)} is missing: {rerun}")
+            continue
+        student = nbformat.read(student_path, as_version=4)
+        want = notebook_source.student_copy(built)
+        diff = notebook_source.first_difference(want, student)
+        if diff:
+            problems.append(f"{student_path.relative_to(ROOT)} is not current ({diff}): {rerun}")
+        if any(c.cell_type == "code" and (c.outputs or c.execution_count) for c in student.cells):
+            problems.append(f"{student_path.relative_to(ROOT)} has outputs: {rerun}")
+        if any(notebook_source.SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells):
+            problems.append(f"{student_path.relative_to(ROOT)} holds a solution cell: {rerun}")
+    return problems
 
 
 def main() -> int:
@@ -358,15 +431,28 @@ def main() -> int:
 
     if args.notebooks:
         paths = [p.resolve() for p in args.notebooks]
-        missing = [str(p) for p in paths if not p.is_file()]
+        missing = [str(p) for p in paths
+                   if not p.is_file() and not (mode_name == "inplace" and notebook_source.source_of(p))]
         if missing:
             print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
             return 2
     else:
         paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if args.all or not p.name.startswith("_"))
+        if mode_name == "inplace":
+            paths = sorted(set(paths) | {notebook_source.notebook_path(s) for s in notebook_source.sources()})
 
     if mode_name == "warm":
         return warm(paths, args)
+
+    if mode_name == "check":
+        problems = check_current()
+        print(f"sources: {len(notebook_source.sources())} in notebooks/src, "
+              f"{'all current' if not problems else f'{len(problems)} problem(s)'}", flush=True)
+        for p in problems:
+            print(f"  {p}", flush=True)
+        if problems:
+            print("notebooks: 0 passed, 1 failed (the sources and the committed notebooks disagree)", flush=True)
+            return 1
 
     for name in sorted(CHECKS):
         if not (NOTEBOOKS / name).is_file():
