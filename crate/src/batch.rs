@@ -44,15 +44,37 @@ pub fn one_hot(labels: &[usize], classes: usize) -> Result<Array2<f64>> {
 }
 
 /// `size` row numbers drawn uniformly from `0..n`, with replacement, like the book's
-/// `np.random.choice(train_size, batch_size)` (4.2.3).
+/// `np.random.choice(train_size, batch_size)` (4.2.3). Drawing from nothing (`n == 0`, `size
+/// > 0`) is an error that names `n`.
 ///
 /// ```
 /// use dlfs::batch::{random_choice, rng};
-/// let idx = random_choice(&mut rng(0), 60000, 10);
+/// let idx = random_choice(&mut rng(0), 60000, 10)?;
 /// assert_eq!(idx.len(), 10);
 /// assert!(idx.iter().all(|&i| i < 60000));
-/// assert_eq!(idx, random_choice(&mut rng(0), 60000, 10));
+/// assert_eq!(idx, random_choice(&mut rng(0), 60000, 10)?);
+/// assert!(random_choice(&mut rng(0), 0, 10).is_err());
+/// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn random_choice<R: Rng>(rng: &mut R, n: usize, size: usize) -> Vec<usize> {
-    (0..size).map(|_| rng.random_range(0..n)).collect()
+pub fn random_choice<R: Rng>(rng: &mut R, n: usize, size: usize) -> Result<Vec<usize>> {
+    if n == 0 && size > 0 {
+        return Err(Error::InvalidArgument(format!(
+            "random_choice: n is 0, so there is nothing to draw {size} numbers from (0..n is empty)"
+        )));
+    }
+    Ok((0..size).map(|_| rng.random_range(0..n)).collect())
+}
+
+/// A `rows` x `cols` matrix of numbers drawn uniformly from [0, 1), like NumPy's
+/// `np.random.rand(rows, cols)` (the notes' dummy inputs in 4.5.1), from a seeded `rng`.
+///
+/// ```
+/// use dlfs::batch::{rand, rng};
+/// let x = rand(&mut rng(0), 100, 784);
+/// assert_eq!(x.shape(), &[100, 784]);
+/// assert!(x.iter().all(|&v| (0.0..1.0).contains(&v)));
+/// assert_eq!(x, rand(&mut rng(0), 100, 784));
+/// ```
+pub fn rand<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Array2<f64> {
+    Array2::from_shape_simple_fn((rows, cols), || rng.random::<f64>())
 }

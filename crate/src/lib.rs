@@ -54,8 +54,15 @@
 //! | 4.4 | [`gradient`], [`descent`] | `numerical_gradient`, `gradient_descent` with its trajectory |
 //! | 4.4.2 | [`net`], [`activation`] | `SimpleNet`, `softmax` |
 //! | 4.5.1 | [`net`] | `TwoLayerNet`: `predict`, `loss`, `accuracy`, `numerical_gradient`, `gradient` |
-//! | 4.5.2-4.5.3 | [`train`] | mini-batch SGD on MNIST with test accuracy per epoch |
+//! | 4.5.2-4.5.3 | [`train`] | mini-batch SGD on MNIST with test accuracy per epoch: the book's loop |
 //! | figures | [`plot`] | every chapter-4 figure, inline or exported |
+//!
+//! ## The speed path
+//!
+//! [`fast`], not in the prelude, computes the same training and numerical gradient much
+//! faster (sparse rows built from MNIST's bytes, in parallel): `dlfs::fast::train(&raw,
+//! &settings)` with `raw` a [`mnist::RawMnist`], and `dlfs::fast::numerical_gradient(&net,
+//! x, t)`. The command line and the benchmark use it. Its front page gives a reading order.
 //!
 //! Random numbers come from seeded generators ([`batch::rng`]), so a lecture shows the same
 //! numbers as its slides.
@@ -64,6 +71,7 @@ pub mod activation;
 pub mod batch;
 pub mod descent;
 pub mod error;
+pub mod fast;
 pub mod gradient;
 pub mod loss;
 pub mod mnist;

@@ -305,10 +305,21 @@ where
     Ok(cross_entropy_unchecked(&checked.y, &checked.t))
 }
 
+/// `-ln(min(p + delta, 1))`, `delta = 1e-7`: the cross-entropy of one row whose output at the
+/// answer is `p` (4.2.2), `+0.0` for a sure answer (never `-0.0`), NaN for a NaN `p` (a
+/// broken net must not look like a perfect one). Every cross-entropy of the crate adds these.
+pub(crate) fn neg_log(p: f64) -> f64 {
+    let q = p + DELTA;
+    if q >= 1.0 {
+        0.0
+    } else {
+        -q.ln()
+    }
+}
+
 /// The cross-entropy of checked inputs: no validation, for the network's inner loops.
 pub(crate) fn cross_entropy_unchecked(y: &ArrayView2<f64>, t: &Target) -> f64 {
     let n = y.nrows() as f64;
-    let neg_log = |p: f64| -((p + DELTA).min(1.0)).ln();
     let total: f64 = match t {
         Target::OneHot(t) => y
             .iter()

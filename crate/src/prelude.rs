@@ -1,13 +1,13 @@
 //! One `use dlfs::prelude::*;` brings in what a notebook cell needs.
 
 pub use crate::activation::{sigmoid, softmax};
-pub use crate::batch::{one_hot, random_choice, rng};
+pub use crate::batch::{one_hot, rand, random_choice, rng};
 pub use crate::descent::{gradient_descent, Descent};
 pub use crate::error::Error;
 // `Result` stays out: evcxr's generated code uses the two-parameter `std::result::Result`.
 pub use crate::gradient::{numerical_diff, numerical_gradient};
 pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Target};
-pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions};
+pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions, RawMnist};
 pub use crate::net::{argmax, Params, SimpleNet, TwoLayerNet};
 pub use crate::plot::{
     accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,
@@ -15,7 +15,6 @@ pub use crate::plot::{
     tangent_lines, weights, Figure,
 };
 pub use crate::train::{
-    train, train_reference, EpochRecord, GradientMethod, History, TrainSettings, Trained,
-    TrainingData,
+    train, train_with, EpochRecord, GradientMethod, History, TrainSettings, Trained,
 };
 pub use ndarray::{array, s, Array, Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};

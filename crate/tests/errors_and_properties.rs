@@ -129,8 +129,15 @@ fn sigmoid_is_between_zero_and_one() {
 
 #[test]
 fn random_choice_is_seeded_and_in_range() {
-    let a = random_choice(&mut rng(5), 60000, 100);
-    assert_eq!(a, random_choice(&mut rng(5), 60000, 100));
-    assert_ne!(a, random_choice(&mut rng(6), 60000, 100));
+    let a = random_choice(&mut rng(5), 60000, 100).unwrap();
+    assert_eq!(a, random_choice(&mut rng(5), 60000, 100).unwrap());
+    assert_ne!(a, random_choice(&mut rng(6), 60000, 100).unwrap());
     assert!(a.iter().all(|&i| i < 60000));
+    // Nothing to draw from: an error naming n; drawing nothing from nothing is fine.
+    let e = random_choice(&mut rng(5), 0, 3).unwrap_err().to_string();
+    assert!(e.contains("n is 0"), "{e}");
+    assert_eq!(
+        random_choice(&mut rng(5), 0, 0).unwrap(),
+        Vec::<usize>::new()
+    );
 }

@@ -1,8 +1,9 @@
-//! The fast numerical gradient of `TwoLayerNet` against the book's per-element loop and against
-//! backpropagation (4.5.1).
+//! The fast numerical gradient (`dlfs::fast::numerical_gradient`) against the book's
+//! per-element loop (`TwoLayerNet::numerical_gradient`) and against backpropagation (4.5.1).
 
 use dlfs::activation::{sigmoid, softmax};
 use dlfs::batch::{one_hot, random_choice, rng};
+use dlfs::fast::numerical_gradient as fast_numgrad;
 use dlfs::net::{Params, TwoLayerNet};
 use ndarray::{Array2, Axis};
 use ndarray_rand::rand::Rng;
@@ -21,7 +22,7 @@ fn batch(
     let mut r = rng(seed);
     let mut x = Array2::<f64>::random_using((rows, cols), StandardNormal, &mut r) * scale;
     x.mapv_inplace(|v| if v.abs() < 0.4 * scale { 0.0 } else { v });
-    let labels = random_choice(&mut r, classes, rows);
+    let labels = random_choice(&mut r, classes, rows).unwrap();
     (x, labels)
 }
 
@@ -78,8 +79,8 @@ fn fast_equals_generic_with_labels_and_one_hot() {
         let seed = seed as u64;
         let net = net(sizes, seed);
         let (x, labels) = batch(rows, sizes.0, sizes.2, 1.0, seed);
-        let fast = net.numerical_gradient(&x, &labels).unwrap();
-        let generic = net.numerical_gradient_generic(&x, &labels).unwrap();
+        let fast = fast_numgrad(&net, &x, &labels).unwrap();
+        let generic = net.numerical_gradient(&x, &labels).unwrap();
         let d = max_abs_diff(&fast, &generic);
         assert!(
             d < 1e-9,
@@ -90,8 +91,8 @@ fn fast_equals_generic_with_labels_and_one_hot() {
         assert!(largest > 1e-3, "largest |dW1| = {largest}");
 
         let t = one_hot(&labels, sizes.2).unwrap();
-        let fast_oh = net.numerical_gradient(&x, &t).unwrap();
-        let generic_oh = net.numerical_gradient_generic(&x, &t).unwrap();
+        let fast_oh = fast_numgrad(&net, &x, &t).unwrap();
+        let generic_oh = net.numerical_gradient(&x, &t).unwrap();
         let d = max_abs_diff(&fast_oh, &generic_oh);
         assert!(
             d < 1e-9,
@@ -114,8 +115,8 @@ fn fast_equals_generic_with_soft_targets_and_large_inputs() {
         [0.0, 0.25, 0.75],
         [0.5, 0.5, 0.0]
     ];
-    let fast = net.numerical_gradient(&x, &t).unwrap();
-    let generic = net.numerical_gradient_generic(&x, &t).unwrap();
+    let fast = fast_numgrad(&net, &x, &t).unwrap();
+    let generic = net.numerical_gradient(&x, &t).unwrap();
     let d = max_abs_diff(&fast, &generic);
     assert!(d < 1e-9, "max |fast - generic| = {d:e}");
 }
@@ -125,8 +126,8 @@ fn a_single_input_row_is_a_batch_of_one() {
     let net = net((5, 4, 3), 3);
     let (x, labels) = batch(1, 5, 3, 1.0, 3);
     let row = x.row(0).to_owned();
-    let a = net.numerical_gradient(&row, labels[0]).unwrap();
-    let b = net.numerical_gradient_generic(&x, &labels).unwrap();
+    let a = fast_numgrad(&net, &row, labels[0]).unwrap();
+    let b = net.numerical_gradient(&x, &labels).unwrap();
     assert!(max_abs_diff(&a, &b) < 1e-9);
 }
 
@@ -171,11 +172,8 @@ fn both_numerical_gradients_agree_with_backprop() {
             );
             let bp_delta = backprop_with_delta(&net, &x, &labels, 1e-7);
             for (what, g) in [
-                ("fast", net.numerical_gradient(&x, &labels).unwrap()),
-                (
-                    "generic",
-                    net.numerical_gradient_generic(&x, &labels).unwrap(),
-                ),
+                ("fast", fast_numgrad(&net, &x, &labels).unwrap()),
+                ("generic", net.numerical_gradient(&x, &labels).unwrap()),
             ] {
                 // Against the derivative of the very loss that is differentiated: only the
                 // central difference's own error (h^2/6 times the third derivative, and
@@ -210,9 +208,9 @@ fn fast_agrees_with_backprop_on_the_mnist_sized_net() {
             0.0
         }
     });
-    let labels = random_choice(&mut r, 10, 100);
+    let labels = random_choice(&mut r, 10, 100).unwrap();
     let t = one_hot(&labels, 10).unwrap();
-    let g = net.numerical_gradient(&x, &t).unwrap();
+    let g = fast_numgrad(&net, &x, &t).unwrap();
     let bp = net.gradient(&x, &t).unwrap();
     let d = max_abs_diff(&g, &bp);
     // Backprop leaves out the 1e-7 inside the logarithm, which moves the numerical gradient
@@ -229,11 +227,8 @@ fn one_step_with_either_gradient_lowers_the_loss() {
     let (x, labels) = batch(5, sizes.0, sizes.2, 1.0, 21);
     let before = net0.loss(&x, &labels).unwrap();
     for (what, g) in [
-        ("numerical", net0.numerical_gradient(&x, &labels).unwrap()),
-        (
-            "generic",
-            net0.numerical_gradient_generic(&x, &labels).unwrap(),
-        ),
+        ("numerical", fast_numgrad(&net0, &x, &labels).unwrap()),
+        ("generic", net0.numerical_gradient(&x, &labels).unwrap()),
         ("backprop", net0.gradient(&x, &labels).unwrap()),
     ] {
         let mut net = net0.clone();
@@ -246,16 +241,26 @@ fn one_step_with_either_gradient_lowers_the_loss() {
 #[test]
 fn bad_inputs_are_errors_naming_the_shape() {
     let net = net((5, 4, 3), 1);
-    let x = Array2::<f64>::zeros((2, 6));
-    let e = net
-        .numerical_gradient(&x, &[0usize, 1])
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("[2, 6]") && e.contains('5'), "{e}");
+    let wide = Array2::<f64>::zeros((2, 6));
     let x = Array2::<f64>::zeros((2, 5));
-    let e = net
-        .numerical_gradient(&x, &[0usize, 3])
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("label 3"), "{e}");
+    for (what, e) in [
+        ("fast", fast_numgrad(&net, &wide, &[0usize, 1]).unwrap_err()),
+        (
+            "book",
+            net.numerical_gradient(&wide, &[0usize, 1]).unwrap_err(),
+        ),
+    ] {
+        let e = e.to_string();
+        assert!(e.contains("[2, 6]") && e.contains('5'), "{what}: {e}");
+    }
+    for (what, e) in [
+        ("fast", fast_numgrad(&net, &x, &[0usize, 3]).unwrap_err()),
+        (
+            "book",
+            net.numerical_gradient(&x, &[0usize, 3]).unwrap_err(),
+        ),
+    ] {
+        let e = e.to_string();
+        assert!(e.contains("label 3"), "{what}: {e}");
+    }
 }

@@ -36,6 +36,7 @@ fn history() -> History {
         epochs,
         iter_per_epoch: 120,
         seconds: 1.0,
+        ..History::default()
     }
 }
 

@@ -1,24 +1,25 @@
-//! The trainer (4.5.2-4.5.3): settings, history, determinism, learning on synthetic data, and
-//! the book's result on the real MNIST when `DLFS_DATA_DIR` points at it.
+//! The trainers (4.5.2-4.5.3), the book's loop (`dlfs::train`) and the fast one
+//! (`dlfs::fast`): settings, history, determinism, learning on synthetic data, the two against
+//! each other, and the book's result on the real MNIST when `DLFS_DATA_DIR` points at it.
 
 use dlfs::batch::{random_choice, rng};
+use dlfs::fast::{sparse_backprop, SparseRows, TrainingData};
 use dlfs::mnist::{Labels, Mnist, RawMnist};
 use dlfs::net::TwoLayerNet;
-use dlfs::train::{
-    sparse_backprop, train_prepared, train_reference, train_with, EpochRecord, GradientMethod,
-    SparseRows, TrainSettings, TrainingData,
-};
-use ndarray::{Array1, Array2};
+use dlfs::train::{train_with, EpochRecord, GradientMethod, History, TrainSettings, Trained};
+use ndarray::{Array1, Array2, Ix2};
 use ndarray_rand::rand::Rng;
 
 /// A learnable stand-in for MNIST: 10 classes, each a fixed set of 60 "ink" pixels out of 784;
 /// an image shows about 85% of its class's pixels at random intensities, plus 15 stray pixels.
 fn synthetic(train: usize, test: usize, one_hot: bool, seed: u64) -> Mnist {
     let mut r = rng(seed);
-    let prototypes: Vec<Vec<usize>> = (0..10).map(|_| random_choice(&mut r, 784, 60)).collect();
+    let prototypes: Vec<Vec<usize>> = (0..10)
+        .map(|_| random_choice(&mut r, 784, 60).unwrap())
+        .collect();
     let mut make = |n: usize| {
         let mut x = Array2::<f64>::zeros((n, 784));
-        let labels = random_choice(&mut r, 10, n);
+        let labels = random_choice(&mut r, 10, n).unwrap();
         for (mut row, &l) in x.outer_iter_mut().zip(&labels) {
             for &p in &prototypes[l] {
                 if r.random_bool(0.85) {
@@ -46,8 +47,31 @@ fn synthetic(train: usize, test: usize, one_hot: bool, seed: u64) -> Mnist {
     }
 }
 
-fn quiet(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<dlfs::train::Trained> {
+/// The book's loop, without printing.
+fn quiet(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
     train_with(data, settings, |_, _| {})
+}
+
+/// The fast loop, without printing.
+fn fast(data: &TrainingData, settings: &TrainSettings) -> dlfs::Result<Trained> {
+    dlfs::fast::train_with(data, settings, |_, _| {}, |_, _| {})
+}
+
+/// `data` in the fast trainer's form, through the general constructors (the synthetic images
+/// are not bytes; MNIST takes `TrainingData::from_raw`).
+fn prepared(data: &Mnist) -> TrainingData {
+    let rows = |x: &ndarray::ArrayD<f64>| {
+        let x = x.view().into_dimensionality::<Ix2>().unwrap();
+        SparseRows::from_dense(&x, "x").unwrap()
+    };
+    let classes = |t: &Labels| t.checked_classes("t").unwrap();
+    TrainingData::new(
+        rows(&data.x_train),
+        classes(&data.t_train),
+        rows(&data.x_test),
+        classes(&data.t_test),
+    )
+    .unwrap()
 }
 
 fn small(iters: usize) -> TrainSettings {
@@ -132,9 +156,12 @@ fn bad_settings_are_refused_with_the_value() {
             "learning_rate is inf",
         ),
     ];
+    let prepared = prepared(&data);
     for (settings, expected) in cases {
         let e = quiet(&data, &settings).unwrap_err().to_string();
         assert!(e.contains(expected), "{settings:?}: {e}");
+        let e = fast(&prepared, &settings).unwrap_err().to_string();
+        assert!(e.contains(expected), "fast, {settings:?}: {e}");
     }
 }
 
@@ -182,20 +209,59 @@ fn bad_data_is_refused_with_what_is_wrong() {
     let e = quiet(&data, &settings).unwrap_err().to_string();
     assert!(e.contains("NaN") && e.contains("row 3, column 5"), "{e}");
 
-    let mut data = good;
+    let mut data = good.clone();
     data.x_test = Array2::<f64>::zeros((0, 784)).into_dyn();
     data.t_test = Labels::Class(Array1::from(Vec::<usize>::new()));
     let e = quiet(&data, &settings).unwrap_err().to_string();
     assert!(e.contains("test set has no images"), "{e}");
+
+    // The fast trainer's data checks the same things.
+    let p = prepared(&good);
+    let rows = |n: usize, cols: usize| {
+        SparseRows::from_dense(&Array2::<f64>::zeros((n, cols)).view(), "x").unwrap()
+    };
+    let cases = [
+        (
+            TrainingData::new(
+                p.x_train.clone(),
+                vec![1; 199],
+                p.x_test.clone(),
+                p.t_test.clone(),
+            ),
+            "200 train images but 199 train labels",
+        ),
+        (
+            TrainingData::new(
+                p.x_train.clone(),
+                p.t_train.clone(),
+                p.x_test.clone(),
+                vec![10; 50],
+            ),
+            "label 10",
+        ),
+        (
+            TrainingData::new(
+                p.x_train.clone(),
+                p.t_train.clone(),
+                rows(50, 783),
+                p.t_test.clone(),
+            ),
+            "783",
+        ),
+        (
+            TrainingData::new(p.x_train.clone(), p.t_train.clone(), rows(0, 784), vec![]),
+            "test set has no images",
+        ),
+    ];
+    for (result, expected) in cases {
+        let e = result.unwrap_err().to_string();
+        assert!(e.contains(expected), "{e}");
+    }
 }
 
-#[test]
-fn history_has_the_books_shape() {
-    // 1000 rows / batch 50: 20 iterations per epoch; 100 iterations = 5 epochs + the record at 0.
-    let data = synthetic(1000, 200, false, 2);
-    let mut seen: Vec<(EpochRecord, usize)> = Vec::new();
-    let trained = train_with(&data, &small(100), |r, last| seen.push((r.clone(), last))).unwrap();
-    let h = &trained.history;
+/// Checks the shape of a history of `small(100)` on 1000 rows (20 iterations per epoch) and
+/// that `on_epoch` saw every record in order; `seen` is what it saw.
+fn check_shape(h: &History, seen: &[(EpochRecord, usize)]) {
     assert_eq!(h.iter_per_epoch, 20);
     assert_eq!(h.train_loss.len(), 100);
     assert_eq!(h.epochs.len(), 100 / 20 + 1);
@@ -215,32 +281,63 @@ fn history_has_the_books_shape() {
         h.epochs[0]
     );
     assert!(h.seconds > 0.0);
+    // The last record was taken after the last update: its accuracies are the final ones.
+    assert_eq!(
+        (h.final_train_acc, h.final_test_acc),
+        (h.epochs[5].train_acc, h.epochs[5].test_acc)
+    );
     // The callback saw every record, in order, with the number of the last epoch.
     assert_eq!(seen.len(), h.epochs.len());
     assert!(seen
         .iter()
         .zip(&h.epochs)
         .all(|((a, last), b)| a == b && *last == 5));
+}
+
+#[test]
+fn history_has_the_books_shape() {
+    // 1000 rows / batch 50: 20 iterations per epoch; 100 iterations = 5 epochs + the record at 0.
+    let data = synthetic(1000, 200, false, 2);
+    let prepared = prepared(&data);
+    let mut seen: Vec<(EpochRecord, usize)> = Vec::new();
+    let book = train_with(&data, &small(100), |r, last| seen.push((r.clone(), last))).unwrap();
+    check_shape(&book.history, &seen);
+    let mut seen: Vec<(EpochRecord, usize)> = Vec::new();
+    let trained = dlfs::fast::train_with(
+        &prepared,
+        &small(100),
+        |r, last| seen.push((r.clone(), last)),
+        |_, _| {},
+    )
+    .unwrap();
+    let h = &trained.history;
+    check_shape(h, &seen);
     // The accuracies of the record are those of the net at that point: the last is the final net.
-    let prepared = TrainingData::from_mnist(&data).unwrap();
     assert_eq!(
         prepared.accuracies(&trained.net).unwrap(),
-        (h.epochs[5].train_acc, h.epochs[5].test_acc)
-    );
-    assert_eq!(
-        trained.final_accuracies(&prepared).unwrap(),
-        prepared.accuracies(&trained.net).unwrap()
+        (h.final_train_acc, h.final_test_acc)
     );
     let wrong = TwoLayerNet::with_seed(783, 5, 10, 0.01, 1).unwrap();
     let e = prepared.accuracies(&wrong).unwrap_err().to_string();
     assert!(e.contains("783 inputs"), "{e}");
 
-    // Not divisible: 110 iterations give records at 0, 20, ..., 100 and no record at 110.
-    let trained = quiet(&data, &small(110)).unwrap();
-    assert_eq!(trained.history.epochs.len(), 110 / 20 + 1);
-    assert_eq!(trained.history.epochs.last().unwrap().iteration, 100);
-    let (tr, te) = trained.final_accuracies(&prepared).unwrap();
-    assert_eq!((tr, te), prepared.accuracies(&trained.net).unwrap());
+    // Not divisible: 110 iterations give records at 0, 20, ..., 100 and no record at 110; the
+    // final accuracies are measured after the last update.
+    let trained = fast(&prepared, &small(110)).unwrap();
+    let h = &trained.history;
+    assert_eq!(h.epochs.len(), 110 / 20 + 1);
+    assert_eq!(h.epochs.last().unwrap().iteration, 100);
+    assert_eq!(
+        (h.final_train_acc, h.final_test_acc),
+        prepared.accuracies(&trained.net).unwrap()
+    );
+    let book = quiet(&data, &small(110)).unwrap();
+    let x_train = data.x_train.view().into_dimensionality::<Ix2>().unwrap();
+    let t_train = data.t_train.classes();
+    assert_eq!(
+        book.history.final_train_acc,
+        book.net.accuracy(&x_train, &t_train).unwrap()
+    );
 
     // A batch larger than the training set: one iteration per epoch.
     let s = TrainSettings {
@@ -248,34 +345,50 @@ fn history_has_the_books_shape() {
         iters_num: 3,
         ..small(3)
     };
-    let trained = quiet(&data, &s).unwrap();
-    assert_eq!(trained.history.iter_per_epoch, 1);
-    assert_eq!(trained.history.epochs.len(), 4);
+    for h in [
+        quiet(&data, &s).unwrap().history,
+        fast(&prepared, &s).unwrap().history,
+    ] {
+        assert_eq!(h.iter_per_epoch, 1);
+        assert_eq!(h.epochs.len(), 4);
+    }
 }
 
 #[test]
 fn learns_the_synthetic_digits() {
     let data = synthetic(3000, 1000, true, 4);
-    let trained = quiet(&data, &small(600)).unwrap();
-    let h = &trained.history;
-    let last = h.epochs.last().unwrap();
-    assert!(last.test_acc > 0.95, "{last:?}");
-    assert!(last.train_acc > 0.95, "{last:?}");
-    let first: f64 = h.train_loss[..20].iter().sum::<f64>() / 20.0;
-    let end: f64 = h.train_loss[580..].iter().sum::<f64>() / 20.0;
-    assert!(end < 0.3 * first, "loss {first} -> {end}");
+    for (what, trained) in [
+        ("book", quiet(&data, &small(600)).unwrap()),
+        ("fast", fast(&prepared(&data), &small(600)).unwrap()),
+    ] {
+        let h = &trained.history;
+        let last = h.epochs.last().unwrap();
+        assert!(last.test_acc > 0.95, "{what}: {last:?}");
+        assert!(last.train_acc > 0.95, "{what}: {last:?}");
+        let first: f64 = h.train_loss[..20].iter().sum::<f64>() / 20.0;
+        let end: f64 = h.train_loss[580..].iter().sum::<f64>() / 20.0;
+        assert!(end < 0.3 * first, "{what}: loss {first} -> {end}");
+    }
 }
 
 #[test]
 fn the_same_seed_gives_the_same_history_bit_for_bit() {
     let data = synthetic(1000, 200, false, 5);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    // The book's loop.
     let a = quiet(&data, &small(120)).unwrap();
     let b = quiet(&data, &small(120)).unwrap();
-    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a.history.train_loss), bits(&b.history.train_loss));
     assert_eq!(a.history.epochs, b.history.epochs);
     assert_eq!(a.net, b.net);
-    let c = quiet(
+    // The fast loop.
+    let data = prepared(&data);
+    let a = fast(&data, &small(120)).unwrap();
+    let b = fast(&data, &small(120)).unwrap();
+    assert_eq!(bits(&a.history.train_loss), bits(&b.history.train_loss));
+    assert_eq!(a.history.epochs, b.history.epochs);
+    assert_eq!(a.net, b.net);
+    let c = fast(
         &data,
         &TrainSettings {
             seed: 4,
@@ -290,7 +403,7 @@ fn the_same_seed_gives_the_same_history_bit_for_bit() {
             .num_threads(threads)
             .build()
             .unwrap();
-        let d = pool.install(|| quiet(&data, &small(120)).unwrap());
+        let d = pool.install(|| fast(&data, &small(120)).unwrap());
         assert_eq!(
             bits(&a.history.train_loss),
             bits(&d.history.train_loss),
@@ -314,13 +427,17 @@ fn one_hot_and_class_labels_train_alike() {
     let b = quiet(&one_hot, &small(30)).unwrap();
     assert_eq!(a.history.train_loss, b.history.train_loss);
     assert_eq!(a.history.epochs, b.history.epochs);
+    let a = fast(&prepared(&classes), &small(30)).unwrap();
+    let b = fast(&prepared(&one_hot), &small(30)).unwrap();
+    assert_eq!(a.history.train_loss, b.history.train_loss);
+    assert_eq!(a.history.epochs, b.history.epochs);
 }
 
 #[test]
 fn sparse_backprop_is_the_nets_gradient() {
     let data = synthetic(300, 10, false, 7);
-    let prepared = TrainingData::from_mnist(&data).unwrap();
-    let rows = random_choice(&mut rng(8), 300, 40);
+    let prepared = prepared(&data);
+    let rows = random_choice(&mut rng(8), 300, 40).unwrap();
     let labels: Vec<usize> = rows.iter().map(|&r| prepared.t_train[r]).collect();
     let x = prepared.x_train.dense_rows(&rows);
     // 50 (the book's) takes a one-pass kernel, the others blocks of columns.
@@ -350,20 +467,20 @@ fn sparse_backprop_is_the_nets_gradient() {
 #[test]
 fn numerical_gradient_training_follows_backprop() {
     let data = synthetic(500, 100, false, 9);
-    let prepared = TrainingData::from_mnist(&data).unwrap();
+    let prepared = prepared(&data);
     let s = TrainSettings {
         iters_num: 15,
         batch_size: 20,
         hidden_size: 10,
         ..small(15)
     };
-    let bp = train_prepared(&prepared, &s, |_, _| {}, |_, _| {}).unwrap();
+    let bp = fast(&prepared, &s).unwrap();
     let num_s = TrainSettings {
         gradient: GradientMethod::Numerical,
         ..s
     };
     let mut calls = 0;
-    let num = train_prepared(
+    let num = dlfs::fast::train_with(
         &prepared,
         &num_s,
         |_, _| {},
@@ -454,14 +571,17 @@ fn raw_bytes_give_the_same_data_as_the_loaded_mnist() {
         test_images: image(50),
         test_labels: Array1::from_shape_fn(50, |i| (i % 10) as u8),
     };
-    let mnist = Mnist::from_raw(&raw, true, true, true).unwrap();
+    let mnist = raw.to_mnist(true, true, true).unwrap();
     let from_raw = TrainingData::from_raw(&raw).unwrap();
-    assert_eq!(from_raw, TrainingData::from_mnist(&mnist).unwrap());
+    assert_eq!(from_raw, prepared(&mnist));
     assert_eq!(from_raw.t_train[..4], [0, 7, 4, 1]);
-    let a = train_prepared(&from_raw, &small(30), |_, _| {}, |_, _| {}).unwrap();
-    let b = quiet(&mnist, &small(30)).unwrap();
+    let a = fast(&from_raw, &small(30)).unwrap();
+    let b = fast(&prepared(&mnist), &small(30)).unwrap();
     assert_eq!(a.history.train_loss, b.history.train_loss);
     assert_eq!(a.net, b.net);
+    // The book's loop on the f64 images: the same history to rounding.
+    let book = quiet(&mnist, &small(30)).unwrap();
+    assert!(compare(&a.history, &book.history) < 1e-12);
 }
 
 /// With `DLFS_DATA_DIR` pointing at the four MNIST files: the book's settings reach the book's
@@ -477,7 +597,7 @@ fn mnist_with_the_books_settings_reaches_0_943() {
     let prepared = TrainingData::from_raw(&raw).unwrap();
     drop(raw);
     let settings = TrainSettings::default();
-    let trained = train_prepared(
+    let trained = dlfs::fast::train_with(
         &prepared,
         &settings,
         |r, last| println!("{}", dlfs::train::epoch_line(r, last)),
@@ -488,7 +608,7 @@ fn mnist_with_the_books_settings_reaches_0_943() {
     assert_eq!(h.iter_per_epoch, 600);
     assert_eq!(h.epochs.len(), 17);
     assert_eq!(h.train_loss.len(), 10_000);
-    let (train_acc, test_acc) = trained.final_accuracies(&prepared).unwrap();
+    let (train_acc, test_acc) = (h.final_train_acc, h.final_test_acc);
     println!(
         "final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={:.2}",
         h.seconds
@@ -496,10 +616,22 @@ fn mnist_with_the_books_settings_reaches_0_943() {
     assert!(test_acc >= 0.943, "test accuracy {test_acc}");
     assert!(train_acc >= 0.943, "train accuracy {train_acc}");
     assert!(h.epochs[0].test_acc < 0.2);
+    // What `dlfs train` prints last with the book's settings, the same since the fast trainer
+    // was written: the run is the same, bit for bit, on every machine.
+    assert_eq!(
+        format!("train_acc={train_acc:.4} test_acc={test_acc:.4}"),
+        "train_acc=0.9479 test_acc=0.9447"
+    );
+    // The accuracies after the last update (iteration 10000), 400 updates after the last
+    // record (iteration 9600).
+    assert_eq!(
+        (train_acc, test_acc),
+        prepared.accuracies(&trained.net).unwrap()
+    );
 }
 
 /// The largest relative difference between two loss sequences, and whether the accuracies agree.
-fn compare(fast: &dlfs::train::History, reference: &dlfs::train::History) -> f64 {
+fn compare(fast: &History, reference: &History) -> f64 {
     assert_eq!(fast.train_loss.len(), reference.train_loss.len());
     assert_eq!(fast.epochs.len(), reference.epochs.len());
     assert_eq!(fast.iter_per_epoch, reference.iter_per_epoch);
@@ -532,15 +664,27 @@ fn the_fast_trainer_computes_the_books_loop() {
     // the final W1 by at most 5e-17, for both gradients, with no growth over the 50 steps; the
     // accuracies are equal. The bounds below leave four orders of magnitude for other
     // machines, whose matrix product may round differently.
-    let data = TrainingData::from_mnist(&synthetic(300, 100, false, 5)).unwrap();
-    for method in [GradientMethod::Backprop, GradientMethod::Numerical] {
-        let iters = 50;
-        let settings = TrainSettings {
-            gradient: method,
-            ..small(iters)
-        };
-        let fast = train_prepared(&data, &settings, |_, _| {}, |_, _| {}).unwrap();
-        let reference = train_reference(&data, &settings).unwrap();
+    //
+    // The book's loop with numerical gradients evaluates the whole loss twice per parameter:
+    // it runs on a smaller net and fewer, smaller mini-batches. Its gradient is the book's
+    // per-element loop, the fast trainer's `dlfs::fast::numerical_gradient` (the same central
+    // differences, within 1e-9: tests/numgrad.rs), so the two drift apart by more than with
+    // backpropagation: measured, losses within 1.0e-11 relative and W1 within 9.8e-11 after
+    // 20 steps at a learning rate of 3; the bounds leave two orders of magnitude.
+    let mnist = synthetic(300, 100, false, 5);
+    let data = prepared(&mnist);
+    let numerical = TrainSettings {
+        gradient: GradientMethod::Numerical,
+        iters_num: 20,
+        batch_size: 10,
+        hidden_size: 3,
+        learning_rate: 3.0,
+        ..small(20)
+    };
+    for (settings, bound) in [(small(50), 1e-12), (numerical, 1e-8)] {
+        let (method, iters) = (settings.gradient, settings.iters_num);
+        let fast = fast(&data, &settings).unwrap();
+        let reference = quiet(&mnist, &settings).unwrap();
         let worst = compare(&fast.history, &reference.history);
         let w1 = (&fast.net.params.w1 - &reference.net.params.w1)
             .iter()
@@ -551,7 +695,7 @@ fn the_fast_trainer_computes_the_books_loop() {
         );
         println!("{method:?}: loss {first} -> {last}, relative difference {worst:e}, W1 {w1:e}");
         assert!(last < first - 0.05, "{method:?}: {first} -> {last}");
-        assert!(worst < 1e-12, "{method:?}: losses differ by {worst:e}");
-        assert!(w1 < 1e-12, "{method:?}: W1 differs by {w1:e}");
+        assert!(worst < bound, "{method:?}: losses differ by {worst:e}");
+        assert!(w1 < bound, "{method:?}: W1 differs by {w1:e}");
     }
 }

@@ -140,7 +140,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     code("""
     let train_size = mnist.x_train.shape()[0];
     let batch_size = 10;
-    let batch_mask: Vec<usize> = random_choice(&mut rng(0), train_size, batch_size);
+    let batch_mask: Vec<usize> = random_choice(&mut rng(0), train_size, batch_size)?;
     let x_batch: Array2<f64> = mnist.x_train.select(Axis(0), &batch_mask).into_dimensionality()?;
     let t_batch: Labels = mnist.t_train.select(&batch_mask); // 원-핫 행 10개
     println!("batch_mask = {batch_mask:?}");

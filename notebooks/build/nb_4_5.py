@@ -83,7 +83,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     /// np.random.rand(rows, cols) 대신: [0, 1) 균등분포 난수 행렬 (시드 고정)
     fn rand_matrix(rows: usize, cols: usize, seed: u64) -> dlfs::Result<Array2<f64>> {
         let n = 1usize << 40;
-        let v: Vec<f64> = random_choice(&mut rng(seed), n, rows * cols).into_iter().map(|i| i as f64 / n as f64).collect();
+        let v: Vec<f64> = random_choice(&mut rng(seed), n, rows * cols)?.into_iter().map(|i| i as f64 / n as f64).collect();
         Array2::from_shape_vec((rows, cols), v).map_err(|e| dlfs::Error::Shape(e.to_string()))
     }
 
@@ -107,7 +107,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
         let right = y_class.iter().zip(&t_class).filter(|(a, b)| a == b).count(); // y_pred == t 가 아니라 정답과 비교
         Ok(right as f64 / x.nrows() as f64)
     }
-    let labels: Vec<usize> = random_choice(&mut rng(1), 10, 100); // 더미 정답 100개
+    let labels: Vec<usize> = random_choice(&mut rng(1), 10, 100)?; // 더미 정답 100개
     let t: Array2<f64> = one_hot(&labels, 10)?;
     fn loss_local(net: &TwoLayerNet, x: &Array2<f64>, t: &Array2<f64>) -> dlfs::Result<f64> {
         let y = net.predict(x)?;
@@ -141,9 +141,9 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     약 16만 번 통과해야 합니다. 그래서 수치 미분은 느립니다. 책의 NumPy 코드로는 MNIST 배치 100 장, `TwoLayerNet(784, 50, 10)` 에서도
     한 번에 10초 안팎(8.6–14.2초)이 걸리고, 실제 학습에는 5장의 **오차역전파법(backpropagation)** 을 씁니다.
 
-    `dlfs` 의 `numerical_gradient` 는 매개변수마다 똑같이 중심 차분 $(L(p+h) - L(p-h)) / 2h$ 를 계산하되, 가중치 하나를 바꿨을 때
+    `dlfs::fast::numerical_gradient` 는 매개변수마다 똑같이 중심 차분 $(L(p+h) - L(p-h)) / 2h$ 를 계산하되, 가중치 하나를 바꿨을 때
     **바뀌는 부분만** 다시 계산합니다(예: $W_1$ 의 $(i, j)$ 원소는 은닉 뉴런 $j$ 에만, 그것도 픽셀 $i$ 가 0 이 아닌 행에만 영향을 줍니다).
-    결과는 책의 방식 그대로 계산하는 `numerical_gradient_generic` 과 $10^{-12}$ 이내로 같습니다.
+    결과는 책의 방식 그대로 계산하는 `TwoLayerNet::numerical_gradient` 와 반올림 오차 이내로 같습니다.
 
     먼저 노트의 `numerical_gradient` 메서드를 그대로 옮긴 것입니다: 매개변수 배열마다 4.4 의 `numerical_gradient` 를 부르고,
     넘겨받은 값을 신경망의 사본에 넣어 손실을 계산합니다. 이 방식으로 784-100-10 을 계산하면 몇 분이 걸리므로,
@@ -166,7 +166,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     let x_tiny: Array2<f64> = rand_matrix(5, 6, 4)?;
     let t_tiny: Array2<f64> = one_hot(&[0, 1, 2, 1, 0], 3)?;
     let book_way = numerical_gradient_local(&tiny, &x_tiny, &t_tiny);
-    let fast_way = tiny.numerical_gradient(&x_tiny, &t_tiny)?;
+    let fast_way = dlfs::fast::numerical_gradient(&tiny, &x_tiny, &t_tiny)?;
     for ((name, a), (_, b)) in book_way.arrays().into_iter().zip(fast_way.arrays()) {
         let max_diff = a.iter().zip(b.iter()).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
         assert!(max_diff < 1e-9);
@@ -174,11 +174,11 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     };
     """),
     md("""
-    이제 노트의 크기(784-100-10, 입력 100 장)로 `dlfs` 의 `numerical_gradient` 를 한 번 재어 봅시다.
+    이제 노트의 크기(784-100-10, 입력 100 장)로 `dlfs::fast::numerical_gradient` 를 한 번 재어 봅시다.
     """),
     code("""
     let start = std::time::Instant::now();
-    let grads = net.numerical_gradient(&x, &t)?;
+    let grads = dlfs::fast::numerical_gradient(&net, &x, &t)?;
     println!("numerical_gradient (784-100-10, 배치 100): {:.2} 초", start.elapsed().as_secs_f64());
     for (name, g) in grads.arrays() {
         println!("grads['{name}'].shape = {:?}, 처음 세 값 = {:.8?}", g.shape(), g.iter().take(3).collect::<Vec<_>>());
@@ -197,12 +197,12 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     """),
     code("""
     let mnist = load_mnist(true, true, true)?; // 책처럼 원-핫 레이블
-    let check_rows: Vec<usize> = random_choice(&mut rng(3), mnist.x_train.shape()[0], 100); // MNIST 미니배치 100장
+    let check_rows: Vec<usize> = random_choice(&mut rng(3), mnist.x_train.shape()[0], 100)?; // MNIST 미니배치 100장
     let x_check: Array2<f64> = mnist.x_train.select(Axis(0), &check_rows).into_dimensionality()?;
     let t_check: Labels = mnist.t_train.select(&check_rows);
     let check_net = TwoLayerNet::new(784, 50, 10, 0.01)?; // 책의 학습과 같은 크기
     let start = std::time::Instant::now();
-    let numerical = check_net.numerical_gradient(&x_check, &t_check)?;
+    let numerical = dlfs::fast::numerical_gradient(&check_net, &x_check, &t_check)?;
     println!("numerical_gradient (784-50-10, MNIST 배치 100): {:.3} 초", start.elapsed().as_secs_f64());
     let backprop = check_net.gradient(&x_check, &t_check)?;
     for ((name, a), (_, b)) in numerical.arrays().into_iter().zip(backprop.arrays()) {
@@ -242,7 +242,7 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
         let mut train_loss_list: Vec<f64> = Vec::new();
         for i in 0..iters_num {
             // 1단계: 미니배치
-            let batch_mask = random_choice(&mut batch_rng, train_size, batch_size);
+            let batch_mask = random_choice(&mut batch_rng, train_size, batch_size)?;
             let x_batch = mnist.x_train.select(Axis(0), &batch_mask);
             let t_batch = mnist.t_train.select(&batch_mask);
             // 2단계: 기울기 (오차역전파법)
@@ -272,11 +272,13 @@ match dlfs::mnist::locate(&dlfs::mnist::search_dirs(None)) {
     `dlfs::train::train` 이 이 루프를 책의 설정(`TrainSettings::default()`)대로 끝까지 돌립니다. 60,000 장을 100 장씩 쓰면
     600 번 반복에 훈련 데이터를 한 바퀴 돌게 되는데, 이것을 **1 에폭(epoch)** 이라고 합니다. 10,000 번 반복은 약 16.7 에폭입니다.
     `train` 은 에폭마다(그리고 시작할 때) 훈련 데이터 전체와 시험 데이터 전체의 정확도를 재서 한 줄씩 출력합니다(4.5.3).
+    아래 셀은 같은 루프의 빠른 판 `dlfs::fast::train` 을 부릅니다: 이미지를 0 이 아닌 픽셀만 담은 희소 행으로 바이트에서 바로 만들고, 그 픽셀만 두 코어에서 나눠 더해서, 같은 기록을 반올림 오차 이내로 몇 초 만에 냅니다.
     """),
     code("""
     let settings = TrainSettings::default(); // iters_num 10000, batch_size 100, learning_rate 0.1, hidden_size 50
     println!("{settings:?}");
-    let trained = train(&mnist, &settings)?;
+    let raw = RawMnist::load(None)?; // MNIST 의 바이트 그대로
+    let trained = dlfs::fast::train(&raw, &settings)?;
     """),
     md("""
     반복마다 기록한 미니배치 손실입니다(책의 그림 4-11). 학습이 진행될수록 손실이 줄어듭니다. 신경망의 가중치가 데이터에 적응하고 있다는 뜻입니다.

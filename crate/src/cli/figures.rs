@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use dlfs::mnist::{Mnist, MnistOptions};
+use dlfs::mnist::RawMnist;
 use dlfs::plot::{book_figures, export_figures, mnist_figures, MNIST_FIGURE_NAMES};
-use dlfs::train::{train, TrainSettings};
+use dlfs::train::TrainSettings;
 
 /// Arguments of `dlfs figures`.
 #[derive(clap::Args, Debug)]
@@ -60,12 +60,8 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
 /// Loads MNIST, trains TwoLayerNet with the book's settings, and builds the MNIST figures.
 fn mnist_set(args: &FiguresArgs) -> dlfs::Result<Vec<(String, dlfs::plot::Figure)>> {
     // Never downloads: the error says where it looked and how to get the files.
-    let mnist = Mnist::load_local(&MnistOptions {
-        normalize: true,
-        flatten: true,
-        one_hot_label: false,
-        data_dir: args.data_dir.clone(),
-    })?;
+    let raw = RawMnist::load_local(args.data_dir.as_deref())?;
+    let mnist = raw.to_mnist(true, true, false)?;
     let mut settings = TrainSettings::default();
     if let Some(n) = args.iters {
         settings.iters_num = n;
@@ -74,6 +70,6 @@ fn mnist_set(args: &FiguresArgs) -> dlfs::Result<Vec<(String, dlfs::plot::Figure
         "training TwoLayerNet(784, {}, 10): {} iterations, batch {}, lr {} (for the loss, accuracy and weight figures)",
         settings.hidden_size, settings.iters_num, settings.batch_size, settings.learning_rate
     );
-    let trained = train(&mnist, &settings)?;
+    let trained = dlfs::fast::train(&raw, &settings)?;
     mnist_figures(&mnist, &trained)
 }

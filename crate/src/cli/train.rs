@@ -5,12 +5,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use dlfs::mnist::RawMnist;
+use dlfs::fast::TrainingData;
+use dlfs::mnist::{RawMnist, CLASSES, IMAGE_PIXELS};
 use dlfs::net::TwoLayerNet;
-use dlfs::train::{
-    epoch_line, train_prepared, GradientMethod, TrainSettings, TrainingData, CLASSES, INPUT_SIZE,
-    WEIGHT_INIT_STD,
-};
+use dlfs::train::{epoch_line, GradientMethod, TrainSettings, WEIGHT_INIT_STD};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// How `--gradient` is spelled.
@@ -64,13 +62,11 @@ impl TrainArgs {
     }
 }
 
-/// Loads MNIST in the trainer's form: normalised and flat, the same numbers as the book's
-/// `load_mnist(normalize=True, flatten=True, one_hot_label=True)` (one-hot labels train
-/// exactly as their classes), read from the bytes so that the `f64` images never exist
-/// densely. Files found nowhere are downloaded first, as by `dlfs download`.
+/// Reads MNIST's bytes once ([`RawMnist`]) and puts them in the fast trainer's form: the same
+/// numbers as the book's `load_mnist(normalize=True, flatten=True)`, without the `f64` images.
+/// Files found nowhere are downloaded first, as by `dlfs download`.
 fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
-    let raw = RawMnist::load(data_dir.as_deref())?;
-    TrainingData::from_raw(&raw)
+    TrainingData::from_raw(&RawMnist::load(data_dir.as_deref())?)
 }
 
 /// Runs `dlfs train`: one line per epoch (above a progress bar on a terminal), and last
@@ -95,7 +91,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
         None
     };
     let start = Instant::now();
-    let trained = train_prepared(
+    let trained = dlfs::fast::train_with(
         &data,
         &settings,
         |record, last_epoch| {
@@ -114,7 +110,10 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
             }
         },
     )?;
-    let (train_acc, test_acc) = trained.final_accuracies(&data)?;
+    let (train_acc, test_acc) = (
+        trained.history.final_train_acc,
+        trained.history.final_test_acc,
+    );
     let seconds = start.elapsed().as_secs_f64();
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -140,7 +139,7 @@ pub struct BenchNumgradArgs {
     pub data_dir: Option<PathBuf>,
 }
 
-/// Runs `dlfs bench-numgrad`: one `TwoLayerNet::numerical_gradient` of
+/// Runs `dlfs bench-numgrad`: one `dlfs::fast::numerical_gradient` of
 /// `TwoLayerNet(784, hidden, 10)` on the first `batch` training images, and prints
 /// `numerical_gradient: seconds=S.SSSS evaluations=E` (E: the loss evaluations the book's
 /// loop would make, `2 * params`).
@@ -157,9 +156,15 @@ pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
     let x = data.x_train.dense_rows(&rows);
     let t = data.t_train[..args.batch].to_vec();
     drop(data);
-    let net = TwoLayerNet::with_seed(INPUT_SIZE, args.hidden, CLASSES, WEIGHT_INIT_STD, args.seed)?;
+    let net = TwoLayerNet::with_seed(
+        IMAGE_PIXELS,
+        args.hidden,
+        CLASSES,
+        WEIGHT_INIT_STD,
+        args.seed,
+    )?;
     let start = Instant::now();
-    let grads = net.numerical_gradient(&x, &t)?;
+    let grads = dlfs::fast::numerical_gradient(&net, &x, &t)?;
     let seconds = start.elapsed().as_secs_f64();
     let norm = grads
         .arrays()

@@ -105,6 +105,30 @@ impl Labels {
         }
     }
 
+    /// The class numbers, checked: one-hot rows must have 10 values, a single 1 and 0s
+    /// elsewhere; class numbers are returned as they are (the trainers check them against
+    /// the images). Errors begin with `what`.
+    pub fn checked_classes(&self, what: &str) -> Result<Vec<usize>> {
+        if let Labels::OneHot(t) = self {
+            if t.ncols() != CLASSES {
+                return Err(Error::Shape(format!(
+                    "{what} has one-hot rows of {} values, not {CLASSES}",
+                    t.ncols()
+                )));
+            }
+            for (i, row) in t.outer_iter().enumerate() {
+                let ones = row.iter().filter(|&&v| v == 1.0).count();
+                let zeros = row.iter().filter(|&&v| v == 0.0).count();
+                if ones != 1 || zeros != CLASSES - 1 {
+                    return Err(Error::Label(format!(
+                        "{what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
+                    )));
+                }
+            }
+        }
+        Ok(self.classes())
+    }
+
     /// The labels of rows `idx`, in that order, of the same kind: a mini-batch's `t_train[batch_mask]`
     /// (4.2.3). Panics if an index is out of range, as indexing does.
     pub fn select(&self, idx: &[usize]) -> Labels {
@@ -161,13 +185,11 @@ pub struct MnistOptions {
 /// - `normalize`: pixels as `value / 255` in [0, 1], else 0.0-255.0;
 /// - `flatten`: images as rows of 784, shape (N, 784), else (N, 1, 28, 28);
 /// - `one_hot_label`: labels as one-hot rows (N, 10), else class numbers (N).
+///
+/// The bytes are read once, as [`RawMnist`]: this is `RawMnist::load(None)?.to_mnist(normalize,
+/// flatten, one_hot_label)`.
 pub fn load_mnist(normalize: bool, flatten: bool, one_hot_label: bool) -> crate::Result<Mnist> {
-    Mnist::load(&MnistOptions {
-        normalize,
-        flatten,
-        one_hot_label,
-        data_dir: None,
-    })
+    RawMnist::load(None)?.to_mnist(normalize, flatten, one_hot_label)
 }
 
 /// MNIST as stored: pixels and labels as bytes, images as rows of 784 (a quarter of a
@@ -286,31 +308,24 @@ fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64
     ArrayD::from_shape_vec(shape, data).expect("n x 784 values")
 }
 
-impl Mnist {
-    /// The book's layout from the bytes: see [`load_mnist`] for what the options do.
-    pub fn from_raw(
-        raw: &RawMnist,
-        normalize: bool,
-        flatten: bool,
-        one_hot_label: bool,
-    ) -> Result<Mnist> {
+impl RawMnist {
+    /// MNIST in the book's layout, as `load_mnist(normalize, flatten, one_hot_label)` returns
+    /// it (see [`load_mnist`] for what the options do): pixels as `f64`, labels as classes or
+    /// one-hot rows.
+    pub fn to_mnist(&self, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
         Ok(Mnist {
-            x_train: images_f64(&raw.train_images, normalize, flatten),
-            t_train: Labels::from_bytes(&raw.train_labels.to_vec(), one_hot_label)?,
-            x_test: images_f64(&raw.test_images, normalize, flatten),
-            t_test: Labels::from_bytes(&raw.test_labels.to_vec(), one_hot_label)?,
+            x_train: images_f64(&self.train_images, normalize, flatten),
+            t_train: Labels::from_bytes(&self.train_labels.to_vec(), one_hot_label)?,
+            x_test: images_f64(&self.test_images, normalize, flatten),
+            t_test: Labels::from_bytes(&self.test_labels.to_vec(), one_hot_label)?,
         })
     }
+}
 
+impl Mnist {
     /// Reads the four files `files` as `options` say (`options.data_dir` is not used).
     pub fn from_files(files: &MnistFiles, options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::read(files)?;
-        Mnist::from_raw(
-            &raw,
-            options.normalize,
-            options.flatten,
-            options.one_hot_label,
-        )
+        RawMnist::read(files)?.to_mnist(options.normalize, options.flatten, options.one_hot_label)
     }
 
     /// Loads MNIST as `options` say (3.6.1, 4.5.2), from the first directory that holds the four
@@ -319,9 +334,7 @@ impl Mnist {
     /// downloaded and verified first ([`RawMnist::load`]); otherwise the error says where it
     /// looked and how to provide them.
     pub fn load(options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::load(options.data_dir.as_deref())?;
-        Mnist::from_raw(
-            &raw,
+        RawMnist::load(options.data_dir.as_deref())?.to_mnist(
             options.normalize,
             options.flatten,
             options.one_hot_label,
@@ -330,9 +343,7 @@ impl Mnist {
 
     /// As [`Mnist::load`], but never downloads.
     pub fn load_local(options: &MnistOptions) -> Result<Mnist> {
-        let raw = RawMnist::load_local(options.data_dir.as_deref())?;
-        Mnist::from_raw(
-            &raw,
+        RawMnist::load_local(options.data_dir.as_deref())?.to_mnist(
             options.normalize,
             options.flatten,
             options.one_hot_label,

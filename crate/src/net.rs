@@ -10,8 +10,6 @@ use crate::error::{Error, Result};
 use crate::gradient::numerical_gradient;
 use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
 
-mod numerical;
-
 /// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
 pub const DEFAULT_SEED: u64 = 42;
 
@@ -317,8 +315,8 @@ impl TwoLayerNet {
         Ok(right as f64 / y.nrows() as f64)
     }
 
-    /// Checks `x` and `t` once, for the gradients.
-    fn checked<'x, 't, S, D>(
+    /// Checks `x` and `t` once, for the gradients: `x` as rows, and the target.
+    pub(crate) fn checked<'x, 't, S, D>(
         &self,
         x: &'x ArrayBase<S, D>,
         t: impl IntoTarget<'t>,
@@ -334,28 +332,16 @@ impl TwoLayerNet {
         Ok((x2, target))
     }
 
-    /// The gradient of the loss for every parameter by central differences (4.5.1), computed
-    /// the fast way: the same numbers as
-    /// [`numerical_gradient_generic`](TwoLayerNet::numerical_gradient_generic) (to about 1e-12),
-    /// in a small fraction of the time.
+    /// The gradient of the loss for every parameter by central differences, the book's way
+    /// (4.5.1): `numerical_gradient(loss_W, params[key])` for W1, b1, W2 and b2 in turn, with
+    /// [`crate::gradient::numerical_gradient`]:
     ///
-    /// Every parameter `p` still gets its own central difference
-    /// `(L(p + h) - L(p - h)) / (2h)`, `h = 1e-4` ([`H`](crate::gradient::H)), of the same loss
-    /// (the batch mean of `-ln(min(y + 1e-7, 1))` at the answer, or `sum_k t_k` times that for
-    /// one-hot rows). What changes is that only what a perturbation touches is recomputed:
+    /// `∂L/∂p ≈ (L(p + h) - L(p - h)) / (2h)`, `h = 1e-4`, for each parameter `p` in turn.
     ///
-    /// - `W1[i, j]`: only hidden unit `j`, and only in the rows where `x[n, i] != 0` (most MNIST
-    ///   pixels are 0), whose pre-activation moves by `±h x[n, i]`; its new sigmoid changes the
-    ///   output scores by the rank-1 term `(z1'[n, j] - z1[n, j]) W2[j, :]`;
-    /// - `b1[j]`: hidden unit `j` in every row, by `±h`;
-    /// - `W2[j, k]`: the score `a2[n, k]` by `±h z1[n, j]`; `b2[k]`: `a2[n, k]` by `±h`.
-    ///
-    /// Rows that a perturbation does not touch have the same loss at `p + h` and `p - h`, so
-    /// they cancel in the difference and are skipped; the softmax of a touched row is updated
-    /// from its exponentials (`exp(a + u) = exp(a) (1 + expm1(u))`). The rows of `W1` are shared
-    /// out among threads (rayon). On a batch of 100 MNIST images, `TwoLayerNet(784, 50, 10)`
-    /// needs 79,520 loss evaluations the book's way (8.6-14.2 s in NumPy) and a few hundredths
-    /// of a second here, which makes training with numerical gradients possible in class.
+    /// Each of the `2 * params.len()` perturbations evaluates the whole loss
+    /// `cross_entropy_error(predict(x), t)` again, which is why the book trains with
+    /// backpropagation ([`gradient`](TwoLayerNet::gradient)). The same numbers, computed
+    /// the fast way, are [`dlfs::fast::numerical_gradient`](crate::fast::numerical_gradient).
     pub fn numerical_gradient<'t, S, D>(
         &self,
         x: &ArrayBase<S, D>,
@@ -366,25 +352,6 @@ impl TwoLayerNet {
         D: Dimension,
     {
         let (x2, target) = self.checked(x, t, "TwoLayerNet::numerical_gradient")?;
-        Ok(numerical::gradient(&self.params, &x2, &target))
-    }
-
-    /// The gradient of the loss for every parameter by central differences, the book's way
-    /// (4.5.1): `numerical_gradient(loss_W, params[key])` for W1, b1, W2 and b2 in turn, with
-    /// [`crate::gradient::numerical_gradient`]. Each of the `2 * params.len()` perturbations
-    /// evaluates the whole loss `cross_entropy_error(predict(x), t)` again, so this is the
-    /// slow reference that [`numerical_gradient`](TwoLayerNet::numerical_gradient) is
-    /// tested against.
-    pub fn numerical_gradient_generic<'t, S, D>(
-        &self,
-        x: &ArrayBase<S, D>,
-        t: impl IntoTarget<'t>,
-    ) -> Result<Params>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
-        let (x2, target) = self.checked(x, t, "TwoLayerNet::numerical_gradient_generic")?;
         let loss_w =
             |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).y.view(), &target);
         let mut net = self.clone();

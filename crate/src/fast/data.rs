@@ -3,13 +3,12 @@
 
 use std::collections::HashMap;
 
-use ndarray::{Array2, ArrayView2, Ix2};
+use ndarray::{Array1, Array2, ArrayView2};
 
 use super::kernels::{self, Weights};
-use super::{fast, CLASSES, INPUT_SIZE};
 use crate::error::{Error, Result};
-use crate::mnist::{Labels, Mnist, RawMnist};
-use crate::net::{argmax, TwoLayerNet};
+use crate::mnist::RawMnist;
+use crate::train::check_set;
 
 /// Rows of features stored sparsely (compressed sparse rows): for each row, the columns whose
 /// value is not 0, and those values. MNIST's 60,000 training images hold 47 million pixels,
@@ -144,7 +143,9 @@ impl<'a> Row<'a> {
 const MAX_COLUMNS: usize = 1 << 16;
 
 impl SparseRows {
-    /// The non-zero values of a dense matrix, row by row. Every value must be finite.
+    /// The non-zero values of a dense matrix, row by row: stored as codes into a table when
+    /// there are at most 256 different ones (in the order they come), else as they are. Every
+    /// value must be finite. MNIST takes [`SparseRows::from_bytes`], from its bytes.
     pub fn from_dense(x: &ArrayView2<f64>, what: &str) -> Result<SparseRows> {
         check_columns(x.ncols(), what)?;
         for (r, row) in x.outer_iter().enumerate() {
@@ -152,27 +153,6 @@ impl SparseRows {
                 return Err(Error::NonFinite(format!(
                     "{what} has {v} at row {r}, column {c}"
                 )));
-            }
-        }
-        // Pixels as the book loads them (bytes b as b / 255, or as b): the codes are the bytes.
-        for normalize in [true, false] {
-            if x.iter()
-                .all(|&v| v == 0.0 || byte_of(v, normalize).is_some())
-            {
-                let mut rows = SparseRows::empty(x.ncols(), Some(byte_levels(normalize)));
-                let Values::Coded { codes, .. } = &mut rows.values else {
-                    unreachable!("made with levels")
-                };
-                for row in x.outer_iter() {
-                    for (c, &v) in row.iter().enumerate() {
-                        if let Some(b) = byte_of(v, normalize).filter(|&b| b != 0) {
-                            rows.indices.push(c as u16);
-                            codes.push(b);
-                        }
-                    }
-                    rows.starts.push(rows.indices.len());
-                }
-                return rows.with_parts();
             }
         }
         // Any other values: codes in the order the values come, if there are at most 256.
@@ -207,7 +187,7 @@ impl SparseRows {
 
     /// Rows of `cols` bytes (the pixels of IDX image files, for instance), each non-zero byte
     /// `b` standing for `b * (1 / 255)` when `normalize` (the book's `normalize=True`, computed
-    /// as [`Mnist::load`] does, to the last bit) or for `b`.
+    /// as [`RawMnist::to_mnist`] does, to the last bit) or for `b`.
     pub fn from_bytes(bytes: &[u8], cols: usize, normalize: bool) -> Result<SparseRows> {
         if cols == 0 || bytes.len() % cols != 0 {
             return Err(Error::Shape(format!(
@@ -414,8 +394,8 @@ impl PartialEq for SparseRows {
     }
 }
 
-/// The value of byte `b` as a pixel: `b * (1 / 255)` when `normalize` (as [`Mnist::load`]
-/// computes it, to the last bit), else `b`.
+/// The value of byte `b` as a pixel: `b * (1 / 255)` when `normalize` (as
+/// [`RawMnist::to_mnist`] computes it, to the last bit), else `b`.
 fn byte_level(b: u8, normalize: bool) -> f64 {
     if normalize {
         f64::from(b) * (1.0 / 255.0)
@@ -429,16 +409,6 @@ fn byte_levels(normalize: bool) -> Box<[f64; 256]> {
     Box::new(std::array::from_fn(|b| byte_level(b as u8, normalize)))
 }
 
-/// The byte whose value as a pixel is `v`, if there is one.
-fn byte_of(v: f64, normalize: bool) -> Option<u8> {
-    let b = if normalize { (v * 255.0).round() } else { v };
-    if !(0.0..=255.0).contains(&b) {
-        return None;
-    }
-    let b = b as u8;
-    (byte_level(b, normalize) == v).then_some(b)
-}
-
 /// Columns are stored as 16-bit numbers: at most 65,536 of them.
 fn check_columns(cols: usize, what: &str) -> Result<()> {
     if cols > MAX_COLUMNS {
@@ -450,7 +420,7 @@ fn check_columns(cols: usize, what: &str) -> Result<()> {
 }
 
 /// A training and a test set in the form the trainer uses: images as [`SparseRows`] of 784
-/// pixels, labels as class numbers (one-hot rows are read as the class of their 1).
+/// pixels, labels as class numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingData {
     /// Training images, one row of 784 values each.
@@ -464,36 +434,19 @@ pub struct TrainingData {
 }
 
 impl TrainingData {
-    /// Checks and converts a loaded [`Mnist`]: the images must be flat, `(N, 784)` (load with
-    /// `flatten: true`), with one label per image, each a class 0-9 or a one-hot row of 10.
-    pub fn from_mnist(data: &Mnist) -> Result<TrainingData> {
-        let x_train = flat_images(&data.x_train, "x_train")?;
-        let x_test = flat_images(&data.x_test, "x_test")?;
-        let t_train = classes(&data.t_train, "t_train")?;
-        let t_test = classes(&data.t_test, "t_test")?;
-        TrainingData::new(
-            SparseRows::from_dense(&x_train, "x_train")?,
-            t_train,
-            SparseRows::from_dense(&x_test, "x_test")?,
-            t_test,
-        )
-    }
-
     /// MNIST straight from its bytes, normalised to [0, 1]: the same values as
-    /// `from_mnist(&Mnist::from_raw(raw, true, true, _))` without the 440 MB of `f64` images
-    /// in between (the command line trains in about 200 MB this way).
+    /// `raw.to_mnist(true, true, _)` without the `f64` images in between.
     pub fn from_raw(raw: &RawMnist) -> Result<TrainingData> {
-        let rows = |images: &ndarray::Array2<u8>, what: &str| match images.as_slice() {
-            Some(bytes) => SparseRows::from_bytes(bytes, images.ncols(), true),
-            None => Err(Error::Shape(format!(
-                "train: {what} is not in standard layout"
-            ))),
+        let rows = |images: &Array2<u8>| {
+            let images = images.as_standard_layout();
+            let bytes = images.as_slice().expect("in standard layout");
+            SparseRows::from_bytes(bytes, images.ncols(), true)
         };
-        let labels = |t: &ndarray::Array1<u8>| t.iter().map(|&l| usize::from(l)).collect();
+        let labels = |t: &Array1<u8>| t.iter().map(|&l| usize::from(l)).collect();
         TrainingData::new(
-            rows(&raw.train_images, "train_images")?,
+            rows(&raw.train_images)?,
             labels(&raw.train_labels),
-            rows(&raw.test_images, "test_images")?,
+            rows(&raw.test_images)?,
             labels(&raw.test_labels),
         )
     }
@@ -506,94 +459,13 @@ impl TrainingData {
         x_test: SparseRows,
         t_test: Vec<usize>,
     ) -> Result<TrainingData> {
-        for (x, t, what) in [(&x_train, &t_train, "train"), (&x_test, &t_test, "test")] {
-            if x.ncols() != INPUT_SIZE {
-                return Err(Error::Shape(format!(
-                    "train: the {what} images have {} values per row, the net takes {INPUT_SIZE} \
-                     (28 x 28, flattened)",
-                    x.ncols()
-                )));
-            }
-            if x.nrows() == 0 {
-                return Err(Error::Empty(format!("train: the {what} set has no images")));
-            }
-            if x.nrows() != t.len() {
-                return Err(Error::Shape(format!(
-                    "train: {} {what} images but {} {what} labels",
-                    x.nrows(),
-                    t.len()
-                )));
-            }
-            if let Some((i, &l)) = t.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
-                return Err(Error::Label(format!(
-                    "train: {what} label {l} at index {i} is not a digit 0-9"
-                )));
-            }
-        }
+        check_set(x_train.ncols(), x_train.nrows(), &t_train, "train")?;
+        check_set(x_test.ncols(), x_test.nrows(), &t_test, "test")?;
         Ok(TrainingData {
             x_train,
             t_train,
             x_test,
             t_test,
         })
-    }
-
-    /// The accuracy of `net` on the whole training set and on the whole test set (4.5.3); the
-    /// net must take 784 inputs and give 10 outputs.
-    pub fn accuracies(&self, net: &TwoLayerNet) -> Result<(f64, f64)> {
-        if net.input_size() != INPUT_SIZE || net.output_size() != CLASSES {
-            return Err(Error::Shape(format!(
-                "accuracies: the net takes {} inputs and gives {} outputs, MNIST needs \
-                 {INPUT_SIZE} and {CLASSES}",
-                net.input_size(),
-                net.output_size()
-            )));
-        }
-        Ok((
-            fast::accuracy(net, &self.x_train, &self.t_train),
-            fast::accuracy(net, &self.x_test, &self.t_test),
-        ))
-    }
-}
-
-/// Sees images as `(N, 784)` rows, or says they are not flat.
-fn flat_images<'a>(x: &'a ndarray::ArrayD<f64>, what: &str) -> Result<ArrayView2<'a, f64>> {
-    if x.ndim() != 2 || x.shape()[1] != INPUT_SIZE {
-        return Err(Error::Shape(format!(
-            "train: {what} has shape {:?}, but the net takes rows of {INPUT_SIZE} pixels: \
-             load MNIST with flatten: true, to shape (N, {INPUT_SIZE})",
-            x.shape()
-        )));
-    }
-    Ok(x.view()
-        .into_dimensionality::<Ix2>()
-        .expect("checked to be 2-D"))
-}
-
-/// Class numbers from labels; a one-hot row must hold a single 1 and 0s elsewhere.
-fn classes(t: &Labels, what: &str) -> Result<Vec<usize>> {
-    match t {
-        Labels::Class(c) => Ok(c.to_vec()),
-        Labels::OneHot(t) => {
-            if t.ncols() != CLASSES {
-                return Err(Error::Shape(format!(
-                    "train: {what} has one-hot rows of {} values, not {CLASSES}",
-                    t.ncols()
-                )));
-            }
-            t.outer_iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    let ones = row.iter().filter(|&&v| v == 1.0).count();
-                    let zeros = row.iter().filter(|&&v| v == 0.0).count();
-                    if ones != 1 || zeros != CLASSES - 1 {
-                        return Err(Error::Label(format!(
-                            "train: {what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
-                        )));
-                    }
-                    Ok(argmax(row.iter()))
-                })
-                .collect()
-        }
     }
 }

@@ -1,13 +1,5 @@
-//! The fast trainer's forward and backward passes: the same numbers as the book's loop
-//! ([`train_reference`](super::train_reference)) to rounding, in a small fraction of the time.
-//!
-//! Why they exist: MNIST images are mostly blank (about 81% of the pixels are 0), so most of
-//! the products in `x · W1` and `xᵀ · da1` are products by zero. These passes keep the images
-//! as sparse rows ([`SparseRows`]) and add up only the non-zero pixels, in parallel, with the
-//! inner loops in [`kernels`] and the small second layer in [`output`]. The aim is a
-//! 10,000-iteration run of the book's settings in about two seconds on two cores, several
-//! times faster than NumPy's dense loop, so that a lecture can train MNIST live. Beyond
-//! skipping zeros:
+//! The fast trainer's passes: the forward pass and the accuracy on sparse rows, the gradient
+//! by backpropagation ([`sparse_backprop`]), and one step of SGD ([`Trainer::step`]).
 //!
 //! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels (two halves of the
 //!   image, each holding about half of the ink), the second added to the first
@@ -28,10 +20,11 @@ use std::sync::Mutex;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
-use super::data::{Row, Segment, PARTS};
+use super::data::{Row, Segment, SparseRows, TrainingData, PARTS};
 use super::kernels::{self, Finish};
 use super::output::{self, Grads};
-use super::{SparseRows, CLASSES};
+use crate::error::{Error, Result};
+use crate::mnist::{CLASSES, IMAGE_PIXELS};
 use crate::net::{argmax, Params, TwoLayerNet};
 
 /// Rows per parallel task in the forward passes.
@@ -65,8 +58,27 @@ fn hidden_layer(net: &TwoLayerNet, x: &SparseRows, rows: &[usize], chunk: usize)
     out
 }
 
+impl TrainingData {
+    /// The accuracy of `net` on the whole training set and on the whole test set (4.5.3); the
+    /// net must take 784 inputs and give 10 outputs.
+    pub fn accuracies(&self, net: &TwoLayerNet) -> Result<(f64, f64)> {
+        if net.input_size() != IMAGE_PIXELS || net.output_size() != CLASSES {
+            return Err(Error::Shape(format!(
+                "accuracies: the net takes {} inputs and gives {} outputs, MNIST needs \
+                 {IMAGE_PIXELS} and {CLASSES}",
+                net.input_size(),
+                net.output_size()
+            )));
+        }
+        Ok((
+            accuracy(net, &self.x_train, &self.t_train),
+            accuracy(net, &self.x_test, &self.t_test),
+        ))
+    }
+}
+
 /// The share of `rows` whose highest score is the label, computed in parallel chunks.
-pub(super) fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
+fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
     const EVAL_CHUNK: usize = 250;
     let c = net.output_size();
     let all: Vec<usize> = (0..x.nrows()).collect();
@@ -607,14 +619,14 @@ mod tests {
             let mut a = TwoLayerNet::with_seed(784, hidden, 10, 0.1, seed).unwrap();
             let mut b = a.clone();
             let mut trainer = Trainer::new(x);
-            let mut rows = random_choice(&mut r, 200, 30);
-            let mut labels = random_choice(&mut r, 10, 30);
+            let mut rows = random_choice(&mut r, 200, 30).unwrap();
+            let mut labels = random_choice(&mut r, 10, 30).unwrap();
             trainer.start(&b, x, (&rows, &labels));
             for step in 0..4 {
                 let g = sparse_backprop(&a, x, &rows, &labels);
                 a.update(&g, 0.1);
-                let next_rows = random_choice(&mut r, 200, 30);
-                let next_labels = random_choice(&mut r, 10, 30);
+                let next_rows = random_choice(&mut r, 200, 30).unwrap();
+                let next_labels = random_choice(&mut r, 10, 30).unwrap();
                 let next = (step < 3).then_some((&next_rows[..], &next_labels[..]));
                 let loss = trainer.step(&mut b, x, (&rows, &labels), next, None, 0.1);
                 assert_eq!(a, b, "hidden {hidden}, step {step}");

@@ -1,17 +1,18 @@
-//! The fast numerical gradient of [`TwoLayerNet`](super::TwoLayerNet) (4.5.1): the same
-//! central differences `(L(p + h) - L(p - h)) / (2h)` as the book's loop
-//! ([`TwoLayerNet::numerical_gradient_generic`](super::TwoLayerNet::numerical_gradient_generic)),
+//! The fast numerical gradient of [`TwoLayerNet`] (4.5.1): the same central differences
+//! `(L(p + h) - L(p - h)) / (2h)` as the book's loop ([`TwoLayerNet::numerical_gradient`]),
 //! one per parameter, but each perturbation recomputes only what it changes: the rows and the
 //! hidden unit it touches, from the unperturbed forward pass kept in [`Base`]. The rows of `W1`
-//! are shared out among threads (rayon). See
-//! [`TwoLayerNet::numerical_gradient`](super::TwoLayerNet::numerical_gradient) for the details.
+//! are shared out among threads (rayon). See [`super::numerical_gradient`] for the details.
+//!
+//! [`TwoLayerNet`]: crate::net::TwoLayerNet
+//! [`TwoLayerNet::numerical_gradient`]: crate::net::TwoLayerNet::numerical_gradient
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
-use super::Params;
 use crate::gradient::H;
-use crate::loss::{Target, DELTA};
+use crate::loss::{neg_log, Target, DELTA};
+use crate::net::Params;
 
 /// Below this size of a score change, `expm1` is its Taylor polynomial (exact to rounding);
 /// above it a touched row is recomputed in full.
@@ -27,11 +28,6 @@ fn expm1_small(u: f64) -> f64 {
     u * (1.0
         + u * (1.0 / 2.0
             + u * (1.0 / 6.0 + u * (1.0 / 24.0 + u * (1.0 / 120.0 + u * (1.0 / 720.0))))))
-}
-
-/// `-ln(min(y + delta, 1))`, the term of `cross_entropy_unchecked`.
-fn neg_log(p: f64) -> f64 {
-    -((p + DELTA).min(1.0)).ln()
 }
 
 /// The unperturbed forward pass, and the target, laid out for the per-row updates.

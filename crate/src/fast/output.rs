@@ -6,15 +6,17 @@
 //! the same on every machine.
 
 use super::kernels::{self, vector_versions};
-use super::CLASSES;
+use crate::loss::neg_log;
+use crate::mnist::CLASSES;
 use crate::net::Params;
-
-/// The classes, as a constant: the fast trainer's nets have 10 outputs.
-const C: usize = CLASSES;
 
 /// The parameters of the second layer as slices: `W2` (hidden x classes) and `b2`.
 fn second_layer(p: &Params) -> (&[f64], &[f64]) {
-    assert_eq!(p.w2.ncols(), C, "the fast trainer's nets have {C} outputs");
+    assert_eq!(
+        p.w2.ncols(),
+        CLASSES,
+        "the fast trainer's nets have {CLASSES} outputs"
+    );
     (
         p.w2.as_slice().expect("W2 is in standard layout"),
         p.b2.as_slice().expect("b2 is contiguous"),
@@ -23,21 +25,21 @@ fn second_layer(p: &Params) -> (&[f64], &[f64]) {
 
 #[inline(always)]
 fn scores_plain(z: &[f64], w2: &[f64], b2: &[f64], out: &mut [f64]) {
-    let h = w2.len() / C;
+    let h = w2.len() / CLASSES;
     // Four rows at a time: four independent sums keep the processor busy.
-    for (s, z) in out.chunks_mut(4 * C).zip(z.chunks(4 * h)) {
+    for (s, z) in out.chunks_mut(4 * CLASSES).zip(z.chunks(4 * h)) {
         let rows = z.len() / h;
-        let mut acc = [[0.0; C]; 4];
-        for (i, w) in w2.chunks_exact(C).enumerate() {
+        let mut acc = [[0.0; CLASSES]; 4];
+        for (i, w) in w2.chunks_exact(CLASSES).enumerate() {
             for (q, acc) in acc.iter_mut().enumerate().take(rows) {
                 let zi = z[q * h + i];
-                for j in 0..C {
+                for j in 0..CLASSES {
                     acc[j] += zi * w[j];
                 }
             }
         }
-        for (s, acc) in s.chunks_exact_mut(C).zip(&acc) {
-            for j in 0..C {
+        for (s, acc) in s.chunks_exact_mut(CLASSES).zip(&acc) {
+            for j in 0..CLASSES {
                 s[j] = acc[j] + b2[j];
             }
         }
@@ -51,7 +53,7 @@ vector_versions! {
 /// The scores `z · W2 + b2` of the rows of the hidden layer `z` (rows of `hidden` values),
 /// rows of 10.
 pub(super) fn scores(z: &[f64], p: &Params) -> Vec<f64> {
-    let mut out = vec![0.0; z.len() / p.w2.nrows().max(1) * C];
+    let mut out = vec![0.0; z.len() / p.w2.nrows().max(1) * CLASSES];
     scores_rows(z, p, &mut out);
     out
 }
@@ -64,7 +66,7 @@ fn scores_rows(z: &[f64], p: &Params, out: &mut [f64]) {
 
 #[inline(always)]
 fn softmax_plain(y: &mut [f64]) {
-    for row in y.chunks_exact_mut(C) {
+    for row in y.chunks_exact_mut(CLASSES) {
         let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
         let mut sum = 0.0;
         for v in row.iter_mut() {
@@ -95,15 +97,9 @@ pub(super) fn softmax(z: &[f64], p: &Params) -> Vec<f64> {
     y
 }
 
-/// `-ln(min(p + 1e-7, 1))`: one row's cross-entropy, `p` being its softmax at its label, as
-/// [`cross_entropy_error`](crate::loss::cross_entropy_error) computes it.
-fn neg_log(p: f64) -> f64 {
-    -((p + crate::loss::DELTA).min(1.0)).ln()
-}
-
 /// `out[i]` = the cross-entropy of row `i` of the softmax rows `y` with its label.
 pub(super) fn row_losses(y: &[f64], labels: &[usize], out: &mut [f64]) {
-    for ((o, row), &label) in out.iter_mut().zip(y.chunks_exact(C)).zip(labels) {
+    for ((o, row), &label) in out.iter_mut().zip(y.chunks_exact(CLASSES)).zip(labels) {
         *o = neg_log(row[label]);
     }
 }
@@ -136,7 +132,7 @@ pub(super) struct Grads {
 
 /// `dy = (y - t) / n` for some rows of the softmax `y`, `n` being the mini-batch's size.
 fn dy_rows(y: &mut [f64], labels: &[usize], n: usize) {
-    for (row, &label) in y.chunks_exact_mut(C).zip(labels) {
+    for (row, &label) in y.chunks_exact_mut(CLASSES).zip(labels) {
         row[label] -= 1.0;
         for v in row.iter_mut() {
             *v /= n as f64;
@@ -160,21 +156,21 @@ pub(super) fn sum_rows(m: &[f64], width: usize) -> Vec<f64> {
 fn second_grads_plain(z: &[f64], dy: &[f64], h: usize, lo: usize, out: &mut [f64]) {
     // Rows lo.. of dW2 = z1ᵀ dy, adding the mini-batch's rows in order, four rows of dW2 at a
     // time (four independent sums keep the processor busy).
-    let units = out.len() / C;
+    let units = out.len() / CLASSES;
     let mut i = 0;
     while i < units {
         let rows = (units - i).min(4);
-        let mut acc = [[0.0; C]; 4];
-        for (z, d) in z.chunks_exact(h).zip(dy.chunks_exact(C)) {
+        let mut acc = [[0.0; CLASSES]; 4];
+        for (z, d) in z.chunks_exact(h).zip(dy.chunks_exact(CLASSES)) {
             for (q, acc) in acc.iter_mut().enumerate().take(rows) {
                 let zi = z[lo + i + q];
-                for j in 0..C {
+                for j in 0..CLASSES {
                     acc[j] += zi * d[j];
                 }
             }
         }
         for (q, acc) in acc.iter().enumerate().take(rows) {
-            out[(i + q) * C..(i + q + 1) * C].copy_from_slice(acc);
+            out[(i + q) * CLASSES..(i + q + 1) * CLASSES].copy_from_slice(acc);
         }
         i += rows;
     }
@@ -190,10 +186,10 @@ vector_versions! {
 /// `W2ᵀ`, classes x hidden.
 pub(super) fn transpose_w2(p: &Params) -> Vec<f64> {
     let (w2, _) = second_layer(p);
-    let h = w2.len() / C;
-    let mut w2t = vec![0.0; C * h];
-    for (i, w) in w2.chunks_exact(C).enumerate() {
-        for j in 0..C {
+    let h = w2.len() / CLASSES;
+    let mut w2t = vec![0.0; CLASSES * h];
+    for (i, w) in w2.chunks_exact(CLASSES).enumerate() {
+        for j in 0..CLASSES {
             w2t[j * h + i] = w[j];
         }
     }
@@ -202,13 +198,13 @@ pub(super) fn transpose_w2(p: &Params) -> Vec<f64> {
 
 #[inline(always)]
 fn hidden_grads_plain(z: &[f64], dy: &[f64], w2t: &[f64], da1: &mut [f64]) {
-    let h = w2t.len() / C;
+    let h = w2t.len() / CLASSES;
     // da1 = (dy W2ᵀ) ⊙ z1 (1 - z1): each value the sum over the classes, in order, of dy
     // times W2ᵀ, eight hidden units at a time in registers.
     for ((out, z), d) in da1
         .chunks_exact_mut(h)
         .zip(z.chunks_exact(h))
-        .zip(dy.chunks_exact(C))
+        .zip(dy.chunks_exact(CLASSES))
     {
         let mut i = 0;
         while i + 8 <= h {
@@ -278,13 +274,13 @@ impl Grads {
         let h = p.w2.nrows();
         let mut da1 = vec![0.0; z.len()];
         backprop_rows(z, y, labels, labels.len(), &transpose_w2(p), &mut da1);
-        let mut w2 = vec![0.0; h * C];
+        let mut w2 = vec![0.0; h * CLASSES];
         second_grads_rows(z, y, h, 0, &mut w2);
         Grads {
             b1: sum_rows(&da1, h),
             da1,
             w2,
-            b2: sum_rows(y, C),
+            b2: sum_rows(y, CLASSES),
         }
     }
 }

@@ -109,13 +109,13 @@ macro_rules! vector_versions {
             unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
                 $plain($($arg),*)
             }
-            match $crate::train::kernels::level() {
+            match $crate::fast::kernels::level() {
                 // SAFETY: the processor has the features, checked by `level`.
                 #[cfg(target_arch = "x86_64")]
-                $crate::train::kernels::Level::Avx512 => unsafe { avx512($($arg),*) },
+                $crate::fast::kernels::Level::Avx512 => unsafe { avx512($($arg),*) },
                 #[cfg(target_arch = "x86_64")]
-                $crate::train::kernels::Level::Avx2 => unsafe { avx2($($arg),*) },
-                $crate::train::kernels::Level::Plain => $plain($($arg),*),
+                $crate::fast::kernels::Level::Avx2 => unsafe { avx2($($arg),*) },
+                $crate::fast::kernels::Level::Plain => $plain($($arg),*),
             }
         }
     };

@@ -1,0 +1,354 @@
+//! Mini-batch stochastic gradient descent on MNIST, as in the book's 4.5.2-4.5.3.
+//!
+//! [`train`] is the book's loop, written line for line on dense rows:
+//!
+//! ```text
+//! network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10)
+//! for i in range(iters_num):
+//!     batch_mask = np.random.choice(train_size, batch_size)
+//!     x_batch = x_train[batch_mask]
+//!     t_batch = t_train[batch_mask]
+//!     grad = network.gradient(x_batch, t_batch)   # or network.numerical_gradient(...)
+//!     for key in ('W1', 'b1', 'W2', 'b2'):
+//!         network.params[key] -= learning_rate * grad[key]
+//!     train_loss_list.append(network.loss(x_batch, t_batch))
+//!     if i % iter_per_epoch == 0:
+//!         train_acc_list.append(network.accuracy(x_train, t_train))
+//!         test_acc_list.append(network.accuracy(x_test, t_test))
+//! ```
+//!
+//! This module also holds what every trainer shares: the settings ([`TrainSettings`]) and
+//! the records of a run ([`History`], [`EpochRecord`], [`Trained`]). The same loop computed
+//! the fast way (sparse rows, in parallel) is [`crate::fast::train`].
+//!
+//! ```no_run
+//! use dlfs::prelude::*;
+//! let data = load_mnist(true, true, true)?;
+//! let trained = train(&data, &TrainSettings::default())?; // prints one line per epoch
+//! println!("test accuracy {:.4}", trained.history.final_test_acc);
+//! # Ok::<(), dlfs::Error>(())
+//! ```
+
+use std::time::Instant;
+
+use ndarray::{Array1, ArrayD, ArrayView2, Axis, Ix2};
+
+use crate::batch::{random_choice, rng};
+use crate::error::{Error, Result};
+use crate::mnist::{Labels, Mnist, CLASSES, IMAGE_PIXELS};
+use crate::net::TwoLayerNet;
+
+/// The standard deviation of the initial weights, as in the book's `TwoLayerNet` (4.5.1).
+pub const WEIGHT_INIT_STD: f64 = 0.01;
+
+/// How the gradient of the loss is computed in each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GradientMethod {
+    /// Backpropagation (`TwoLayerNet::gradient`), what the book's training code uses.
+    #[default]
+    Backprop,
+    /// Central differences (`TwoLayerNet::numerical_gradient`), the method of chapter 4.
+    Numerical,
+}
+
+/// The settings of a training run; `Default` gives the book's (4.5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Number of mini-batch updates (`iters_num`, book: 10000).
+    pub iters_num: usize,
+    /// Rows per mini-batch (`batch_size`, book: 100).
+    pub batch_size: usize,
+    /// Step size eta (`learning_rate`, book: 0.1).
+    pub learning_rate: f64,
+    /// Width of the hidden layer (book: 50).
+    pub hidden_size: usize,
+    /// Seed of the weights and of the mini-batch choice.
+    pub seed: u64,
+    /// Backpropagation (default) or numerical gradient.
+    pub gradient: GradientMethod,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            iters_num: 10_000,
+            batch_size: 100,
+            learning_rate: 0.1,
+            hidden_size: 50,
+            seed: 42,
+            gradient: GradientMethod::Backprop,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Checks the settings: at least one iteration, a batch of at least one row, a hidden
+    /// layer of at least one unit, and a finite, positive learning rate.
+    pub fn validate(&self) -> Result<()> {
+        if self.iters_num == 0 {
+            return Err(Error::InvalidArgument(
+                "train: iters_num is 0; at least one iteration is needed".into(),
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::InvalidArgument(
+                "train: batch_size is 0; a mini-batch needs at least one row".into(),
+            ));
+        }
+        if self.hidden_size == 0 {
+            return Err(Error::InvalidArgument(
+                "train: hidden_size is 0; the hidden layer needs at least one unit".into(),
+            ));
+        }
+        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
+            return Err(Error::InvalidArgument(format!(
+                "train: learning_rate is {}; it must be a finite number above 0 (the book uses 0.1)",
+                self.learning_rate
+            )));
+        }
+        Ok(())
+    }
+
+    /// Iterations per epoch for a training set of `train_size` rows: `max(train_size / batch_size, 1)`.
+    pub fn iter_per_epoch(&self, train_size: usize) -> usize {
+        (train_size / self.batch_size.max(1)).max(1)
+    }
+}
+
+/// What is measured at the end of each epoch (and once at iteration 0, as the book does).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochRecord {
+    /// 0 for the record taken before any update, then 1, 2, ...
+    pub epoch: usize,
+    /// The iteration at which it was taken (0, iter_per_epoch, 2 * iter_per_epoch, ...): the
+    /// number of updates made before it.
+    pub iteration: usize,
+    /// Training loss of the mini-batch of that iteration: of the last update's mini-batch after
+    /// the update (`history.train_loss[iteration - 1]`), and for epoch 0 of the first
+    /// mini-batch before any update (about ln 10 = 2.30).
+    pub loss: f64,
+    /// Accuracy on the whole training set.
+    pub train_acc: f64,
+    /// Accuracy on the whole test set.
+    pub test_acc: f64,
+}
+
+/// Everything a training run records, for the loss and accuracy figures (4-11, 4-12).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    /// The mini-batch loss of every iteration, in order.
+    pub train_loss: Vec<f64>,
+    /// One record per epoch, the first at iteration 0.
+    pub epochs: Vec<EpochRecord>,
+    /// Iterations per epoch: max(train size / batch size, 1).
+    pub iter_per_epoch: usize,
+    /// Accuracy of the final net (after the last update) on the whole training set: the last
+    /// epoch record's when it was taken after the last update, else measured at the end.
+    pub final_train_acc: f64,
+    /// Accuracy of the final net on the whole test set.
+    pub final_test_acc: f64,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+/// A trained network with the history of its training.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The network after the last update.
+    pub net: TwoLayerNet,
+    /// Loss per iteration, accuracies per epoch, time taken.
+    pub history: History,
+}
+
+/// The line printed for an epoch: `epoch 3/16  loss 0.312  train 0.9012  test 0.9031`, where
+/// the number after the slash is the last epoch of the run (`iters_num / iter_per_epoch`).
+pub fn epoch_line(record: &EpochRecord, last_epoch: usize) -> String {
+    format!(
+        "epoch {}/{}  loss {:.3}  train {:.4}  test {:.4}",
+        record.epoch, last_epoch, record.loss, record.train_acc, record.test_acc
+    )
+}
+
+/// The net a run starts from: `TwoLayerNet(784, hidden_size, 10)` with the book's
+/// `weight_init_std` ([`WEIGHT_INIT_STD`]) and the weights drawn from `settings.seed`.
+pub(crate) fn initial_net(settings: &TrainSettings) -> Result<TwoLayerNet> {
+    TwoLayerNet::with_seed(
+        IMAGE_PIXELS,
+        settings.hidden_size,
+        CLASSES,
+        WEIGHT_INIT_STD,
+        settings.seed,
+    )
+}
+
+/// The error that stops a run whose loss or weights stopped being numbers at iteration `i`.
+pub(crate) fn non_finite(i: usize, what: &str) -> Error {
+    Error::NonFinite(format!(
+        "training stopped at iteration {i}: {what}; the learning rate is probably too large, \
+         try a smaller one"
+    ))
+}
+
+/// An error naming iteration `i` if a weight or bias of `net` is NaN or infinite.
+pub(crate) fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
+    for (name, values) in net.params.arrays() {
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(non_finite(i, &format!("{name} holds {v}")));
+        }
+    }
+    Ok(())
+}
+
+/// A set of MNIST (training or test) as the book's loop uses it: the images as rows of 784
+/// values, the labels as class numbers. Errors name the set and what is wrong with it.
+fn checked_set<'a>(
+    x: &'a ArrayD<f64>,
+    t: &Labels,
+    what: &str,
+) -> Result<(ArrayView2<'a, f64>, Array1<usize>)> {
+    if x.ndim() != 2 || x.shape()[1] != IMAGE_PIXELS {
+        return Err(Error::Shape(format!(
+            "train: x_{what} has shape {:?}, but the net takes rows of {IMAGE_PIXELS} pixels: \
+             load MNIST with flatten: true, to shape (N, {IMAGE_PIXELS})",
+            x.shape()
+        )));
+    }
+    let x = x
+        .view()
+        .into_dimensionality::<Ix2>()
+        .expect("checked to be 2-D");
+    if let Some(((r, c), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::NonFinite(format!(
+            "train: x_{what} has {v} at row {r}, column {c}"
+        )));
+    }
+    let t = t.checked_classes(&format!("train: t_{what}"))?;
+    check_set(x.ncols(), x.nrows(), &t, what)?;
+    Ok((x, Array1::from(t)))
+}
+
+/// Checks one set of a trainer's data: rows of 784 values, at least one, as many labels as
+/// rows, labels 0-9. `what` is "train" or "test".
+pub(crate) fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Result<()> {
+    if cols != IMAGE_PIXELS {
+        return Err(Error::Shape(format!(
+            "train: the {what} images have {cols} values per row, the net takes \
+             {IMAGE_PIXELS} (28 x 28, flattened)"
+        )));
+    }
+    if rows == 0 {
+        return Err(Error::Empty(format!("train: the {what} set has no images")));
+    }
+    if rows != labels.len() {
+        return Err(Error::Shape(format!(
+            "train: {rows} {what} images but {} {what} labels",
+            labels.len()
+        )));
+    }
+    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
+        return Err(Error::Label(format!(
+            "train: {what} label {l} at index {i} is not a digit 0-9"
+        )));
+    }
+    Ok(())
+}
+
+/// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on `data` with mini-batch SGD (4.5.2,
+/// 4.5.3), printing one line per epoch ([`epoch_line`]): the book's loop, see [`train_with`].
+///
+/// `data` is MNIST as [`load_mnist`](crate::mnist::load_mnist)`(true, true, _)` gives it:
+/// flat images, labels as classes or one-hot rows.
+pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
+    train_with(data, settings, |record, last_epoch| {
+        println!("{}", epoch_line(record, last_epoch))
+    })
+}
+
+/// [`train`], calling `on_epoch(record, last_epoch)` for each epoch record instead of printing.
+///
+/// The book's loop (4.5.2, 4.5.3), for `i` in `0..iters_num`:
+/// `batch_mask = random_choice(train_size, batch_size)`; the gradient on those rows by
+/// `settings.gradient`; `params -= learning_rate * grad`; the loss of the mini-batch (after the
+/// update) appended to `history.train_loss`. Every `iter_per_epoch = max(train_size /
+/// batch_size, 1)` updates, the accuracy on the whole training and test sets is recorded,
+/// and once before the first update (epoch 0, iteration 0; its loss is that of the first
+/// mini-batch before the update). The weights are drawn from `settings.seed` and the
+/// mini-batches from `settings.seed + 1`, so the same settings give the same history, bit for
+/// bit. `last_epoch` is `iters_num / iter_per_epoch`. A loss or weight that is no longer a
+/// number stops the run with [`Error::NonFinite`], naming the iteration.
+pub fn train_with(
+    data: &Mnist,
+    settings: &TrainSettings,
+    mut on_epoch: impl FnMut(&EpochRecord, usize),
+) -> Result<Trained> {
+    settings.validate()?;
+    let start = Instant::now();
+    let (x_train, t_train) = checked_set(&data.x_train, &data.t_train, "train")?;
+    let (x_test, t_test) = checked_set(&data.x_test, &data.t_test, "test")?;
+    let train_size = x_train.nrows();
+    let iter_per_epoch = settings.iter_per_epoch(train_size);
+    let last_epoch = settings.iters_num / iter_per_epoch;
+    let mut network = initial_net(settings)?;
+    let mut batches = rng(settings.seed.wrapping_add(1));
+    let mut history = History {
+        iter_per_epoch,
+        ..History::default()
+    };
+    // The accuracies on the whole training and test sets, as the record of `epoch`.
+    let mut record = |network: &TwoLayerNet, epoch: usize, loss: f64| -> Result<EpochRecord> {
+        let record = EpochRecord {
+            epoch,
+            iteration: epoch * iter_per_epoch,
+            loss,
+            train_acc: network.accuracy(&x_train, &t_train)?,
+            test_acc: network.accuracy(&x_test, &t_test)?,
+        };
+        on_epoch(&record, last_epoch);
+        Ok(record)
+    };
+    for i in 0..settings.iters_num {
+        let batch_mask = random_choice(&mut batches, train_size, settings.batch_size)?;
+        let x_batch = x_train.select(Axis(0), &batch_mask);
+        let t_batch = t_train.select(Axis(0), &batch_mask);
+        if i == 0 {
+            // Epoch 0: before any update, with the loss of the first mini-batch.
+            let loss = network.loss(&x_batch, &t_batch)?;
+            history.epochs.push(record(&network, 0, loss)?);
+        }
+        let grad = match settings.gradient {
+            GradientMethod::Backprop => network.gradient(&x_batch, &t_batch),
+            GradientMethod::Numerical => network.numerical_gradient(&x_batch, &t_batch),
+        };
+        network.update(&at_iteration(i, grad)?, settings.learning_rate);
+        let loss = at_iteration(i, network.loss(&x_batch, &t_batch))?;
+        history.train_loss.push(loss);
+        if (i + 1) % iter_per_epoch == 0 {
+            check_weights(&network, i)?;
+            history
+                .epochs
+                .push(record(&network, (i + 1) / iter_per_epoch, loss)?);
+        }
+    }
+    check_weights(&network, settings.iters_num - 1)?;
+    (history.final_train_acc, history.final_test_acc) = match history.epochs.last() {
+        Some(last) if last.iteration == settings.iters_num => (last.train_acc, last.test_acc),
+        _ => (
+            network.accuracy(&x_train, &t_train)?,
+            network.accuracy(&x_test, &t_test)?,
+        ),
+    };
+    history.seconds = start.elapsed().as_secs_f64();
+    Ok(Trained {
+        net: network,
+        history,
+    })
+}
+
+/// A NaN or infinite output at iteration `i` (the net's checks find it in `y`) as the error
+/// that stops the run there.
+pub(crate) fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
+    result.map_err(|e| match e {
+        Error::NonFinite(what) => non_finite(i, &what),
+        e => e,
+    })
+}
