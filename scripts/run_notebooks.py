@@ -129,7 +129,7 @@ CHECKS: dict[str, list[Check]] = {
         contains("CEE = 0.510825457099338"),  # CEE, right class
         contains("CEE = 2.302584092994546"),  # CEE, index 7
         contains("1.406704775046942"),  # batch CEE of both rows, labels
-        contains("x_train.shape = (60000, 784)"),  # MNIST loaded
+        contains("x_train.shape = [60000, 784]"),  # MNIST loaded
         contains("-9.999999505838704e-8"),  # the notes' bug reproduced
     ],
     "4.3-numerical-differentiation.ipynb": [
@@ -341,6 +341,12 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
         elif out_dir is not None:
             nbformat.write(nb, out_dir / name)
 
+    if failure and mode == "inplace":
+        # Left as it was; the failed run is kept for a look.
+        make_deterministic(nb)
+        kept = Path(tempfile.mkdtemp(prefix="dlfs-failed-")) / name
+        nbformat.write(nb, kept)
+        print(f"  {path.name} left as it was; the failed run is in {kept}", flush=True)
     if failure:
         print(f"  FAILED {name} after {fmt_time(seconds)}: {failure}", flush=True)
     else:

@@ -287,3 +287,18 @@ fn loss_w_uses_its_argument() {
     // The book's dW: [[0.21924763, 0.14356247, -0.36281009], ...] (printed without the 1e-7)
     assert!((right[[0, 0]] - 0.21924763).abs() < 1e-6, "{right}");
 }
+
+/// Notes 4.5.1, `__init__`: W1 and W2 are `weight_init_std * np.random.randn(..)`, the biases
+/// zeros; `TwoLayerNet::with_seed` draws them the same way from `rng(seed)`.
+#[test]
+fn two_layer_net_init_draws_the_weights_and_zeroes_the_biases() {
+    let mut r = rng(42);
+    let w1 = 0.01 * randn(&mut r, 784, 100);
+    let w2 = 0.01 * randn(&mut r, 100, 10);
+    let net = TwoLayerNet::new(784, 100, 10, 0.01).unwrap();
+    assert_eq!(net.params.w1, w1);
+    assert_eq!(net.params.w2, w2);
+    assert!(net.params.b1.iter().chain(&net.params.b2).all(|&b| b == 0.0));
+    let std = (w1.mapv(|v| v * v).mean().unwrap()).sqrt();
+    assert!((std - 0.01).abs() < 0.0005, "W1's spread is weight_init_std: {std}");
+}
