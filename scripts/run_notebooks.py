@@ -138,6 +138,12 @@ CHECKS: dict[str, list[Check]] = {
         contains("6.00000000000378"),  # partial derivative in x0 at (3, 4)
         contains("7.999999999999119"),  # partial derivative in x1 at (3, 4)
         contains("-3749.1499804999003"),  # the notes' misplaced parenthesis
+        contains("1e-4 |        4.2e-5 |       9.0e-10"),  # sin at 1: truncation h/2 f2, h^2/6 f3
+        # exercises (solution cells)
+        matches(r"function_1, h = 1e-1: 전방 차분 오차 1\.0e-3, 중심 차분 오차 \d\.\de-1[4-7]"),
+        contains("f32, h = 1e-4: 기울기 = 0.2002716"),  # f32: rounding wins at the book's h
+        contains("x = 15: 수치 미분 0.4000000000026205"),  # tangent slope 0.02 x + 0.1
+        contains("∂f/∂x0 at (-2, 1): 수치 -4.000000000004"),  # by hand: 2 x0 = -4
     ],
     "4.4-gradient.ipynb": [
         near_vector([6.0, 8.0], 1e-4),  # numerical_gradient of x0^2 + x1^2 at (3, 4)
