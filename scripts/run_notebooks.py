@@ -131,6 +131,12 @@ CHECKS: dict[str, list[Check]] = {
         contains("1.406704775046942"),  # batch CEE of both rows, labels
         contains("x_train.shape = [60000, 784]"),  # MNIST loaded
         contains("-9.999999505838704e-8"),  # the notes' bug reproduced
+        # exercises (solution cells)
+        contains("p = 0.9: SSE = 0.005556, CEE = 0.105360"),  # -ln 0.9
+        contains("p = 0.1: SSE = 0.450000, CEE = 2.302584"),  # -ln 0.1
+        contains("delta 있음: 16.11809565095832"),  # -ln 1e-7
+        contains("batch_mask (시드 7) = [24998, 1819, 8553, 18425, 3643]"),  # seeded draw
+        contains("균등 예측의 손실: 원-핫 2.3025840929945462, 레이블 2.3025840929945462"),  # ~ln 10
     ],
     "4.3-numerical-differentiation.ipynb": [
         contains("0.1999999999990898"),  # numerical_diff at x = 5
