@@ -40,6 +40,8 @@ SOURCES = NOTEBOOKS / "src"
 STUDENT = NOTEBOOKS / "student"
 SETUP = SOURCES / "setup.evcxr"
 SOLUTION_TAG = "solution"
+# A cell a lecturer steps through stays short: one idea, at most this many lines.
+MAX_CODE_LINES = 15
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 KERNELSPEC = {"name": "rust", "display_name": "Rust", "language": "rust"}
@@ -113,10 +115,18 @@ def build(source: Path):
         new["id"] = cell_id
         new.metadata.update(meta)
         nb.cells.append(new)
-    module = _slideshow()
-    if module is not None and hasattr(module, "assign"):
-        module.assign(nb)
     return nb
+
+
+def assign_slides(nb) -> bool:
+    """Gives every cell a slide type by scripts/slideshow.py's rules (`assign(nb)`, which keeps
+    the types set in the source), when that file exists. Called on the executed notebook, since
+    the rules look at the outputs (a figure gets a slide of its own). True if it ran."""
+    module = _slideshow()
+    if module is None or not hasattr(module, "assign"):
+        return False
+    module.assign(nb)
+    return True
 
 
 def student_copy(nb):
@@ -141,21 +151,32 @@ def student_copy(nb):
     return out
 
 
-def content(nb) -> list:
-    """What a notebook says, without its outputs: (id, type, source, metadata) of each cell."""
-    return [(c.get("id"), c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+def content(nb, slides: bool = True) -> list:
+    """What a notebook says, without its outputs: (id, type, source, metadata) of each cell;
+    with `slides=False`, without the slide types (which scripts/slideshow.py adds)."""
+    def meta(c):
+        m = dict(c.metadata)
+        if not slides:
+            m.pop("slideshow", None)
+        return m
+    return [(c.get("id"), c.cell_type, c.source, meta(c)) for c in nb.cells]
 
 
-def first_difference(want, have) -> str:
+def first_difference(want, have, slides: bool = True) -> str:
     """Where notebook `have` first differs from `want` in its cells (ids, types, sources,
-    metadata; outputs aside), or "" if it does not."""
-    a, b = content(want), content(have)
+    metadata; outputs aside), or "" if it does not. With `slides=False` slide types are
+    compared only where `want` sets one."""
+    a, b = content(want, slides), content(have, slides)
     for n, (x, y) in enumerate(zip(a, b), 1):
         if x != y:
             what = ["id", "cell type", "source", "metadata"][next(i for i in range(4) if x[i] != y[i])]
             return f"cell {n} ({x[0]}): its {what} differs"
     if len(a) != len(b):
         return f"{len(a)} cells expected, {len(b)} found"
+    if not slides:
+        for n, (x, y) in enumerate(zip(want.cells, have.cells), 1):
+            if "slideshow" in x.metadata and x.metadata["slideshow"] != y.metadata.get("slideshow"):
+                return f"cell {n} ({x.get('id')}): its slide type differs from the source's"
     return ""
 
 
@@ -186,7 +207,8 @@ def check_insertion_keeps_ids() -> list[str]:
 
 def check_sources() -> list[str]:
     """Problems with the sources: a cell without an id, an id used twice, an id nbformat
-    refuses, a solution that is not a code cell, a missing set-up include."""
+    refuses, a code cell longer than MAX_CODE_LINES, a solution that is not a code cell, a
+    missing set-up include."""
     problems = []
     if not SETUP.is_file():
         problems.append(f"{SETUP.relative_to(ROOT)} is missing")
@@ -203,6 +225,10 @@ def check_sources() -> list[str]:
             if cid in seen:
                 problems.append(f"{source.name}: cells {seen[cid]} and {n} share the id {cid!r}")
             seen[cid] = n
+            lines = len(cell.source.splitlines())
+            if cell.cell_type == "code" and lines > MAX_CODE_LINES:
+                problems.append(f"{source.name}: cell {n} ({cid}) has {lines} lines; a lesson cell has at most "
+                                f"{MAX_CODE_LINES}: split it")
             if SOLUTION_TAG in cell.metadata.get("tags", []) and cell.cell_type != "code":
                 problems.append(f"{source.name}: cell {n} ({cid}) is tagged solution but is not code")
         if not any("include" in c.metadata for c in text.cells):

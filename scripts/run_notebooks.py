@@ -343,6 +343,8 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
     if mode in ("check", "inplace") and (out_dir is not None or not failure):
         make_deterministic(nb)
         if mode == "inplace" and not failure:
+            if source is not None:
+                notebook_source.assign_slides(nb)
             if nb != original:
                 nbformat.write(nb, path)
                 print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
@@ -398,15 +400,18 @@ def check_current() -> list[str]:
             problems.append(f"{committed_path.relative_to(ROOT)} is missing: {rerun}")
             continue
         committed = nbformat.read(committed_path, as_version=4)
-        diff = notebook_source.first_difference(built, committed)
+        diff = notebook_source.first_difference(built, committed, slides=False)
         if diff:
             problems.append(f"{committed_path.relative_to(ROOT)} is not what {source.relative_to(ROOT)} gives "
                             f"({diff}): {rerun}")
+        reassigned = copy.deepcopy(committed)
+        if notebook_source.assign_slides(reassigned) and notebook_source.first_difference(committed, reassigned):
+            problems.append(f"{committed_path.relative_to(ROOT)}: slide types are not those of scripts/slideshow.py: {rerun}")
         if not student_path.is_file():
             problems.append(f"{student_path.relative_to(ROOT)} is missing: {rerun}")
             continue
         student = nbformat.read(student_path, as_version=4)
-        want = notebook_source.student_copy(built)
+        want = notebook_source.student_copy(committed)
         diff = notebook_source.first_difference(want, student)
         if diff:
             problems.append(f"{student_path.relative_to(ROOT)} is not current ({diff}): {rerun}")
