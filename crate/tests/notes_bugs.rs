@@ -298,7 +298,15 @@ fn two_layer_net_init_draws_the_weights_and_zeroes_the_biases() {
     let net = TwoLayerNet::new(784, 100, 10, 0.01).unwrap();
     assert_eq!(net.params.w1, w1);
     assert_eq!(net.params.w2, w2);
-    assert!(net.params.b1.iter().chain(&net.params.b2).all(|&b| b == 0.0));
+    assert!(net
+        .params
+        .b1
+        .iter()
+        .chain(&net.params.b2)
+        .all(|&b| b == 0.0));
     let std = (w1.mapv(|v| v * v).mean().unwrap()).sqrt();
-    assert!((std - 0.01).abs() < 0.0005, "W1's spread is weight_init_std: {std}");
+    assert!(
+        (std - 0.01).abs() < 0.0005,
+        "W1's spread is weight_init_std: {std}"
+    );
 }

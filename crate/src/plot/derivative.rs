@@ -158,11 +158,7 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 .map(|(&h, &e)| (h.log10(), log(e)))
                 .collect();
             c.draw_series(LineSeries::new(pts, style))?
-                .label(format!(
-                    "{label}: smallest {} at h = {}",
-                    sci(be),
-                    sci(bh)
-                ))
+                .label(format!("{label}: smallest {} at h = {}", sci(be), sci(bh)))
                 .legend(line_mark(theme, style));
             c.draw_series(std::iter::once(Circle::new(
                 (bh.log10(), log(be)),
