@@ -160,9 +160,21 @@ CHECKS: dict[str, list[Check]] = {
         contains("[1.05414809, 0.63071653, 1.13280740]"),  # SimpleNet predict
         contains("0.928068286"),  # SimpleNet loss
         contains("[[0.21924757, 0.14356243, -0.36281000],"),  # SimpleNet dW, first row
+        contains("delta 없이: -ln(y2)        = 0.92806853"),  # the book's loss, printed without delta
+        # the notes' bugs
+        contains("그 init_x 로 lr = 1e-10 을 다시 부르면: [-6.111e-10, 8.148e-10]"),  # init_x moved
+        contains("배치 전체로 나눔: 행의 합 = [0.9009, 0.0991]"),  # softmax over the whole batch
+        contains("reshape 만 고친 손실 = NaN"),  # one bug fixed of two
+        # exercises (solution cells)
+        contains("lr = 0.9: 20 단계 뒤 x = [-0.034588, 0.046117]"),  # (1 - 2 lr)^20 = 0.8^20
+        contains("lr = 1: 20 단계 뒤 x = [-3.000000, 4.000000]"),  # (-1)^20
+        contains("수치 미분: [8.00000000, 3.00000000], 손으로: [8.0, 3.0]"),  # (2 x0 + 3 x1, 3 x0) at (1, 2)
+        contains("100 단계 뒤 x = [-5.614e-4, 4.074e-10]"),  # -7 * 0.91^100, 2 * 0.8^100
+        contains("[[0.21924763, 0.14356247, -0.36281009],"),  # dW by hand = the book's dW
+        contains("수치 미분과의 최대 차이 = 1.4e-7"),  # the delta again
     ],
     "4.5-learning-algorithm.ipynb": [
-        contains("W1.shape = (784, 100)"),
+        contains("W1.shape = [784, 100]"),
         contains("epoch 16/16"),  # one line per epoch, the book's 10000 iterations
         at_least(r"test accuracy[: =]+([01]\.\d+)", 0.9),
     ],
