@@ -180,7 +180,7 @@ def first_difference(want, have, slides: bool = True) -> str:
     return ""
 
 
-def check_insertion_keeps_ids() -> list[str]:
+def check_insertion_keeps_ids(chosen: list[Path] | None = None) -> list[str]:
     """Inserts a cell into the middle of each source (in a scratch copy) and checks that every
     other cell keeps its id in the built notebook."""
     import tempfile
@@ -189,7 +189,7 @@ def check_insertion_keeps_ids() -> list[str]:
     import nbformat
 
     problems = []
-    for source in sources():
+    for source in sources() if chosen is None else chosen:
         before = [c["id"] for c in build(source).cells]
         text = _read(source)
         middle = len(text.cells) // 2
@@ -205,14 +205,14 @@ def check_insertion_keeps_ids() -> list[str]:
     return problems
 
 
-def check_sources() -> list[str]:
+def check_sources(chosen: list[Path] | None = None) -> list[str]:
     """Problems with the sources: a cell without an id, an id used twice, an id nbformat
     refuses, a code cell longer than MAX_CODE_LINES, a solution that is not a code cell, a
     missing set-up include."""
     problems = []
     if not SETUP.is_file():
         problems.append(f"{SETUP.relative_to(ROOT)} is missing")
-    for source in sources():
+    for source in sources() if chosen is None else chosen:
         seen: dict[str, int] = {}
         text = _read(source)
         for n, cell in enumerate(text.cells, 1):

@@ -396,14 +396,19 @@ def write_student_copy(source: Path, nb) -> None:
         print(f"  wrote {target.relative_to(ROOT)}")
 
 
-def check_current() -> list[str]:
+def check_current(paths: list[Path]) -> list[str]:
     """The sources are sound, an inserted cell renumbers no other, and the committed
-    notebooks and student copies are what the sources give (outputs aside)."""
+    notebooks and student copies are what the sources give (outputs aside): for the
+    sources of the notebooks in `paths`."""
     import nbformat
 
-    problems = notebook_source.check_sources()
-    problems += notebook_source.check_insertion_keeps_ids()
-    for source in notebook_source.sources():
+    chosen = {p.resolve() for p in paths}
+    sources = [s for s in notebook_source.sources() if notebook_source.notebook_path(s).resolve() in chosen]
+    if not sources:
+        return []
+    problems = notebook_source.check_sources(sources)
+    problems += notebook_source.check_insertion_keeps_ids(sources)
+    for source in sources:
         built = notebook_source.build(source)
         committed_path = notebook_source.notebook_path(source)
         student_path = notebook_source.student_path(source)
@@ -480,7 +485,7 @@ def main() -> int:
         return warm(paths, args)
 
     if mode_name == "check":
-        problems = check_current()
+        problems = check_current(paths)
         print(f"sources: {len(notebook_source.sources())} in notebooks/src, "
               f"{'all current' if not problems else f'{len(problems)} problem(s)'}", flush=True)
         for p in problems:
