@@ -110,56 +110,28 @@ sha256_of() {
     fi
 }
 
-# mnist_cache_dir: the user's cache directory for MNIST, as the crate's
-# `dlfs::mnist::cache_dir()` finds it (the `dirs` crate) + dlfs/mnist.
-mnist_cache_dir() {
-    if [ "$(uname -s)" = "Darwin" ]; then
-        printf '%s\n' "$HOME/Library/Caches/dlfs/mnist"
-    else
-        printf '%s\n' "${XDG_CACHE_HOME:-$HOME/.cache}/dlfs/mnist"
-    fi
-}
-
-# mnist_dir: where `dlfs download` puts MNIST: DLFS_DATA_DIR if set, else the
-# user's cache directory.
-mnist_dir() {
-    if [ -n "${DLFS_DATA_DIR:-}" ]; then
-        printf '%s\n' "$DLFS_DATA_DIR"
-    else
-        mnist_cache_dir
-    fi
-}
-
-# find_mnist: print the directory the crate would load MNIST from (the first
-# of DLFS_DATA_DIR and the user's cache directory that holds the four files),
-# or fail if neither does.
-find_mnist() {
-    local dir
-    for dir in ${DLFS_DATA_DIR:+"$DLFS_DATA_DIR"} "$(mnist_cache_dir)"; do
-        if has_mnist "$dir"; then
-            printf '%s\n' "$dir"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# has_mnist DIR: true if DIR holds the four MNIST files (gzip or not).
-has_mnist() {
-    local dir="$1" f
-    for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
-        t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-        [ -s "$dir/$f.gz" ] || [ -s "$dir/$f" ] || return 1
-    done
-    return 0
+# dlfs ARGS...: the project's command line, built in release mode if need be
+# (`cargo run`; quick once built). MNIST questions go to it, so that the
+# scripts and the crate always agree on where the data are:
+#   dlfs where                  prints the directory that holds MNIST, or fails
+#                               (exit 1) saying where it looked
+#   dlfs where --download-dir   prints where `dlfs download` puts the files
+#   dlfs download               downloads and verifies the four files
+dlfs() {
+    cargo run --release --quiet --manifest-path "$ROOT/Cargo.toml" -p dlfs -- "$@"
 }
 
 # use_shared_mnist: in this project's CI (and on the developers' machines) the
 # data sit in ../shared/mnist next to the clone; use them when DLFS_DATA_DIR is
-# unset and they are there.
+# unset and they are there (the four files, gzip or raw). Runs before anything
+# is built, hence the check in shell.
 use_shared_mnist() {
-    if [ -z "${DLFS_DATA_DIR:-}" ] && has_mnist "$ROOT/../shared/mnist"; then
-        DLFS_DATA_DIR="$(cd "$ROOT/../shared/mnist" && pwd)"
-        export DLFS_DATA_DIR
-    fi
+    local dir="$ROOT/../shared/mnist" f
+    [ -z "${DLFS_DATA_DIR:-}" ] && [ -d "$dir" ] || return 0
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
+        t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+        [ -s "$dir/$f.gz" ] || [ -s "$dir/$f" ] || return 0
+    done
+    DLFS_DATA_DIR="$(cd "$dir" && pwd)"
+    export DLFS_DATA_DIR
 }

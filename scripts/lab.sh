@@ -12,7 +12,7 @@
 #   2. evcxr_jupyter     the Rust kernel, pinned, `cargo install --locked`
 #   3. the `rust` kernel registered inside .venv (not in your home directory)
 #   4. cargo build --release   the `dlfs` command line
-#   5. MNIST in $DLFS_DATA_DIR (default ~/.cache/dlfs/mnist), downloaded if missing
+#   5. MNIST: found by `dlfs where` ($DLFS_DATA_DIR, else ~/.cache/dlfs/mnist), else `dlfs download`
 #   6. evcxr's build cache (~/.cache/evcxr) warmed with the notebooks' first cell
 #   7. jupyter lab --notebook-dir notebooks
 #
@@ -123,24 +123,25 @@ build_crate() {
 
 # --- 5. MNIST -----------------------------------------------------------------
 setup_mnist() {
-    local dir found
-    if found="$(find_mnist)"; then
+    local found target
+    # `dlfs where` prints the directory that holds MNIST (and on stderr why that one).
+    if found="$(dlfs where 2>/dev/null)"; then
         ok "MNIST found in $found"
         return 0
     fi
-    dir="$(mnist_dir)"
-    say "MNIST not found in $dir: downloading it (about 11 MB)"
-    if cargo run --release --quiet -p dlfs -- download && find_mnist >/dev/null; then
-        ok "MNIST downloaded to $dir"
+    target="$(dlfs where --download-dir 2>/dev/null)"
+    say "MNIST not found: downloading it into $target (about 11 MB)"
+    if dlfs download && found="$(dlfs where 2>/dev/null)"; then
+        ok "MNIST downloaded to $found"
         return 0
     fi
-    warn "could not download MNIST into $dir."
+    warn "could not download MNIST into $target."
     cat >&2 <<EOF
   The notebook 4.5-learning-algorithm.ipynb (and \`dlfs train\`) need MNIST;
   the other notebooks work without it. To provide it, either
     - rerun \`cargo run --release -p dlfs -- download\` when the network is up, or
     - copy the four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
-      t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz into $dir, or
+      t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz into $target, or
     - point DLFS_DATA_DIR at a directory that holds them and rerun this script.
   Continuing without MNIST.
 EOF

@@ -19,7 +19,7 @@ use_shared_mnist
 if [ -n "${DLFS_DATA_DIR:-}" ]; then
     say "MNIST from DLFS_DATA_DIR=$DLFS_DATA_DIR"
 else
-    say "DLFS_DATA_DIR unset: MNIST from $(mnist_cache_dir)"
+    say "DLFS_DATA_DIR unset: MNIST from the user's cache directory (\`dlfs where\` tells which)"
 fi
 
 TOTAL_START="$(now)"

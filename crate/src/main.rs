@@ -1,4 +1,4 @@
-//! The `dlfs` command line: `train`, `download` and `figures`.
+//! The `dlfs` command line: `train`, `download`, `figures` and `where`.
 
 mod cli;
 
@@ -20,21 +20,26 @@ enum Command {
     Download(cli::download::DownloadArgs),
     /// Write every chapter-4 figure as PNG and SVG.
     Figures(cli::figures::FiguresArgs),
+    /// Print the directory that holds MNIST (exit 1, saying where it looked, if none does).
+    Where(cli::data::WhereArgs),
     /// Time one numerical gradient of TwoLayerNet(784, 50, 10) on 100 images (for bench/).
     #[command(hide = true)]
     BenchNumgrad(cli::train::BenchNumgradArgs),
 }
 
 fn main() {
+    // Ctrl-C removes the temporary file of a download in progress and exits with 130.
+    dlfs::mnist::download::remove_partial_on_interrupt();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => cli::train::run(args),
         Command::Download(args) => cli::download::run(args),
         Command::Figures(args) => cli::figures::run(args),
+        Command::Where(args) => cli::data::run_where(args),
         Command::BenchNumgrad(args) => cli::train::run_bench_numgrad(args),
     };
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        cli::output::note_line(format_args!("error: {e}"));
         std::process::exit(1);
     }
 }

@@ -1,26 +1,43 @@
 //! The downloader against an HTTP server on 127.0.0.1 started by each test: a good file, a
-//! wrong checksum, a 404 (and every mirror failing), a connection cut halfway, files already
-//! present. Nothing here touches the network.
+//! wrong checksum, a 404 (and every mirror failing), a connection cut halfway, a body that
+//! stalls, a body that never ends, a server that never answers, a leftover `.part` file,
+//! files already present. Nothing here touches the network, and every wait is bounded: each
+//! test takes a few seconds at most.
 #![cfg(feature = "download")]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use dlfs::mnist::download::sha256_hex;
 use dlfs::mnist::{
-    download_with, load_or_download, DirSource, DownloadConfig, Event, FetchSource, SearchDir,
-    SHA256SUMS,
+    download_with, load_or_download, DirSource, DownloadConfig, Event, FetchSource, RemoteFile,
+    SearchDir, SHA256SUMS,
 };
 use dlfs::Error;
 
 mod common;
 use common::TempDir;
+
+/// How the test server misbehaves for one path.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Sends the head and the body, then closes.
+    Normal,
+    /// Sends the head and the body, then keeps the connection open without a byte more
+    /// (until the test ends).
+    Stall,
+    /// Sends the head without a length, then bytes without end (until the client hangs up,
+    /// or 64 MB).
+    Endless,
+    /// Reads the request and never answers (until the test ends).
+    Silent,
+}
 
 /// What the test server answers for one path.
 #[derive(Clone)]
@@ -29,6 +46,7 @@ struct Reply {
     body: Vec<u8>,
     /// The Content-Length announced; more than `body.len()` cuts the connection halfway.
     content_length: usize,
+    mode: Mode,
 }
 
 impl Reply {
@@ -37,6 +55,7 @@ impl Reply {
             status: 200,
             body: body.to_vec(),
             content_length: body.len(),
+            mode: Mode::Normal,
         }
     }
 
@@ -46,6 +65,7 @@ impl Reply {
             status,
             content_length: body.len(),
             body,
+            mode: Mode::Normal,
         }
     }
 
@@ -55,16 +75,126 @@ impl Reply {
             status: 200,
             body: body[..body.len() / 2].to_vec(),
             content_length: body.len(),
+            mode: Mode::Normal,
+        }
+    }
+
+    /// Announces all of `body`, sends its first half, then nothing more, connection open.
+    fn stall(body: &[u8]) -> Reply {
+        Reply {
+            mode: Mode::Stall,
+            ..Reply::cut(body)
+        }
+    }
+
+    /// A body that never ends.
+    fn endless() -> Reply {
+        Reply {
+            status: 200,
+            body: Vec::new(),
+            content_length: 0,
+            mode: Mode::Endless,
+        }
+    }
+
+    /// No answer at all.
+    fn silent() -> Reply {
+        Reply {
+            mode: Mode::Silent,
+            ..Reply::status(200)
         }
     }
 }
 
-/// An HTTP/1.1 server on 127.0.0.1 (random port) that answers at most `max_requests` requests,
-/// from a fixed table (404 for other paths), and gives up after 20 s. It records the paths asked.
+/// An HTTP/1.1 server on 127.0.0.1 (random port) that accepts at most `max_requests`
+/// connections, each answered on its own thread from a fixed table (404 for other paths), and
+/// gives up after 20 s. It records the paths asked.
 struct Server {
     base: String,
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<Vec<String>>,
+    asked: Arc<Mutex<Vec<String>>>,
+    thread: JoinHandle<()>,
+}
+
+/// Waits while the test goes on: until `stop` or 20 s.
+fn hold(stop: &AtomicBool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn answer(
+    stream: TcpStream,
+    routes: &HashMap<String, Reply>,
+    asked: &Mutex<Vec<String>>,
+    stop: &AtomicBool,
+) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line == "\r\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    let reply = routes
+        .get(&path)
+        .cloned()
+        .unwrap_or_else(|| Reply::status(404));
+    asked.lock().unwrap().push(path);
+    let mut stream = stream;
+    if reply.mode == Mode::Silent {
+        hold(stop);
+        return;
+    }
+    let reason = match reply.status {
+        200 => "OK",
+        403 => "Forbidden",
+        404 => "Not Found",
+        _ => "Internal Server Error",
+    };
+    let length = if reply.mode == Mode::Endless {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", reply.content_length)
+    };
+    let head = format!(
+        "HTTP/1.1 {} {reason}\r\n{length}Content-Type: application/octet-stream\r\n\
+         Connection: close\r\n\r\n",
+        reply.status
+    );
+    // The client may hang up first (it need not read a 404's body).
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&reply.body);
+    let _ = stream.flush();
+    match reply.mode {
+        Mode::Stall => hold(stop),
+        Mode::Endless => {
+            let chunk = vec![0x55u8; 16 << 10];
+            for _ in 0..4096 {
+                if stop.load(Ordering::SeqCst) || stream.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        }
+        Mode::Normal | Mode::Silent => {}
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
 impl Server {
@@ -72,16 +202,20 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let routes: HashMap<String, Reply> = routes
-            .iter()
-            .map(|(p, r)| (p.to_string(), r.clone()))
-            .collect();
+        let routes: Arc<HashMap<String, Reply>> = Arc::new(
+            routes
+                .iter()
+                .map(|(p, r)| (p.to_string(), r.clone()))
+                .collect(),
+        );
         let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = Arc::clone(&stop);
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let (stop_flag, asked_list) = (Arc::clone(&stop), Arc::clone(&asked));
         let thread = std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(20);
-            let mut asked = Vec::new();
-            while asked.len() < max_requests
+            let mut accepted = 0;
+            let mut handlers = Vec::new();
+            while accepted < max_requests
                 && !stop_flag.load(Ordering::SeqCst)
                 && Instant::now() < deadline
             {
@@ -93,50 +227,27 @@ impl Server {
                     }
                     Err(e) => panic!("accept: {e}"),
                 };
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
-                    .unwrap();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                        break;
-                    }
-                }
-                let path = request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("")
-                    .to_string();
-                let reply = routes
-                    .get(&path)
-                    .cloned()
-                    .unwrap_or_else(|| Reply::status(404));
-                asked.push(path);
-                let reason = match reply.status {
-                    200 => "OK",
-                    403 => "Forbidden",
-                    404 => "Not Found",
-                    _ => "Internal Server Error",
-                };
-                let mut stream = stream;
-                let head = format!(
-                    "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nContent-Type: \
-                     application/octet-stream\r\nConnection: close\r\n\r\n",
-                    reply.status, reply.content_length
+                accepted += 1;
+                let (routes, asked, stop) = (
+                    Arc::clone(&routes),
+                    Arc::clone(&asked_list),
+                    Arc::clone(&stop_flag),
                 );
-                // The client may hang up first (it need not read a 404's body).
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&reply.body);
-                let _ = stream.flush();
-                let _ = stream.shutdown(std::net::Shutdown::Both);
+                handlers.push(std::thread::spawn(move || {
+                    answer(stream, &routes, &asked, &stop)
+                }));
             }
-            asked
+            // Wait for the handlers, so that every request is recorded.
+            for h in handlers {
+                let _ = h.join();
+            }
         });
-        Server { base, stop, thread }
+        Server {
+            base,
+            stop,
+            asked,
+            thread,
+        }
     }
 
     /// A mirror URL on this server.
@@ -147,7 +258,9 @@ impl Server {
     /// Stops the server and returns the paths that were asked for, in order.
     fn finish(self) -> Vec<String> {
         self.stop.store(true, Ordering::SeqCst);
-        self.thread.join().unwrap()
+        self.thread.join().unwrap();
+        let asked = self.asked.lock().unwrap().clone();
+        asked
     }
 }
 
@@ -177,10 +290,11 @@ fn config(mirrors: Vec<String>, files: &[(&str, &[u8])]) -> DownloadConfig {
         mirrors,
         files: files
             .iter()
-            .map(|(name, raw)| (name.to_string(), sha256_hex(raw)))
+            .map(|(name, raw)| RemoteFile::new(*name, sha256_hex(raw), raw.len() as u64))
             .collect(),
         connect_timeout: Duration::from_secs(5),
         response_timeout: Duration::from_secs(5),
+        stall_timeout: Duration::from_secs(5),
         body_timeout: Duration::from_secs(10),
     }
 }
@@ -188,6 +302,7 @@ fn config(mirrors: Vec<String>, files: &[(&str, &[u8])]) -> DownloadConfig {
 /// An owned copy of an event, to look at after the download.
 #[derive(Debug, Clone, PartialEq)]
 enum Seen {
+    RemovedPartial(PathBuf),
     Present(String),
     Requesting(String),
     Bytes(u64, Option<u64>),
@@ -198,6 +313,7 @@ enum Seen {
 fn record(seen: &mut Vec<Seen>) -> impl FnMut(Event<'_>) + '_ {
     |event| {
         seen.push(match event {
+            Event::RemovedPartial { path } => Seen::RemovedPartial(path.to_path_buf()),
             Event::Present { file, .. } => Seen::Present(file.to_string()),
             Event::Requesting { url, .. } => Seen::Requesting(url.to_string()),
             Event::Bytes {
@@ -368,7 +484,18 @@ fn when_every_mirror_fails_the_error_lists_each_and_its_answer() {
         assert!(m.contains(&needle), "missing {needle:?} in {m}");
     }
     assert!(m.contains(&format!("{closed}z-idx1-ubyte.gz: ")), "{m}");
-    assert!(m.contains("DLFS_DATA_DIR"), "{m}");
+    assert!(m.contains("so it was not saved"), "{m}");
+    assert!(
+        m.contains(&format!(
+            "in {} now: present: none; missing: z-idx1-ubyte",
+            dir.path().display()
+        )),
+        "{m}"
+    );
+    assert!(!m.contains("nothing was saved"), "{m}");
+    // One line per mirror, not one long line.
+    assert!(m.lines().count() >= 5, "{m}");
+    assert!(m.lines().all(|l| l.len() < 350), "{m}");
     assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
 }
 
@@ -506,14 +633,25 @@ fn default_config_uses_the_public_mirrors_and_the_real_checksums() {
     assert_eq!(
         cfg.files
             .iter()
-            .map(|(n, _)| n.as_str())
+            .map(|f| f.name.as_str())
             .collect::<Vec<_>>(),
         dlfs::mnist::FILES.to_vec()
     );
     assert!(cfg
         .files
         .iter()
-        .all(|(_, s)| s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())));
+        .all(|f| f.sha256.len() == 64 && f.sha256.chars().all(|c| c.is_ascii_hexdigit())));
+    // The caps come from the real sizes: 16 + N x 784 and 8 + N bytes.
+    let sizes: Vec<u64> = cfg.files.iter().map(|f| f.size).collect();
+    assert_eq!(
+        sizes,
+        vec![16 + 60_000 * 784, 8 + 60_000, 16 + 10_000 * 784, 8 + 10_000]
+    );
+    assert!(cfg.files[0].max_body() < 48_000_000);
+    // Three dead mirrors (each connecting, then never answering) fail well under a minute.
+    let per_mirror = cfg.connect_timeout + cfg.response_timeout;
+    assert!(per_mirror * 3 <= Duration::from_secs(40), "{per_mirror:?}");
+    assert_eq!(cfg.stall_timeout, Duration::from_secs(10));
 }
 
 /// The embedded checksums are those of `DLFS_DATA_DIR/SHA256SUMS`, and the files there pass
@@ -653,4 +791,190 @@ fn offline_with_no_files_says_where_it_looked_and_how_to_provide_them() {
         assert!(m.contains(&needle), "missing {needle:?} in {m}");
     }
     assert!(target.entries().is_empty());
+}
+
+#[test]
+fn a_failure_after_some_files_were_saved_lists_what_is_there() {
+    let (a, b) = (content(3_000, 11), content(2_000, 12));
+    let server = Server::start(&[("/m/a-idx1-ubyte.gz", Reply::ok(&gzip(&a)))], 2);
+    let dir = TempDir::new("some-saved");
+    let cfg = config(
+        vec![server.mirror("m")],
+        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
+    );
+    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("b is on no mirror");
+    server.finish();
+    let m = err.to_string();
+    assert!(
+        m.contains("present: a-idx1-ubyte.gz; missing: b-idx1-ubyte"),
+        "{m}"
+    );
+    assert!(!m.contains("nothing was saved"), "{m}");
+    assert_eq!(dir.entries(), vec!["a-idx1-ubyte.gz"]);
+}
+
+#[test]
+fn a_body_that_stalls_is_given_up_for_the_next_mirror_within_the_stall_timeout() {
+    let raw = content(60_000, 13);
+    let gz = gzip(&raw);
+    let server = Server::start(
+        &[
+            ("/stall/s-idx1-ubyte.gz", Reply::stall(&gz)),
+            ("/good/s-idx1-ubyte.gz", Reply::ok(&gz)),
+        ],
+        2,
+    );
+    let dir = TempDir::new("stall");
+    let mut cfg = config(
+        vec![server.mirror("stall"), server.mirror("good")],
+        &[("s-idx1-ubyte", &raw)],
+    );
+    cfg.stall_timeout = Duration::from_millis(700);
+    cfg.body_timeout = Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
+    let took = start.elapsed();
+    assert_eq!(
+        server.finish(),
+        vec!["/stall/s-idx1-ubyte.gz", "/good/s-idx1-ubyte.gz"]
+    );
+    // Given up after the stall timeout, not the 60 s body timeout.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(took >= Duration::from_millis(600), "took {took:?}");
+    let reason = seen
+        .iter()
+        .find_map(|s| match s {
+            Seen::MirrorFailed(url, reason) if url.contains("/stall/") => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("the stalling mirror failed");
+    assert!(reason.contains("stalled: no data for 0.7 s"), "{reason}");
+    assert!(
+        reason.contains(&format!("of {} bytes", gz.len())),
+        "{reason}"
+    );
+    assert!(
+        matches!(fetched[0].source, FetchSource::Downloaded { ref url, .. } if url.contains("/good/"))
+    );
+    assert_eq!(dir.entries(), vec!["s-idx1-ubyte.gz"]);
+}
+
+#[test]
+fn a_body_that_never_ends_is_cut_at_the_cap_and_nothing_is_kept() {
+    let raw = content(5_000, 14);
+    let server = Server::start(&[("/m/e-idx1-ubyte.gz", Reply::endless())], 1);
+    let dir = TempDir::new("endless");
+    let cfg = config(vec![server.mirror("m")], &[("e-idx1-ubyte", &raw)]);
+    let cap = cfg.files[0].max_body();
+    assert_eq!(cap, 5_000 + 50 + 1024);
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let err = download_with(dir.path(), &cfg, record(&mut seen)).expect_err("endless");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    server.finish();
+    let m = err.to_string();
+    assert!(
+        m.contains(&format!("the body goes on past {cap} bytes")),
+        "{m}"
+    );
+    assert!(m.contains("nothing kept"), "{m}");
+    // No byte beyond the cap was taken in.
+    let most = seen
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Bytes(n, _) => Some(*n),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    assert!(most <= cap, "{most} > {cap}");
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+}
+
+#[test]
+fn an_announced_length_beyond_the_cap_is_refused_before_reading() {
+    let raw = content(2_000, 15);
+    let mut huge = Reply::cut(&raw);
+    huge.content_length = 1 << 40;
+    huge.mode = Mode::Stall;
+    let server = Server::start(&[("/m/h-idx1-ubyte.gz", huge)], 1);
+    let dir = TempDir::new("announced");
+    let cfg = config(vec![server.mirror("m")], &[("h-idx1-ubyte", &raw)]);
+    let start = Instant::now();
+    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("too long");
+    assert!(start.elapsed() < Duration::from_secs(3));
+    server.finish();
+    let m = err.to_string();
+    assert!(
+        m.contains(&format!(
+            "announces {} bytes, more than the file can be",
+            1u64 << 40
+        )),
+        "{m}"
+    );
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+}
+
+#[test]
+fn a_small_body_that_decompresses_past_the_size_is_refused() {
+    // 1 MB of zeros compresses to about 1 KB: under the cap of a 5,000-byte file, but its
+    // content is far longer than the file.
+    let raw = content(5_000, 16);
+    let bomb = gzip(&vec![0u8; 1 << 20]);
+    let server = Server::start(&[("/m/g-idx1-ubyte.gz", Reply::ok(&bomb))], 1);
+    let dir = TempDir::new("bomb");
+    let cfg = config(vec![server.mirror("m")], &[("g-idx1-ubyte", &raw)]);
+    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("too big inside");
+    server.finish();
+    let m = err.to_string();
+    assert!(m.contains("decompresses to more than 5000 bytes"), "{m}");
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+}
+
+#[test]
+fn three_mirrors_that_never_answer_fail_fast() {
+    let raw = content(1_000, 17);
+    let server = Server::start(
+        &[
+            ("/a/n-idx1-ubyte.gz", Reply::silent()),
+            ("/b/n-idx1-ubyte.gz", Reply::silent()),
+            ("/c/n-idx1-ubyte.gz", Reply::silent()),
+        ],
+        3,
+    );
+    let dir = TempDir::new("silent");
+    let mut cfg = config(
+        vec![server.mirror("a"), server.mirror("b"), server.mirror("c")],
+        &[("n-idx1-ubyte", &raw)],
+    );
+    cfg.response_timeout = Duration::from_millis(500);
+    cfg.stall_timeout = Duration::from_millis(500);
+    let start = Instant::now();
+    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("no answer");
+    let took = start.elapsed();
+    assert_eq!(server.finish().len(), 3);
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    let m = err.to_string();
+    assert!(m.contains("no mirror delivered it (3 tried)"), "{m}");
+    assert_eq!(m.matches("no answer in time").count(), 3, "{m}");
+    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+}
+
+#[test]
+fn a_partial_file_left_by_a_killed_run_is_removed_at_the_next_start() {
+    let raw = content(4_000, 18);
+    let gz = gzip(&raw);
+    let server = Server::start(&[("/m/p-idx1-ubyte.gz", Reply::ok(&gz))], 1);
+    let dir = TempDir::new("leftover");
+    let part = dir.path().join(".p-idx1-ubyte.gz.part");
+    std::fs::write(&part, &gz[..100]).unwrap();
+    // Another program's hidden file is not touched.
+    std::fs::write(dir.path().join(".keep"), b"mine").unwrap();
+    let cfg = config(vec![server.mirror("m")], &[("p-idx1-ubyte", &raw)]);
+    let mut seen = Vec::new();
+    download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
+    server.finish();
+    assert_eq!(seen[0], Seen::RemovedPartial(part.clone()));
+    assert_eq!(dir.entries(), vec![".keep", "p-idx1-ubyte.gz"]);
 }

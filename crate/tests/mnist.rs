@@ -293,13 +293,147 @@ fn a_gz_name_without_gzip_inside_is_not_gzip_after_all() {
 fn corrupt_gzip_is_reported() {
     let good = gzip(&idx_images(3, 28, 28, 0));
     let m = load_error(0, "train-images-idx3-ubyte.gz", &good[..good.len() / 2]);
-    assert!(m.contains("corrupt gzip"), "{m}");
+    assert!(m.contains("gzip stream cut short"), "{m}");
+    assert!(m.contains("incomplete"), "{m}");
     let mut garbled = good.clone();
     for b in &mut garbled[20..60] {
         *b ^= 0x5a;
     }
     let m = load_error(0, "train-images-idx3-ubyte.gz", &garbled);
     assert!(m.contains("corrupt gzip"), "{m}");
+}
+
+#[test]
+fn trailing_bytes_after_a_gzip_stream_are_trailing_data_not_a_cut() {
+    let good = gzip(&idx_images(3, 28, 28, 0));
+    let mut long = good.clone();
+    long.extend_from_slice(b"JUNK appended");
+    let m = load_error(0, "train-images-idx3-ubyte.gz", &long);
+    assert!(
+        m.contains(&format!(
+            "13 bytes of trailing data after the end of the gzip stream (at byte {} of {})",
+            good.len(),
+            long.len()
+        )),
+        "{m}"
+    );
+    assert!(m.contains("starting with 4a 55 4e 4b"), "{m}");
+    assert!(!m.contains("cut short"), "{m}");
+    // Two gzip members one after the other are one file, as gzip itself reads them.
+    let raw = idx_images(3, 28, 28, 0);
+    let (a, b) = raw.split_at(1000);
+    let mut two = gzip(a);
+    two.extend_from_slice(&gzip(b));
+    let dir = TempDir::new("members");
+    write_set(dir.path(), &good_contents(), [true; 4]);
+    std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), &two).unwrap();
+    let m = Mnist::load_local(&options(dir.path(), false, true, false)).unwrap();
+    check_loaded(&m, false, true, false);
+}
+
+#[test]
+fn a_directory_named_like_a_data_file_is_reported_as_a_directory() {
+    let dir = TempDir::new("dir-named-like-file");
+    write_set(dir.path(), &good_contents(), [true; 4]);
+    std::fs::remove_file(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
+    std::fs::create_dir(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
+    let dirs = [SearchDir {
+        path: dir.path().to_path_buf(),
+        source: DirSource::Explicit,
+    }];
+    let m = locate(&dirs)
+        .expect_err("a directory is not a file")
+        .to_string();
+    assert!(
+        m.contains("t10k-images-idx3-ubyte.gz is a directory, not a file"),
+        "{m}"
+    );
+    assert!(!m.contains("lacks"), "{m}");
+    // A raw file next to it is used.
+    std::fs::write(
+        dir.path().join("t10k-images-idx3-ubyte"),
+        idx_images(2, 28, 28, 1),
+    )
+    .unwrap();
+    let files = locate(&dirs).unwrap();
+    assert_eq!(files.test_images, dir.path().join("t10k-images-idx3-ubyte"));
+}
+
+#[test]
+fn a_named_directory_that_does_not_exist_is_an_error_naming_it() {
+    // The cache holds the files, but a mistyped directory is not silently replaced by it.
+    let cache = TempDir::new("cache-full");
+    write_set(cache.path(), &good_contents(), [true; 4]);
+    let typo = cache.path().join("mnsit");
+    for source in [DirSource::Explicit, DirSource::EnvVar] {
+        let dirs = [
+            SearchDir {
+                path: typo.clone(),
+                source,
+            },
+            SearchDir {
+                path: cache.path().to_path_buf(),
+                source: DirSource::UserCache,
+            },
+        ];
+        let err = locate(&dirs).expect_err("a mistyped directory");
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+        let m = err.to_string();
+        assert!(
+            m.contains(&format!(
+                "the data directory {} ({source}) does not exist",
+                typo.display()
+            )),
+            "{m}"
+        );
+        assert!(m.contains("check its spelling"), "{m}");
+        assert!(!typo.exists(), "nothing may be created");
+    }
+    // Through the loader too, and a file where a directory is named.
+    let err = Mnist::load_local(&options(&typo, true, true, false)).expect_err("typo");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    let file = cache.path().join("train-labels-idx1-ubyte.gz");
+    let err = Mnist::load_local(&options(&file, true, true, false)).expect_err("a file");
+    assert!(err.to_string().contains("is not a directory"), "{err}");
+    // The user's cache directory may be absent: it is only skipped.
+    let dirs = [
+        SearchDir {
+            path: typo.clone(),
+            source: DirSource::UserCache,
+        },
+        SearchDir {
+            path: cache.path().to_path_buf(),
+            source: DirSource::UserCache,
+        },
+    ];
+    assert!(locate(&dirs).is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_reported_as_such() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("unreadable");
+    write_set(dir.path(), &good_contents(), [true; 4]);
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    write_set(&locked, &good_contents(), [true; 4]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable = std::fs::read_dir(&locked).is_ok();
+    let dirs = [SearchDir {
+        path: locked.clone(),
+        source: DirSource::Explicit,
+    }];
+    let result = locate(&dirs);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if readable {
+        eprintln!("note: running as root, permissions are not enforced; skipping");
+        assert!(result.is_ok());
+        return;
+    }
+    let m = result.expect_err("unreadable").to_string();
+    assert!(m.contains("cannot be read (permission denied)"), "{m}");
+    assert!(!m.contains("holds none"), "{m}");
 }
 
 #[test]
@@ -341,9 +475,13 @@ fn missing_files_say_where_it_looked_and_how_to_provide_them() {
         ),
         "cargo run --release -p dlfs -- download".to_string(),
         "set DLFS_DATA_DIR to a folder".to_string(),
+        "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz".to_string(),
     ] {
         assert!(m.contains(&needle), "missing {needle:?} in {m}");
     }
+    // A few short lines: one per directory, one to say how to provide the files.
+    assert_eq!(m.lines().count(), 5, "{m}");
+    assert!(m.lines().all(|l| l.len() < 250), "{m}");
     // Completing the second directory makes it the one found.
     std::fs::write(
         partial.path().join("t10k-labels-idx1-ubyte"),

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use dlfs::fast::TrainingData;
-use dlfs::mnist::{RawMnist, CLASSES, IMAGE_PIXELS};
+use dlfs::mnist::{CLASSES, IMAGE_PIXELS};
 use dlfs::net::TwoLayerNet;
 use dlfs::train::{epoch_line, GradientMethod, TrainSettings, WEIGHT_INIT_STD};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::output::out;
 
 /// How `--gradient` is spelled.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,19 +26,19 @@ pub enum GradientArg {
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
     /// Number of mini-batch updates (`iters_num`).
-    #[arg(long, default_value_t = TrainSettings::default().iters_num)]
+    #[arg(long, default_value_t = TrainSettings::default().iters_num, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub iters: usize,
     /// Rows per mini-batch (`batch_size`).
-    #[arg(long, default_value_t = TrainSettings::default().batch_size)]
+    #[arg(long, default_value_t = TrainSettings::default().batch_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub batch: usize,
     /// Learning rate (`learning_rate`).
     #[arg(long, allow_negative_numbers = true, default_value_t = TrainSettings::default().learning_rate)]
     pub lr: f64,
     /// Units in the hidden layer (`hidden_size`).
-    #[arg(long, default_value_t = TrainSettings::default().hidden_size)]
+    #[arg(long, default_value_t = TrainSettings::default().hidden_size, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub hidden: usize,
     /// Seed of the initial weights and of the mini-batches.
-    #[arg(long, default_value_t = TrainSettings::default().seed)]
+    #[arg(long, default_value_t = TrainSettings::default().seed, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: u64,
     /// How the gradient is computed.
     #[arg(long, value_enum, default_value_t = GradientArg::Backprop)]
@@ -66,7 +68,7 @@ impl TrainArgs {
 /// numbers as the book's `load_mnist(normalize=True, flatten=True)`, without the `f64` images.
 /// Files found nowhere are downloaded first, as by `dlfs download`.
 fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
-    TrainingData::from_raw(&RawMnist::load(data_dir.as_deref())?)
+    TrainingData::from_raw(&super::data::load_raw(data_dir.as_deref())?)
 }
 
 /// Runs `dlfs train`: one line per epoch (above a progress bar on a terminal), and last
@@ -98,7 +100,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
             let line = epoch_line(record, last_epoch);
             match &bar {
                 Some(bar) => bar.println(line),
-                None => println!("{line}"),
+                None => out!("{line}"),
             }
         },
         |done, loss| {
@@ -118,7 +120,7 @@ pub fn run(args: TrainArgs) -> dlfs::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    println!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
+    out!("final: train_acc={train_acc:.4} test_acc={test_acc:.4} seconds={seconds:.2}");
     Ok(())
 }
 
@@ -144,6 +146,13 @@ pub struct BenchNumgradArgs {
 /// `numerical_gradient: seconds=S.SSSS evaluations=E` (E: the loss evaluations the book's
 /// loop would make, `2 * params`).
 pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
+    // The sizes are checked before MNIST is loaded.
+    TrainSettings {
+        hidden_size: args.hidden,
+        seed: args.seed,
+        ..TrainSettings::default()
+    }
+    .validate()?;
     let data = load(args.data_dir)?;
     if args.batch == 0 || args.batch > data.x_train.nrows() {
         return Err(dlfs::Error::InvalidArgument(format!(
@@ -172,7 +181,7 @@ pub fn run_bench_numgrad(args: BenchNumgradArgs) -> dlfs::Result<()> {
         .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>())
         .sum::<f64>()
         .sqrt();
-    println!(
+    out!(
         "numerical_gradient: seconds={seconds:.4} evaluations={} grad_norm={norm:.6}",
         2 * grads.len()
     );

@@ -26,11 +26,14 @@ pub const FILES: [&str; 4] = [
     "t10k-labels-idx1-ubyte",
 ];
 
-/// How to provide the files, for error messages.
+/// How to provide the files, for error messages (one line).
 pub const HOW_TO_PROVIDE: &str = "to provide them, run `cargo run --release -p dlfs -- download` \
-    (add `--data-dir DIR` to choose where), or set DLFS_DATA_DIR to a folder holding the four files \
-    train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and \
-    t10k-labels-idx1-ubyte.gz (gzip or raw, without .gz), or pass that folder as `data_dir`";
+    (`--data-dir DIR` to choose where), or set DLFS_DATA_DIR to a folder that holds the four \
+    files (gzip or raw)";
+
+/// The four file names as distributed, for messages.
+const GZ_NAMES: &str = "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, \
+    t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz";
 
 /// Why a directory is on the list of places to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,11 +99,18 @@ pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
 /// The data directory: the first of [`search_dirs`], where downloads go. Where the system has
 /// no cache directory and neither of the others is given, `dlfs/mnist` in the temporary directory.
 pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
+    download_target(explicit).path
+}
+
+/// The data directory ([`data_dir`]) and why it is that one.
+pub fn download_target(explicit: Option<&Path>) -> SearchDir {
     search_dirs(explicit)
         .into_iter()
         .next()
-        .map(|d| d.path)
-        .unwrap_or_else(|| std::env::temp_dir().join("dlfs").join("mnist"))
+        .unwrap_or_else(|| SearchDir {
+            path: std::env::temp_dir().join("dlfs").join("mnist"),
+            source: DirSource::UserCache,
+        })
 }
 
 /// The paths of the four MNIST files found in one directory.
@@ -116,12 +126,49 @@ pub struct MnistFiles {
     pub test_labels: PathBuf,
 }
 
+/// What is in a directory at the place of one MNIST file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    /// A file, `name.gz` or the raw `name` (the first that exists).
+    Found(PathBuf),
+    /// Neither `name.gz` nor `name`.
+    Missing,
+    /// A directory where the file should be (and no file of the other name).
+    IsDir(PathBuf),
+    /// The place cannot be looked at (the directory is not readable, say).
+    Unreadable(PathBuf, std::io::ErrorKind),
+}
+
+/// What `dir` holds at the place of MNIST file `name` (one of [`FILES`]): `name.gz` if it is
+/// a file, else the raw `name`; else what stands in the way.
+pub fn file_state(dir: &Path, name: &str) -> FileState {
+    let mut state = FileState::Missing;
+    for path in [dir.join(format!("{name}.gz")), dir.join(name)] {
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                if state == FileState::Missing {
+                    state = FileState::IsDir(path);
+                }
+            }
+            Ok(_) => return FileState::Found(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                if !matches!(state, FileState::Unreadable(..)) {
+                    state = FileState::Unreadable(path, e.kind());
+                }
+            }
+        }
+    }
+    state
+}
+
 /// The path of MNIST file `name` (one of [`FILES`]) in `dir`: `name.gz` if it exists, else the
-/// raw `name` if it exists.
+/// raw `name` if it exists (directories do not count).
 pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
-    [dir.join(format!("{name}.gz")), dir.join(name)]
-        .into_iter()
-        .find(|p| p.is_file())
+    match file_state(dir, name) {
+        FileState::Found(path) => Some(path),
+        _ => None,
+    }
 }
 
 impl MnistFiles {
@@ -134,16 +181,15 @@ impl MnistFiles {
             .filter(|(_, f)| f.is_none())
             .map(|(name, _)| *name)
             .collect();
-        if !missing.is_empty() {
-            return Err(missing);
+        match found.as_slice() {
+            [Some(a), Some(b), Some(c), Some(d)] => Ok(MnistFiles {
+                train_images: a.clone(),
+                train_labels: b.clone(),
+                test_images: c.clone(),
+                test_labels: d.clone(),
+            }),
+            _ => Err(missing),
         }
-        let mut found = found.into_iter().map(|f| f.expect("none missing"));
-        Ok(MnistFiles {
-            train_images: found.next().expect("4 files"),
-            train_labels: found.next().expect("4 files"),
-            test_images: found.next().expect("4 files"),
-            test_labels: found.next().expect("4 files"),
-        })
     }
 
     /// The four paths, in the order of [`FILES`].
@@ -157,41 +203,155 @@ impl MnistFiles {
     }
 }
 
-/// What was found in each of `dirs`, one line each, for error messages.
+/// An I/O error kind in words, for messages.
+fn kind_words(kind: std::io::ErrorKind) -> String {
+    match kind {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        other => other.to_string(),
+    }
+}
+
+/// What one directory holds, in a few words: "holds all four files", "does not exist",
+/// "cannot be read (permission denied)", "lacks t10k-labels-idx1-ubyte", ...
+pub fn describe_dir(dir: &Path) -> String {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return "does not exist".into(),
+        Err(e) => return format!("cannot be read ({})", kind_words(e.kind())),
+        Ok(m) if !m.is_dir() => return "is not a directory".into(),
+        Ok(_) => {}
+    }
+    if let Err(e) = std::fs::read_dir(dir) {
+        return format!("cannot be read ({})", kind_words(e.kind()));
+    }
+    let states: Vec<(&str, FileState)> = FILES.iter().map(|n| (*n, file_state(dir, n))).collect();
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    for (name, state) in &states {
+        match state {
+            FileState::Found(_) => {}
+            FileState::Missing => missing.push(*name),
+            FileState::IsDir(p) => problems.push(format!(
+                "{} is a directory, not a file",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            )),
+            FileState::Unreadable(p, kind) => problems.push(format!(
+                "{} cannot be read ({})",
+                p.file_name().unwrap_or_default().to_string_lossy(),
+                kind_words(*kind)
+            )),
+        }
+    }
+    if problems.is_empty() && missing.is_empty() {
+        return "holds all four files".into();
+    }
+    if problems.is_empty() && missing.len() == FILES.len() {
+        return "holds none of the four files".into();
+    }
+    if !missing.is_empty() {
+        problems.push(format!("lacks {}", missing.join(", ")));
+    }
+    problems.join("; ")
+}
+
+/// What was found in each of `dirs`, one line each (indented by two spaces), for messages.
 pub fn describe_search(dirs: &[SearchDir]) -> String {
     if dirs.is_empty() {
-        return "nowhere: no directory was given, DLFS_DATA_DIR is not set and the system has \
+        return "  nowhere: no directory was given, DLFS_DATA_DIR is not set and the system has \
                 no cache directory"
             .into();
     }
     dirs.iter()
         .map(|d| {
-            let found = if !d.path.is_dir() {
-                "does not exist".to_string()
-            } else {
-                match MnistFiles::in_dir(&d.path) {
-                    Ok(_) => "holds all four files".to_string(),
-                    Err(missing) if missing.len() == FILES.len() => {
-                        "holds none of the four files".to_string()
-                    }
-                    Err(missing) => format!("lacks {}", missing.join(", ")),
-                }
-            };
-            format!("{} ({}): {found}", d.path.display(), d.source)
+            format!(
+                "  {} ({}): {}",
+                d.path.display(),
+                d.source,
+                describe_dir(&d.path)
+            )
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("\n")
 }
 
-/// The first of `dirs` that holds all four files, or [`Error::NotFound`] saying where it
-/// looked (every directory, and what each lacks) and how to provide the files.
-pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
+/// Checks the directories that were named (by the caller or `DLFS_DATA_DIR`): each must exist
+/// and be a directory. A mistyped name is an error that names it, rather than a directory
+/// silently skipped (or created and downloaded into). The user's cache directory may be absent.
+pub fn check_named_dirs(dirs: &[SearchDir]) -> Result<()> {
+    for d in dirs.iter().filter(|d| d.source != DirSource::UserCache) {
+        let problem = match std::fs::metadata(&d.path) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => "is not a directory".to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
+            Err(e) => format!("cannot be read ({})", kind_words(e.kind())),
+        };
+        return Err(Error::NotFound(format!(
+            "the data directory {} ({}) {problem}; check its spelling, or create it and run \
+             `cargo run --release -p dlfs -- download --data-dir {}`",
+            d.path.display(),
+            d.source,
+            d.path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The message of [`Error::NotFound`] when no directory of `dirs` holds the four files: one
+/// line per directory and what it holds, then how to provide them (`extra`, when not empty, is
+/// put before that, e.g. why a download failed).
+pub fn not_found_message(dirs: &[SearchDir], extra: &str) -> String {
+    let mut m = format!(
+        "no directory holds the four files ({GZ_NAMES}):\n{}",
+        describe_search(dirs)
+    );
+    if !extra.is_empty() {
+        m.push('\n');
+        m.push_str(extra);
+    }
+    m.push_str("\n  ");
+    m.push_str(HOW_TO_PROVIDE);
+    m
+}
+
+/// The first of `dirs` that holds all four files, and the files. Errors: a named directory
+/// that does not exist ([`check_named_dirs`]), or [`Error::NotFound`] saying, in a few lines,
+/// where it looked (every directory, and what each lacks) and how to provide the files.
+/// Never creates anything.
+pub fn find(dirs: &[SearchDir]) -> Result<(SearchDir, MnistFiles)> {
+    check_named_dirs(dirs)?;
     dirs.iter()
-        .find_map(|d| MnistFiles::in_dir(&d.path).ok())
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "looked in {}; {HOW_TO_PROVIDE}",
-                describe_search(dirs)
-            ))
+        .find_map(|d| MnistFiles::in_dir(&d.path).ok().map(|f| (d.clone(), f)))
+        .ok_or_else(|| Error::NotFound(not_found_message(dirs, "")))
+}
+
+/// The first of `dirs` that holds all four files (see [`find`]).
+pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
+    find(dirs).map(|(_, files)| files)
+}
+
+/// One line saying which directory was used and why, e.g.
+/// `MNIST: /data/mnist (from DLFS_DATA_DIR)` or
+/// `MNIST: ~/.cache/dlfs/mnist (the user's cache directory; /tmp/x (given by the caller) holds none of the four files)`.
+/// `dirs` is the list searched, `used` the one that held the files.
+pub fn used_line(dirs: &[SearchDir], used: &SearchDir) -> String {
+    let skipped: Vec<String> = dirs
+        .iter()
+        .take_while(|d| *d != used)
+        .map(|d| {
+            format!(
+                "{} ({}) {}",
+                d.path.display(),
+                d.source,
+                describe_dir(&d.path)
+            )
         })
+        .collect();
+    let mut why = used.source.to_string();
+    if used.source == DirSource::UserCache && dirs.len() == 1 {
+        why.push_str(": no --data-dir given and DLFS_DATA_DIR not set");
+    }
+    for s in skipped {
+        why.push_str("; ");
+        why.push_str(&s);
+    }
+    format!("MNIST: {} ({why})", used.path.display())
 }

@@ -58,28 +58,77 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
 }
 
-/// The content of a gzip stream (all its members), or an error naming `path` ("corrupt gzip").
+/// The content of a gzip stream (all its members), or an error naming `path`: "cut short"
+/// when the stream ends early, "corrupt gzip" when it is damaged, "trailing data" when bytes
+/// that are not gzip follow its end.
 pub fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    gunzip_at_most(path, bytes, usize::MAX)
+}
+
+/// As [`gunzip`], but stops with an error once the content would exceed `limit` bytes (a
+/// download is checked against the known size of its file, so that a small body cannot
+/// decompress into gigabytes).
+pub fn gunzip_at_most(path: &Path, bytes: &[u8], limit: usize) -> Result<Vec<u8>> {
     // The last 4 bytes of a gzip member hold its size modulo 2^32: a good first capacity.
     let hint = match bytes.len() {
-        n if n >= 18 => u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes")) as usize,
+        n if n >= 18 => {
+            u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]) as usize
+        }
         _ => 0,
     };
-    let mut out = Vec::with_capacity(hint.min(256 << 20));
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            data_error(
-                path,
+    let mut out = Vec::with_capacity(hint.min(limit).min(256 << 20));
+    let mut rest: &[u8] = bytes;
+    loop {
+        let start = bytes.len() - rest.len();
+        let mut decoder = flate2::bufread::GzDecoder::new(rest);
+        let room = (limit - out.len()).saturating_add(1) as u64;
+        let read = (&mut decoder).take(room).read_to_end(&mut out);
+        if let Err(e) = read {
+            let message = if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 format!(
-                    "corrupt gzip: {e} after {} bytes of output ({} compressed bytes); \
-                     the file is damaged or cut short, delete it and download it again",
+                    "gzip stream cut short: it ends after {} compressed bytes and {} bytes of \
+                     output; the file is incomplete, delete it and download it again",
+                    bytes.len(),
+                    out.len()
+                )
+            } else {
+                format!(
+                    "corrupt gzip: {e} after {} bytes of output (the stream starts at byte \
+                     {start} of {}); the file is damaged, delete it and download it again",
                     out.len(),
                     bytes.len()
+                )
+            };
+            return Err(data_error(path, message));
+        }
+        if out.len() > limit {
+            return Err(data_error(
+                path,
+                format!(
+                    "the gzip stream decompresses to more than {limit} bytes, more than the \
+                     file can hold; it is not the expected file"
                 ),
-            )
-        })?;
-    Ok(out)
+            ));
+        }
+        rest = decoder.into_inner();
+        if rest.is_empty() {
+            return Ok(out);
+        }
+        if !is_gzip(rest) {
+            let end = bytes.len() - rest.len();
+            return Err(data_error(
+                path,
+                format!(
+                    "{} bytes of trailing data after the end of the gzip stream (at byte {end} \
+                     of {}), starting with {}; something was appended to the file, delete it \
+                     and download it again",
+                    rest.len(),
+                    bytes.len(),
+                    hex_bytes(&rest[..rest.len().min(4)])
+                ),
+            ));
+        }
+    }
 }
 
 /// The content of `bytes` read from `path`: decompressed if it starts with the gzip magic, as

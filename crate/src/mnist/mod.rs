@@ -30,13 +30,14 @@ use crate::error::{Error, Result};
 use crate::loss::{IntoTarget, Target};
 
 pub use datadir::{
-    cache_dir, data_dir, describe_search, locate, search_dirs, DirSource, MnistFiles, SearchDir,
-    ENV_VAR, FILES, HOW_TO_PROVIDE,
+    cache_dir, check_named_dirs, data_dir, describe_search, download_target, find, locate,
+    search_dirs, used_line, DirSource, FileState, MnistFiles, SearchDir, ENV_VAR, FILES,
+    HOW_TO_PROVIDE,
 };
 #[cfg(feature = "download")]
 pub use download::{
-    download, download_with, load_or_download, DownloadConfig, Event, FetchSource, Fetched,
-    MIRRORS, SHA256SUMS,
+    download, download_with, find_or_download, load_or_download, DownloadConfig, Event,
+    FetchSource, Fetched, RemoteFile, FILE_SIZES, MIRRORS, SHA256SUMS,
 };
 pub use idx::{read_images, read_labels, IdxImages};
 
@@ -244,7 +245,7 @@ fn read_pair(images: &Path, labels: &Path) -> Result<(Array2<u8>, Array1<u8>)> {
         ));
     }
     let x = Array2::from_shape_vec((x.count, IMAGE_PIXELS), x.pixels)
-        .expect("the IDX reader checked the length");
+        .map_err(|e| data_error(images, format!("images do not fit ({e})")))?;
     Ok((x, Array1::from(t)))
 }
 
@@ -292,8 +293,20 @@ impl RawMnist {
     }
 }
 
-/// Pixels as `f64` in the book's layout.
-fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64> {
+/// Pixels as `f64` in the book's layout; `what` names the array in an error (rows of 784
+/// pixels are needed).
+fn images_f64(
+    images: &Array2<u8>,
+    normalize: bool,
+    flatten: bool,
+    what: &str,
+) -> Result<ArrayD<f64>> {
+    if images.ncols() != IMAGE_PIXELS {
+        return Err(Error::Shape(format!(
+            "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels (28 x 28)",
+            images.shape()
+        )));
+    }
     let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
     let data: Vec<f64> = match images.as_slice() {
         Some(s) => s.par_iter().map(|&p| p as f64 * scale).collect(),
@@ -305,7 +318,7 @@ fn images_f64(images: &Array2<u8>, normalize: bool, flatten: bool) -> ArrayD<f64
     } else {
         IxDyn(&[n, 1, IMAGE_SIDE, IMAGE_SIDE])
     };
-    ArrayD::from_shape_vec(shape, data).expect("n x 784 values")
+    ArrayD::from_shape_vec(shape, data).map_err(|e| Error::Shape(format!("{what}: {e}")))
 }
 
 impl RawMnist {
@@ -314,9 +327,9 @@ impl RawMnist {
     /// one-hot rows.
     pub fn to_mnist(&self, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
         Ok(Mnist {
-            x_train: images_f64(&self.train_images, normalize, flatten),
+            x_train: images_f64(&self.train_images, normalize, flatten, "train_images")?,
             t_train: Labels::from_bytes(&self.train_labels.to_vec(), one_hot_label)?,
-            x_test: images_f64(&self.test_images, normalize, flatten),
+            x_test: images_f64(&self.test_images, normalize, flatten, "test_images")?,
             t_test: Labels::from_bytes(&self.test_labels.to_vec(), one_hot_label)?,
         })
     }

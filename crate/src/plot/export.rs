@@ -122,9 +122,69 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
     ])
 }
 
+/// Writes `bytes` to `path` without ever leaving a partial file there: they go to a temporary
+/// file in the same directory (`.NAME.PID.tmp`), which is flushed to disk and then renamed over
+/// `path`. If anything fails (a full disk, say), the temporary file is removed, `path` keeps
+/// its previous content (or stays absent), and the error names `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_via(path, bytes, |file| file)
+}
+
+/// [`write_atomic`], writing through `wrap(file)` (a test passes a writer that fails after a
+/// few bytes, as a full disk does).
+pub fn write_atomic_via<W: std::io::Write>(
+    path: &Path,
+    bytes: &[u8],
+    wrap: impl FnOnce(std::fs::File) -> W,
+) -> Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        Error::InvalidArgument(format!("{} is not a file name to write to", path.display()))
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory, cannot write a file there",
+            ),
+        ));
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
+    let mut writer = wrap(file);
+    let done = writer
+        .write_all(bytes)
+        .and_then(|()| writer.flush())
+        .map(|()| drop(writer))
+        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    done.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Writes one figure as `DIR/NAME.png` (at `scale`) and `DIR/NAME.svg` (see
+/// [`write_atomic`]); returns the two paths.
+pub fn export_figure(name: &str, fig: &Figure, dir: &Path, scale: f64) -> Result<[PathBuf; 2]> {
+    let png = dir.join(format!("{name}.png"));
+    fig.clone().scale(scale).save_png(&png)?;
+    let svg = dir.join(format!("{name}.svg"));
+    fig.save_svg(&svg)?;
+    Ok([png, svg])
+}
+
 /// Writes each figure as `DIR/NAME.png` (at `scale`) and `DIR/NAME.svg`, creating `dir`, and
 /// calls `on_file` after each file. Figures whose name does not start with `only` (when
-/// given) are left out. Returns the files written.
+/// given) are left out. Returns the files written; stops at the first error.
 pub fn export_figures(
     figures: &[(String, Figure)],
     dir: &Path,
@@ -138,14 +198,10 @@ pub fn export_figures(
         if only.is_some_and(|p| !name.starts_with(p)) {
             continue;
         }
-        let png = dir.join(format!("{name}.png"));
-        fig.clone().scale(scale).save_png(&png)?;
-        on_file(&png);
-        written.push(png);
-        let svg = dir.join(format!("{name}.svg"));
-        fig.save_svg(&svg)?;
-        on_file(&svg);
-        written.push(svg);
+        for path in export_figure(name, fig, dir, scale)? {
+            on_file(&path);
+            written.push(path);
+        }
     }
     Ok(written)
 }

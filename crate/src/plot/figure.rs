@@ -260,16 +260,24 @@ impl Figure {
         Ok(svg)
     }
 
-    /// Writes the PNG to `path`.
+    /// Writes the PNG to `path`, through a temporary file renamed into place: a failure (a
+    /// full disk) leaves the previous file as it was ([`write_atomic`](super::export::write_atomic)).
     pub fn save_png(&self, path: impl AsRef<Path>) -> Result<()> {
         let bytes = self.png_bytes()?;
-        std::fs::write(path.as_ref(), bytes).map_err(|e| Error::io(path.as_ref(), e))
+        super::export::write_atomic(path.as_ref(), &bytes)
     }
 
-    /// Writes the SVG to `path`.
+    /// Writes the SVG to `path`, as [`save_png`](Figure::save_png) does.
     pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
         let text = self.svg_string()?;
-        std::fs::write(path.as_ref(), text).map_err(|e| Error::io(path.as_ref(), e))
+        super::export::write_atomic(path.as_ref(), text.as_bytes())
+    }
+
+    /// Checks that the figure can be drawn at its size and scale (at least 16x16 pixels, at
+    /// most 40 million, a positive finite scale) and was built from valid input, without
+    /// drawing it.
+    pub fn validate(&self) -> Result<()> {
+        self.check().map(|_| ())
     }
 
     /// What [`evcxr_display`](Figure::evcxr_display) prints: `EVCXR_BEGIN_CONTENT image/png`,

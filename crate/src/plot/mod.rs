@@ -44,7 +44,9 @@ mod training;
 
 pub use canvas::{Area, Canvas, CanvasError};
 pub use derivative::{difference_errors, DifferenceErrors, BOOK_H};
-pub use export::{book_figures, export_figures, mnist_figures, MNIST_FIGURE_NAMES};
+pub use export::{
+    book_figures, export_figure, export_figures, mnist_figures, write_atomic, MNIST_FIGURE_NAMES,
+};
 pub use figure::Figure;
 pub use functions::{function_1_tangents, log_curve, tangent_lines};
 pub use gradients::{descent_path, function_2_gradient_field, gradient_field, learning_rates};
