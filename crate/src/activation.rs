@@ -15,7 +15,12 @@ where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    x.mapv(|v| 1.0 / (1.0 + (-v).exp()))
+    x.mapv(sigmoid_value)
+}
+
+/// `h(v) = 1 / (1 + exp(-v))` of one value: what [`sigmoid`] computes for every element.
+pub(crate) fn sigmoid_value(v: f64) -> f64 {
+    1.0 / (1.0 + (-v).exp())
 }
 
 /// The softmax along the last axis: a single vector, or each row of a batch (3.5.2; 4.4.2, 4.5.1).

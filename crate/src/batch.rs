@@ -5,6 +5,7 @@ use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result};
+use crate::memory;
 
 /// A random number generator from a seed, so that every run draws the same numbers.
 ///
@@ -30,6 +31,10 @@ pub fn rng(seed: u64) -> StdRng {
 /// assert!(one_hot(&[12], 10).is_err());
 /// ```
 pub fn one_hot(labels: &[usize], classes: usize) -> Result<Array2<f64>> {
+    let bytes = memory::f64_bytes(memory::product(&[labels.len(), classes]));
+    memory::check(bytes, || {
+        format!("one_hot: {} labels of {classes} classes", labels.len())
+    })?;
     let mut t = Array2::zeros((labels.len(), classes));
     for (i, &label) in labels.iter().enumerate() {
         if label >= classes {

@@ -39,7 +39,8 @@ where
     F: FnMut(&ArrayView<f64, D>) -> f64,
 {
     let mut x = init_x.clone();
-    let mut trajectory = Vec::with_capacity(step_num + 1);
+    // Room for the points up front, within reason: `step_num` is whatever a cell passes.
+    let mut trajectory = Vec::with_capacity(step_num.saturating_add(1).min(1 << 16));
     trajectory.push(x.clone());
     for _ in 0..step_num {
         let grad = numerical_gradient(&mut f, &mut x);

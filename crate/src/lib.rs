@@ -74,6 +74,7 @@ pub mod error;
 pub mod fast;
 pub mod gradient;
 pub mod loss;
+mod memory;
 pub mod mnist;
 pub mod net;
 pub mod plot;

@@ -10,7 +10,10 @@
 
 use std::borrow::Cow;
 
-use ndarray::{ArrayBase, ArrayView2, Axis, CowArray, Data, Dimension, Ix2};
+use ndarray::{
+    Array1, Array2, ArrayBase, ArrayD, ArrayView, ArrayView1, ArrayView2, Axis, CowArray, Data,
+    Dimension, Ix2,
+};
 
 use crate::error::{Error, Result};
 
@@ -26,87 +29,117 @@ pub enum Target<'a> {
     Labels(Cow<'a, [usize]>),
 }
 
-/// Anything that can serve as a target: `&Array1<f64>` / `&Array2<f64>` (one-hot),
-/// `usize`, `&[usize]`, `&Vec<usize>`, `&Array1<usize>` (labels), or a [`Target`].
-pub trait IntoTarget<'a> {
-    /// The target, or an error if its shape cannot be one (a 3-D array, say).
-    fn into_target(self) -> Result<Target<'a>>;
+/// Anything that can serve as a target of a loss, by value or by reference:
+///
+/// - one-hot rows (or rows of probabilities): `Array1<f64>` (one sample), `Array2<f64>` (a
+///   batch), their views, or an `ArrayD<f64>` of one or two axes;
+/// - class labels: a single `usize` (one sample), `[usize]`, `Vec<usize>`, `[usize; N]`,
+///   `Array1<usize>` or its view (one per row), or MNIST's [`Labels`](crate::mnist::Labels);
+/// - a [`Target`].
+///
+/// So `cross_entropy_error(&y, &t)`, `cross_entropy_error(&y, 2)` and
+/// `net.loss(&x, &t_batch)` all read as in the book.
+pub trait IntoTarget {
+    /// The target, borrowing from `self` where it can; an error if its shape cannot be one (a
+    /// 3-D array, say).
+    fn target(&self) -> Result<Target<'_>>;
 }
 
-impl<'a> IntoTarget<'a> for Target<'a> {
-    fn into_target(self) -> Result<Target<'a>> {
-        Ok(self)
+impl<T: IntoTarget + ?Sized> IntoTarget for &T {
+    fn target(&self) -> Result<Target<'_>> {
+        (**self).target()
     }
 }
 
-impl<'a> IntoTarget<'a> for &'a Target<'a> {
-    fn into_target(self) -> Result<Target<'a>> {
-        Ok(self.clone())
+impl IntoTarget for Target<'_> {
+    fn target(&self) -> Result<Target<'_>> {
+        Ok(match self {
+            Target::OneHot(t) => Target::OneHot(CowArray::from(t.view())),
+            Target::Labels(labels) => Target::Labels(Cow::Borrowed(labels)),
+        })
     }
 }
 
-impl IntoTarget<'static> for usize {
-    fn into_target(self) -> Result<Target<'static>> {
-        Ok(Target::Labels(Cow::Owned(vec![self])))
+impl IntoTarget for usize {
+    fn target(&self) -> Result<Target<'_>> {
+        Ok(Target::Labels(Cow::Owned(vec![*self])))
     }
 }
 
-impl<'a> IntoTarget<'a> for &'a [usize] {
-    fn into_target(self) -> Result<Target<'a>> {
+impl IntoTarget for [usize] {
+    fn target(&self) -> Result<Target<'_>> {
         Ok(Target::Labels(Cow::Borrowed(self)))
     }
 }
 
-impl<'a> IntoTarget<'a> for &'a Vec<usize> {
-    fn into_target(self) -> Result<Target<'a>> {
-        Ok(Target::Labels(Cow::Borrowed(self.as_slice())))
+impl IntoTarget for Vec<usize> {
+    fn target(&self) -> Result<Target<'_>> {
+        self.as_slice().target()
     }
 }
 
-impl<'a, const N: usize> IntoTarget<'a> for &'a [usize; N] {
-    fn into_target(self) -> Result<Target<'a>> {
-        Ok(Target::Labels(Cow::Borrowed(self.as_slice())))
+impl<const N: usize> IntoTarget for [usize; N] {
+    fn target(&self) -> Result<Target<'_>> {
+        self.as_slice().target()
     }
 }
 
-/// The element types an array target may have: `f64` (one-hot) or `usize` (labels).
-pub trait TargetElem: Clone + Sized {
-    /// Reads an array of this element type as a target.
-    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, Self, D>) -> Result<Target<'a>>;
+/// Labels from a vector of them: borrowed when contiguous.
+fn labels(t: ArrayView1<'_, usize>) -> Result<Target<'_>> {
+    Ok(Target::Labels(match t.to_slice() {
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(t.to_vec()),
+    }))
 }
 
-impl TargetElem for f64 {
-    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, f64, D>) -> Result<Target<'a>> {
-        Ok(Target::OneHot(CowArray::from(as_rows(
-            t,
-            "one-hot target",
-        )?)))
+impl IntoTarget for ArrayView1<'_, usize> {
+    fn target(&self) -> Result<Target<'_>> {
+        labels(self.view())
     }
 }
 
-impl TargetElem for usize {
-    fn target<'a, D: Dimension>(t: ndarray::ArrayView<'a, usize, D>) -> Result<Target<'a>> {
-        if t.ndim() > 1 {
-            return Err(Error::Shape(format!(
-                "labels must be a single label or a vector of labels, not shape {:?}",
-                t.shape()
-            )));
-        }
-        Ok(Target::Labels(match t.to_slice() {
-            Some(slice) => Cow::Borrowed(slice),
-            None => Cow::Owned(t.iter().copied().collect()),
-        }))
+impl IntoTarget for Array1<usize> {
+    fn target(&self) -> Result<Target<'_>> {
+        labels(self.view())
     }
 }
 
-impl<'a, S, D, A> IntoTarget<'a> for &'a ArrayBase<S, D>
-where
-    S: Data<Elem = A>,
-    D: Dimension,
-    A: TargetElem,
-{
-    fn into_target(self) -> Result<Target<'a>> {
-        A::target(self.view())
+/// One-hot rows from an array of `f64` of any number of axes: one axis is one sample, two a
+/// batch, more an error.
+fn one_hot_rows<D: Dimension>(t: ArrayView<'_, f64, D>) -> Result<Target<'_>> {
+    Ok(Target::OneHot(CowArray::from(as_rows(
+        t,
+        "one-hot target",
+    )?)))
+}
+
+impl IntoTarget for ArrayView1<'_, f64> {
+    fn target(&self) -> Result<Target<'_>> {
+        one_hot_rows(self.view())
+    }
+}
+
+impl IntoTarget for ArrayView2<'_, f64> {
+    fn target(&self) -> Result<Target<'_>> {
+        one_hot_rows(self.view())
+    }
+}
+
+impl IntoTarget for Array1<f64> {
+    fn target(&self) -> Result<Target<'_>> {
+        one_hot_rows(self.view())
+    }
+}
+
+impl IntoTarget for Array2<f64> {
+    fn target(&self) -> Result<Target<'_>> {
+        one_hot_rows(self.view())
+    }
+}
+
+impl IntoTarget for ArrayD<f64> {
+    fn target(&self) -> Result<Target<'_>> {
+        one_hot_rows(self.view())
     }
 }
 
@@ -137,7 +170,7 @@ pub(crate) struct Checked<'y, 't> {
 
 pub(crate) fn check_shapes<'y, 't, S, D>(
     y: &'y ArrayBase<S, D>,
-    t: impl IntoTarget<'t>,
+    t: &'t (impl IntoTarget + ?Sized),
     what: &str,
 ) -> Result<Checked<'y, 't>>
 where
@@ -157,7 +190,7 @@ where
             idx.0, idx.1
         )));
     }
-    let t = t.into_target()?;
+    let t = t.target()?;
     match &t {
         Target::OneHot(t2) => {
             if t2.shape() != y2.shape() {
@@ -202,7 +235,7 @@ where
 /// values in [0, 1], summing to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`).
 pub(crate) fn check<'y, 't, S, D>(
     y: &'y ArrayBase<S, D>,
-    t: impl IntoTarget<'t>,
+    t: &'t (impl IntoTarget + ?Sized),
     what: &str,
 ) -> Result<Checked<'y, 't>>
 where
@@ -237,12 +270,12 @@ where
 /// assert!((sum_squares_error(&y, 2)? - 0.0975).abs() < 1e-12);   // the label 2, same loss
 /// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn sum_squares_error<'t, S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+pub fn sum_squares_error<S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
 where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let Checked { y, t } = check_shapes(y, t, "sum_squares_error")?;
+    let Checked { y, t } = check_shapes(y, &t, "sum_squares_error")?;
     let n = y.nrows() as f64;
     let total = match &t {
         Target::OneHot(t) => (&y - t).mapv(|d| d * d).sum(),
@@ -285,12 +318,12 @@ where
 /// assert!((cross_entropy_error(&batch, &[2, 2])? - mean).abs() < 1e-12);
 /// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn cross_entropy_error<'t, S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+pub fn cross_entropy_error<S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
 where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let checked = check(y, t, "cross_entropy_error")?;
+    let checked = check(y, &t, "cross_entropy_error")?;
     if let Some((idx, v)) = checked
         .y
         .indexed_iter()

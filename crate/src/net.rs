@@ -9,6 +9,7 @@ use crate::batch::rng;
 use crate::error::{Error, Result};
 use crate::gradient::numerical_gradient;
 use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
+use crate::memory;
 
 /// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -105,23 +106,23 @@ impl SimpleNet {
     }
 
     /// The loss `cross_entropy_error(softmax(x · W), t)` (4.4.2), with `t` one-hot or a label.
-    pub fn loss<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    pub fn loss<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
         let x2 = input_rows(x, self.w.nrows(), "SimpleNet::loss")?;
         let y = softmax(&x2.dot(&self.w));
-        let checked = check(&y, t, "SimpleNet::loss")?;
+        let checked = check(&y, &t, "SimpleNet::loss")?;
         Ok(cross_entropy_unchecked(&checked.y, &checked.t))
     }
 
     /// `∂L/∂W` by central differences, one weight at a time (4.4.2): the book's
     /// `numerical_gradient(lambda w: net.loss(x, t), net.W)`.
-    pub fn numerical_gradient<'t, S, D>(
+    pub fn numerical_gradient<S, D>(
         &self,
         x: &ArrayBase<S, D>,
-        t: impl IntoTarget<'t>,
+        t: impl IntoTarget,
     ) -> Result<Array2<f64>>
     where
         S: Data<Elem = f64>,
@@ -129,7 +130,7 @@ impl SimpleNet {
     {
         let x2 = input_rows(x, self.w.nrows(), "SimpleNet::numerical_gradient")?;
         let y = softmax(&x2.dot(&self.w));
-        let target = check(&y, t, "SimpleNet::numerical_gradient")?.t;
+        let target = check(&y, &t, "SimpleNet::numerical_gradient")?.t;
         let mut w = self.w.clone();
         let loss_w =
             |w: &ArrayView2<f64>| cross_entropy_unchecked(&softmax(&x2.dot(w)).view(), &target);
@@ -235,6 +236,16 @@ impl TwoLayerNet {
                 "TwoLayerNet: weight_init_std = {weight_init_std}"
             )));
         }
+        let values = memory::product(&[input_size, hidden_size])
+            .zip(memory::product(&[hidden_size, output_size]))
+            .and_then(|(w1, w2)| {
+                w1.checked_add(w2)?
+                    .checked_add(hidden_size as u64)?
+                    .checked_add(output_size as u64)
+            });
+        memory::check(memory::f64_bytes(values), || {
+            format!("TwoLayerNet({input_size}, {hidden_size}, {output_size})")
+        })?;
         let mut rng = rng(seed);
         let w1 = Array2::random_using((input_size, hidden_size), StandardNormal, &mut rng)
             * weight_init_std;
@@ -277,18 +288,19 @@ impl TwoLayerNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
+        self.check_params("TwoLayerNet::predict")?;
         let x2 = input_rows(x, self.input_size(), "TwoLayerNet::predict")?;
         Ok(self.forward(&x2).y)
     }
 
     /// The cross-entropy of the prediction against `t` (one-hot rows or labels), batch mean.
-    pub fn loss<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    pub fn loss<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
         let y = self.predict(x)?;
-        let checked = check(&y, t, "TwoLayerNet::loss")?;
+        let checked = check(&y, &t, "TwoLayerNet::loss")?;
         Ok(cross_entropy_unchecked(&checked.y, &checked.t))
     }
 
@@ -296,16 +308,16 @@ impl TwoLayerNet {
     ///
     /// The answer is the label, or the argmax of a one-hot row. (The notes compare with an
     /// undefined `t` after naming the answers `y`.)
-    pub fn accuracy<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<f64>
+    pub fn accuracy<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
         let y = self.predict(x)?;
-        let checked = check(&y, t, "TwoLayerNet::accuracy")?;
+        let checked = check(&y, &t, "TwoLayerNet::accuracy")?;
         let answers: Vec<usize> = match &checked.t {
             Target::Labels(labels) => labels.to_vec(),
-            Target::OneHot(t) => t.outer_iter().map(|row| argmax(row.iter())).collect(),
+            Target::OneHot(t) => argmax_rows(&t.view()),
         };
         let right = y
             .outer_iter()
@@ -319,13 +331,14 @@ impl TwoLayerNet {
     pub(crate) fn checked<'x, 't, S, D>(
         &self,
         x: &'x ArrayBase<S, D>,
-        t: impl IntoTarget<'t>,
+        t: &'t impl IntoTarget,
         what: &str,
     ) -> Result<(ArrayView2<'x, f64>, Target<'t>)>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
+        self.check_params(what)?;
         let x2 = input_rows(x, self.input_size(), what)?;
         let y = self.forward(&x2).y;
         let target = check(&y, t, what)?.t;
@@ -342,16 +355,16 @@ impl TwoLayerNet {
     /// `cross_entropy_error(predict(x), t)` again, which is why the book trains with
     /// backpropagation ([`gradient`](TwoLayerNet::gradient)). The same numbers, computed
     /// the fast way, are [`dlfs::fast::numerical_gradient`](crate::fast::numerical_gradient).
-    pub fn numerical_gradient<'t, S, D>(
+    pub fn numerical_gradient<S, D>(
         &self,
         x: &ArrayBase<S, D>,
-        t: impl IntoTarget<'t>,
+        t: impl IntoTarget,
     ) -> Result<Params>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let (x2, target) = self.checked(x, t, "TwoLayerNet::numerical_gradient")?;
+        let (x2, target) = self.checked(x, &t, "TwoLayerNet::numerical_gradient")?;
         let loss_w =
             |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).y.view(), &target);
         let mut net = self.clone();
@@ -368,12 +381,12 @@ impl TwoLayerNet {
     ///
     /// `dy = (y - t) / N`, `dW2 = z1ᵀ · dy`, `db2 = sum_rows dy`,
     /// `da1 = (dy · W2ᵀ) ⊙ z1 ⊙ (1 - z1)`, `dW1 = xᵀ · da1`, `db1 = sum_rows da1`.
-    pub fn gradient<'t, S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget<'t>) -> Result<Params>
+    pub fn gradient<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<Params>
     where
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let (x2, target) = self.checked(x, t, "TwoLayerNet::gradient")?;
+        let (x2, target) = self.checked(x, &t, "TwoLayerNet::gradient")?;
         let Forward { z1, y } = self.forward(&x2);
         let n = x2.nrows() as f64;
         let mut dy = y;
@@ -395,12 +408,42 @@ impl TwoLayerNet {
     }
 
     /// One step of gradient descent: `param <- param - lr * grad` for W1, b1, W2, b2 (4.5.2).
-    pub fn update(&mut self, grads: &Params, lr: f64) {
+    /// The gradients must have the shapes of the parameters (an error names the first that
+    /// does not).
+    pub fn update(&mut self, grads: &Params, lr: f64) -> Result<()> {
+        for ((name, p), (_, g)) in self.params.arrays().into_iter().zip(grads.arrays()) {
+            if p.shape() != g.shape() {
+                return Err(Error::Shape(format!(
+                    "TwoLayerNet::update: the gradient of {name} has shape {:?}, the parameter {:?}",
+                    g.shape(),
+                    p.shape()
+                )));
+            }
+        }
         let p = &mut self.params;
         p.w1.scaled_add(-lr, &grads.w1);
         p.b1.scaled_add(-lr, &grads.b1);
         p.w2.scaled_add(-lr, &grads.w2);
         p.b2.scaled_add(-lr, &grads.b2);
+        Ok(())
+    }
+
+    /// Checks that the parameters fit together (they are public fields, so a cell may have
+    /// replaced one): W1 is (input, hidden), b1 (hidden), W2 (hidden, output), b2 (output).
+    fn check_params(&self, what: &str) -> Result<()> {
+        let p = &self.params;
+        let (hidden, output) = (p.w1.ncols(), p.w2.ncols());
+        if p.b1.len() != hidden || p.w2.nrows() != hidden || p.b2.len() != output {
+            return Err(Error::Shape(format!(
+                "{what}: the parameters do not fit together: W1 {:?}, b1 {:?}, W2 {:?}, b2 {:?} \
+                 (W1 is (input, hidden), b1 (hidden,), W2 (hidden, output), b2 (output,))",
+                p.w1.shape(),
+                p.b1.shape(),
+                p.w2.shape(),
+                p.b2.shape()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -422,6 +465,12 @@ fn numerical_gradient_of<D: Dimension>(
     );
     *param(&mut net.params) = values;
     grad
+}
+
+/// The class of each one-hot row (or row of scores): its [`argmax`], as
+/// `np.argmax(t, axis=1)` (4.5.1's accuracy).
+pub(crate) fn argmax_rows(rows: &ArrayView2<f64>) -> Vec<usize> {
+    rows.outer_iter().map(|row| argmax(row.iter())).collect()
 }
 
 /// The index of the largest value (the first, on ties), as `np.argmax`.

@@ -35,14 +35,16 @@ use ndarray::{Array1, ArrayD, ArrayView2, Axis, Ix2};
 
 use crate::batch::{random_choice, rng};
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::mnist::{Labels, Mnist, CLASSES, IMAGE_PIXELS};
 use crate::net::TwoLayerNet;
 
 /// The standard deviation of the initial weights, as in the book's `TwoLayerNet` (4.5.1).
 pub const WEIGHT_INIT_STD: f64 = 0.01;
 
-/// How the gradient of the loss is computed in each step.
+/// How the gradient of the loss is computed in each step (`--gradient` of `dlfs train`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum GradientMethod {
     /// Backpropagation (`TwoLayerNet::gradient`), what the book's training code uses.
     #[default]
@@ -83,7 +85,9 @@ impl Default for TrainSettings {
 
 impl TrainSettings {
     /// Checks the settings: at least one iteration, a batch of at least one row, a hidden
-    /// layer of at least one unit, and a finite, positive learning rate.
+    /// layer of at least one unit, a finite, positive learning rate, and sizes whose arrays
+    /// fit in this machine's memory (checked before anything is allocated; the error names
+    /// the setting and the bytes).
     pub fn validate(&self) -> Result<()> {
         if self.iters_num == 0 {
             return Err(Error::InvalidArgument(
@@ -106,7 +110,40 @@ impl TrainSettings {
                 self.learning_rate
             )));
         }
-        Ok(())
+        self.check_memory()
+    }
+
+    /// The memory a run needs, by what sets it, counted with checked arithmetic: the weights
+    /// and biases of `TwoLayerNet(784, hidden_size, 10)` with their gradients and copies (4
+    /// sets of `795 h + 10` values), a mini-batch (its 784 pixels per row, its hidden layer
+    /// with its gradients, 4 `h` values per row, and its outputs, 40; twice, for the fast
+    /// trainer's next mini-batch), and the history (a loss and at most one epoch record, 6
+    /// values, per iteration).
+    fn check_memory(&self) -> Result<()> {
+        let (h, b, iters) = (self.hidden_size, self.batch_size, self.iters_num);
+        let params = memory::f64_bytes(
+            memory::product(&[h, 795])
+                .and_then(|v| v.checked_add(10))
+                .and_then(|v| v.checked_mul(4)),
+        );
+        memory::check(params, || format!("train: hidden_size {h}"))?;
+        let per_row = memory::product(&[h, 4]).and_then(|v| v.checked_add(784 + 40));
+        let batch = memory::f64_bytes(
+            per_row
+                .and_then(|v| v.checked_mul(b as u64))
+                .and_then(|v| v.checked_mul(2)),
+        );
+        memory::check(batch, || {
+            format!("train: batch_size {b} (rows of 784 pixels and {h} hidden units)")
+        })?;
+        let history = memory::f64_bytes(memory::product(&[iters, 6]));
+        memory::check(history, || format!("train: iters_num {iters}"))?;
+        let total = [params, batch, history]
+            .into_iter()
+            .try_fold(0u64, |sum, b| sum.checked_add(b?));
+        memory::check(total, || {
+            format!("train: hidden_size {h}, batch_size {b} and iters_num {iters} together")
+        })
     }
 
     /// Iterations per epoch for a training set of `train_size` rows: `max(train_size / batch_size, 1)`.
@@ -279,16 +316,25 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
 pub fn train_with(
     data: &Mnist,
     settings: &TrainSettings,
-    mut on_epoch: impl FnMut(&EpochRecord, usize),
+    on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Trained> {
     settings.validate()?;
+    train_from(data, settings, initial_net(settings)?, on_epoch)
+}
+
+/// [`train_with`]'s loop from the net `network`.
+fn train_from(
+    data: &Mnist,
+    settings: &TrainSettings,
+    mut network: TwoLayerNet,
+    mut on_epoch: impl FnMut(&EpochRecord, usize),
+) -> Result<Trained> {
     let start = Instant::now();
     let (x_train, t_train) = checked_set(&data.x_train, &data.t_train, "train")?;
     let (x_test, t_test) = checked_set(&data.x_test, &data.t_test, "test")?;
     let train_size = x_train.nrows();
     let iter_per_epoch = settings.iter_per_epoch(train_size);
     let last_epoch = settings.iters_num / iter_per_epoch;
-    let mut network = initial_net(settings)?;
     let mut batches = rng(settings.seed.wrapping_add(1));
     let mut history = History {
         iter_per_epoch,
@@ -312,14 +358,14 @@ pub fn train_with(
         let t_batch = t_train.select(Axis(0), &batch_mask);
         if i == 0 {
             // Epoch 0: before any update, with the loss of the first mini-batch.
-            let loss = network.loss(&x_batch, &t_batch)?;
+            let loss = at_iteration(0, network.loss(&x_batch, &t_batch))?;
             history.epochs.push(record(&network, 0, loss)?);
         }
         let grad = match settings.gradient {
             GradientMethod::Backprop => network.gradient(&x_batch, &t_batch),
             GradientMethod::Numerical => network.numerical_gradient(&x_batch, &t_batch),
         };
-        network.update(&at_iteration(i, grad)?, settings.learning_rate);
+        network.update(&at_iteration(i, grad)?, settings.learning_rate)?;
         let loss = at_iteration(i, network.loss(&x_batch, &t_batch))?;
         history.train_loss.push(loss);
         if (i + 1) % iter_per_epoch == 0 {
@@ -351,4 +397,44 @@ pub(crate) fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
         Error::NonFinite(what) => non_finite(i, &what),
         e => e,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{initial_net, train_from, TrainSettings};
+    use crate::batch::rng;
+    use crate::mnist::RawMnist;
+    use ndarray::{Array1, Array2};
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn a_nan_weight_stops_the_books_loop_at_the_first_iteration() {
+        let mut r = rng(1);
+        let mut images = |n: usize| {
+            Array2::from_shape_fn(
+                (n, 784),
+                |_| if r.random_bool(0.2) { r.random() } else { 0 },
+            )
+        };
+        let raw = RawMnist {
+            train_images: images(200),
+            train_labels: Array1::from_shape_fn(200, |i| (i % 10) as u8),
+            test_images: images(20),
+            test_labels: Array1::from_shape_fn(20, |i| (i % 10) as u8),
+        };
+        let data = raw.to_mnist(true, true, false).unwrap();
+        let settings = TrainSettings {
+            iters_num: 3,
+            batch_size: 10,
+            hidden_size: 5,
+            ..TrainSettings::default()
+        };
+        let mut net = initial_net(&settings).unwrap();
+        net.params.w1[[100, 2]] = f64::NAN;
+        net.params.w2[[2, 3]] = f64::NAN;
+        let e = train_from(&data, &settings, net, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at iteration 0") && e.contains("smaller"), "{e}");
+    }
 }

@@ -347,7 +347,7 @@ fn one_step_with_either_gradient_lowers_the_loss() {
         net.numerical_gradient(&x, &t).unwrap(),
     ] {
         let mut stepped = net.clone();
-        stepped.update(&grads, 0.1);
+        stepped.update(&grads, 0.1).unwrap();
         let after = stepped.loss(&x, &t).unwrap();
         assert!(after < before, "loss {before} -> {after}");
     }

@@ -141,3 +141,64 @@ fn random_choice_is_seeded_and_in_range() {
         Vec::<usize>::new()
     );
 }
+
+#[test]
+fn a_sure_right_answer_costs_plus_zero_never_minus_zero() {
+    // -ln(min(1 + 1e-7, 1)) = -0.0 once; the loss is +0.0.
+    let y = array![0.0, 1.0, 0.0];
+    for e in [
+        cross_entropy_error(&y, 1).unwrap(),
+        cross_entropy_error(&y, &array![0.0, 1.0, 0.0]).unwrap(),
+        cross_entropy_error(&array![[0.0, 1.0], [1.0, 0.0]], &[1, 0]).unwrap(),
+    ] {
+        assert_eq!(e, 0.0);
+        assert!(e.is_sign_positive(), "{e}");
+    }
+}
+
+#[test]
+fn sizes_that_do_not_fit_in_memory_are_errors_not_aborts() {
+    let m = message(TwoLayerNet::new(784, 1 << 40, 10, 0.01));
+    assert!(
+        m.contains("TwoLayerNet(784, 1099511627776, 10)") && m.contains("bytes"),
+        "{m}"
+    );
+    let m = message(TwoLayerNet::new(usize::MAX, usize::MAX, 10, 0.01));
+    assert!(m.contains("64-bit"), "{m}");
+    let m = message(one_hot(&[0, 1], usize::MAX));
+    assert!(
+        m.contains("2 labels of 18446744073709551615 classes"),
+        "{m}"
+    );
+    let m = message(one_hot(&[0; 1000], 1 << 40));
+    assert!(m.contains("bytes"), "{m}");
+}
+
+#[test]
+fn parameters_that_do_not_fit_together_are_errors() {
+    let mut net = TwoLayerNet::new(4, 3, 2, 0.1).unwrap();
+    let x = Array2::<f64>::zeros((5, 4));
+    // A gradient of another net.
+    let other = TwoLayerNet::new(4, 5, 2, 0.1).unwrap();
+    let m = message(net.update(&other.params, 0.1));
+    assert!(
+        m.contains("W1") && m.contains("[4, 5]") && m.contains("[4, 3]"),
+        "{m}"
+    );
+    // A parameter replaced by a cell.
+    net.params.b1 = Array1::zeros(7);
+    let m = message(net.predict(&x));
+    assert!(m.contains("b1 [7]"), "{m}");
+    let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
+    assert!(m.contains("do not fit together"), "{m}");
+    let m = message(dlfs::fast::numerical_gradient(&net, &x, &[0, 1, 0, 1, 0]));
+    assert!(m.contains("do not fit together"), "{m}");
+}
+
+#[test]
+fn a_descent_of_very_many_steps_reserves_no_more_than_it_needs() {
+    // Zero steps: the start alone, whatever the capacity; the reservation is capped so that
+    // usize::MAX does not overflow it (the loop itself would run for ever, so it is not run).
+    let d = gradient_descent(|x: &ArrayView1<f64>| x.sum(), &array![1.0], 0.1, 0);
+    assert_eq!(d.trajectory.len(), 1);
+}

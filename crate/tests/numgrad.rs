@@ -232,7 +232,7 @@ fn one_step_with_either_gradient_lowers_the_loss() {
         ("backprop", net0.gradient(&x, &labels).unwrap()),
     ] {
         let mut net = net0.clone();
-        net.update(&g, 0.1);
+        net.update(&g, 0.1).unwrap();
         let after = net.loss(&x, &labels).unwrap();
         assert!(after < before - 1e-3, "{what}: loss {before} -> {after}");
     }

@@ -699,3 +699,117 @@ fn the_fast_trainer_computes_the_books_loop() {
         assert!(w1 < bound, "{method:?}: W1 differs by {w1:e}");
     }
 }
+
+#[test]
+fn weights_that_overflow_stop_every_trainer_naming_the_iteration() {
+    // A learning rate of 1e308 sends W2 to about 1e306 in the first update, and further in the
+    // second; the scores (a sum over the hidden units) overflow, and the softmax gives NaN. (A
+    // learning rate of 1e6 does not get there: the sigmoids saturate, the gradients vanish and
+    // the loss stays finite. Neither does the numerical gradient, whose steps of 1e-4 vanish
+    // next to weights of 1e306: a NaN weight is injected into it in the unit tests of
+    // `dlfs::fast`.) The trainers stop with an error naming the iteration, where the fast
+    // one's loss used to turn NaN into a perfect -0.000.
+    let data = synthetic(300, 100, false, 3);
+    let prepared = prepared(&data);
+    let backprop = TrainSettings {
+        learning_rate: 1e308,
+        hidden_size: 50,
+        ..small(20)
+    };
+    for (what, result) in [
+        ("book", quiet(&data, &backprop)),
+        ("fast", fast(&prepared, &backprop)),
+    ] {
+        let e = result.unwrap_err();
+        assert!(matches!(e, dlfs::Error::NonFinite(_)), "{what}: {e}");
+        let e = e.to_string();
+        assert!(
+            e.contains("at iteration ") && e.contains("smaller"),
+            "{what}: {e}"
+        );
+    }
+    // The iteration named is the one whose loss stopped being a number: the same in both.
+    let book = quiet(&data, &backprop).unwrap_err().to_string();
+    let fast = fast(&prepared, &backprop).unwrap_err().to_string();
+    let iteration = |e: &str| {
+        e.split("at iteration ")
+            .nth(1)
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(iteration(&book), iteration(&fast), "{book} / {fast}");
+}
+
+#[test]
+fn absurd_sizes_are_refused_before_allocating() {
+    let data = synthetic(200, 50, false, 1);
+    let prepared = prepared(&data);
+    let cases = [
+        (
+            TrainSettings {
+                hidden_size: usize::MAX,
+                ..small(10)
+            },
+            "hidden_size",
+        ),
+        (
+            TrainSettings {
+                hidden_size: 1 << 40,
+                ..small(10)
+            },
+            "hidden_size",
+        ),
+        (
+            TrainSettings {
+                batch_size: usize::MAX,
+                ..small(10)
+            },
+            "batch_size",
+        ),
+        (
+            TrainSettings {
+                batch_size: 1 << 40,
+                ..small(10)
+            },
+            "batch_size",
+        ),
+        (
+            TrainSettings {
+                iters_num: usize::MAX,
+                ..small(10)
+            },
+            "iters_num",
+        ),
+        (
+            TrainSettings {
+                iters_num: 1 << 50,
+                ..small(10)
+            },
+            "iters_num",
+        ),
+        (
+            TrainSettings {
+                hidden_size: 1 << 32,
+                batch_size: 1 << 32,
+                ..small(10)
+            },
+            "bytes",
+        ),
+    ];
+    for (settings, expected) in cases {
+        for e in [
+            settings.validate().unwrap_err(),
+            quiet(&data, &settings).unwrap_err(),
+            fast(&prepared, &settings).unwrap_err(),
+        ] {
+            let e = e.to_string();
+            assert!(
+                e.contains(expected) && e.contains("bytes"),
+                "{settings:?}: {e}"
+            );
+        }
+    }
+}

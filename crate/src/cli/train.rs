@@ -13,15 +13,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::output::out;
 
-/// How `--gradient` is spelled.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GradientArg {
-    /// Backpropagation, as the book's training code.
-    Backprop,
-    /// Central differences (chapter 4's method).
-    Numerical,
-}
-
 /// Arguments of `dlfs train`; the defaults are the book's settings (4.5.2).
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -41,8 +32,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = TrainSettings::default().seed, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: u64,
     /// How the gradient is computed.
-    #[arg(long, value_enum, default_value_t = GradientArg::Backprop)]
-    pub gradient: GradientArg,
+    #[arg(long, value_enum, default_value_t = GradientMethod::Backprop)]
+    pub gradient: GradientMethod,
     /// Directory with the four MNIST files (default: $DLFS_DATA_DIR, then the user's cache).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -56,10 +47,7 @@ impl TrainArgs {
             learning_rate: self.lr,
             hidden_size: self.hidden,
             seed: self.seed,
-            gradient: match self.gradient {
-                GradientArg::Backprop => GradientMethod::Backprop,
-                GradientArg::Numerical => GradientMethod::Numerical,
-            },
+            gradient: self.gradient,
         }
     }
 }

@@ -87,7 +87,7 @@ mod passes;
 pub use data::{SparseRows, TrainingData};
 #[doc(hidden)]
 pub use passes::sparse_backprop;
-use passes::{batch_loss, Trainer};
+use passes::{batch_loss, Batch, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST's bytes with the book's
 /// mini-batch SGD (4.5.2-4.5.3), printing one line per epoch ([`epoch_line`]): the history of
@@ -116,23 +116,24 @@ pub fn train_with(
     on_epoch: impl FnMut(&EpochRecord, usize) + Send,
     on_iteration: impl FnMut(usize, f64) + Send,
 ) -> Result<Trained> {
+    settings.validate()?;
+    let net = initial_net(settings)?;
     // Inside the pool, the passes' parallel parts start without waking a thread from outside.
-    rayon::scope(|_| train_in_pool(data, settings, on_epoch, on_iteration))
+    rayon::scope(|_| train_in_pool(data, settings, net, on_epoch, on_iteration))
 }
 
-/// [`train_with`]'s loop, run on one of rayon's threads.
+/// [`train_with`]'s loop from the net `net`, run on one of rayon's threads.
 fn train_in_pool(
     data: &TrainingData,
     settings: &TrainSettings,
+    mut net: TwoLayerNet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
     mut on_iteration: impl FnMut(usize, f64),
 ) -> Result<Trained> {
-    settings.validate()?;
     let start = Instant::now();
     let train_size = data.x_train.nrows();
     let iter_per_epoch = settings.iter_per_epoch(train_size);
     let last_epoch = settings.iters_num / iter_per_epoch;
-    let mut net = initial_net(settings)?;
     let mut batches = rng(settings.seed.wrapping_add(1));
     let mut history = History {
         train_loss: Vec::with_capacity(settings.iters_num),
@@ -155,46 +156,41 @@ fn train_in_pool(
     };
 
     let x = &data.x_train;
-    let labels_of =
-        |mask: &[usize]| -> Vec<usize> { mask.iter().map(|&r| data.t_train[r]).collect() };
-    let mut batch_mask = random_choice(&mut batches, train_size, settings.batch_size)?;
-    let mut labels = labels_of(&batch_mask);
-    let loss = batch_loss(&net, x, &batch_mask, &labels);
-    record(&net, 0, loss, &mut history.epochs)?;
-    // With backpropagation, each step also computes the next mini-batch's forward pass and
-    // its gradients (all but dW1 and dW2) under the updated weights, and the mini-batches are
-    // drawn two steps ahead (in the same order), so that the rows of the one after the next
-    // are fetched from memory while a step runs.
-    let mut trainer = Trainer::new(x);
-    let mut draw = |i: usize| -> Result<Option<Vec<usize>>> {
-        (i < settings.iters_num)
-            .then(|| random_choice(&mut batches, train_size, settings.batch_size))
-            .transpose()
+    let mut draw = || -> Result<Drawn> {
+        let rows = random_choice(&mut batches, train_size, settings.batch_size)?;
+        let labels = rows.iter().map(|&r| data.t_train[r]).collect();
+        Ok(Drawn { rows, labels })
     };
-    let mut next = draw(1)?;
+    // The mini-batches are drawn two steps ahead, in the book's order: with backpropagation,
+    // each step also computes the next mini-batch's forward pass and gradients (all but dW1
+    // and dW2) under the updated weights, while the rows of the one after are fetched from
+    // memory.
+    let mut batch = draw()?;
+    let mut next = (settings.iters_num > 1).then(&mut draw).transpose()?;
+    record(
+        &net,
+        0,
+        batch_loss(&net, x, &batch.rows, &batch.labels),
+        &mut history.epochs,
+    )?;
+    let mut trainer = Trainer::new(x);
     for i in 0..settings.iters_num {
-        let after = draw(i + 2)?;
+        let after = (i + 2 < settings.iters_num).then(&mut draw).transpose()?;
         let loss = match settings.gradient {
             GradientMethod::Backprop => {
                 if i == 0 {
-                    trainer.start(&net, x, (&batch_mask, &labels));
+                    trainer.start(&net, x, batch.batch());
                 }
-                let next_labels = next.as_deref().map(labels_of);
-                let next_batch = next.as_deref().zip(next_labels.as_deref());
-                trainer.step(
-                    &mut net,
-                    x,
-                    (&batch_mask, &labels),
-                    next_batch,
-                    after.as_deref(),
-                    settings.learning_rate,
-                )
+                let rows_after = after.as_ref().map(|after| &after.rows[..]);
+                let next = next.as_ref().map(Drawn::batch);
+                let lr = settings.learning_rate;
+                trainer.step(&mut net, x, batch.batch(), next, rows_after, lr)
             }
             GradientMethod::Numerical => {
-                let x_batch = x.dense_rows(&batch_mask);
-                let grads = at_iteration(i, numerical_gradient(&net, &x_batch, &labels))?;
-                net.update(&grads, settings.learning_rate);
-                batch_loss(&net, x, &batch_mask, &labels)
+                let x_batch = x.dense_rows(&batch.rows);
+                let grads = at_iteration(i, numerical_gradient(&net, &x_batch, &batch.labels))?;
+                net.update(&grads, settings.learning_rate)?;
+                batch_loss(&net, x, &batch.rows, &batch.labels)
             }
         };
         if !loss.is_finite() {
@@ -206,9 +202,8 @@ fn train_in_pool(
             check_weights(&net, i)?;
             record(&net, (i + 1) / iter_per_epoch, loss, &mut history.epochs)?;
         }
-        if let Some(next) = std::mem::replace(&mut next, after) {
-            labels = labels_of(&next);
-            batch_mask = next;
+        if let Some(drawn) = std::mem::replace(&mut next, after) {
+            batch = drawn;
         }
     }
     check_weights(&net, settings.iters_num - 1)?;
@@ -218,6 +213,21 @@ fn train_in_pool(
     };
     history.seconds = start.elapsed().as_secs_f64();
     Ok(Trained { net, history })
+}
+
+/// A mini-batch drawn by the fast loop: its rows (the book's `batch_mask`) and their labels.
+struct Drawn {
+    rows: Vec<usize>,
+    labels: Vec<usize>,
+}
+
+impl Drawn {
+    fn batch(&self) -> Batch<'_> {
+        Batch {
+            rows: &self.rows,
+            labels: &self.labels,
+        }
+    }
 }
 
 /// The gradient of `net`'s loss for every parameter by central differences (4.5.1): the
@@ -239,15 +249,65 @@ fn train_in_pool(
 /// they cancel in the difference and are skipped; the softmax of a touched row is updated
 /// from its exponentials (`exp(a + u) = exp(a) (1 + expm1(u))`). The rows of `W1` are shared
 /// out among threads (rayon).
-pub fn numerical_gradient<'t, S, D>(
+pub fn numerical_gradient<S, D>(
     net: &TwoLayerNet,
     x: &ArrayBase<S, D>,
-    t: impl IntoTarget<'t>,
+    t: impl IntoTarget,
 ) -> Result<Params>
 where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let (x2, target) = net.checked(x, t, "dlfs::fast::numerical_gradient")?;
+    let (x2, target) = net.checked(x, &t, "dlfs::fast::numerical_gradient")?;
     Ok(numerical::gradient(&net.params, &x2, &target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{initial_net, train_in_pool, TrainingData};
+    use crate::batch::rng;
+    use crate::mnist::RawMnist;
+    use crate::train::{GradientMethod, TrainSettings};
+    use ndarray::{Array1, Array2};
+    use ndarray_rand::rand::Rng;
+
+    #[test]
+    fn a_nan_weight_stops_the_fast_trainer_at_the_first_iteration() {
+        let mut r = rng(1);
+        let mut images = |n: usize| {
+            Array2::from_shape_fn(
+                (n, 784),
+                |_| if r.random_bool(0.2) { r.random() } else { 0 },
+            )
+        };
+        let raw = RawMnist {
+            train_images: images(200),
+            train_labels: Array1::from_shape_fn(200, |i| (i % 10) as u8),
+            test_images: images(20),
+            test_labels: Array1::from_shape_fn(20, |i| (i % 10) as u8),
+        };
+        let data = TrainingData::from_raw(&raw).unwrap();
+        for gradient in [GradientMethod::Backprop, GradientMethod::Numerical] {
+            let settings = TrainSettings {
+                iters_num: 3,
+                batch_size: 10,
+                hidden_size: 5,
+                gradient,
+                ..TrainSettings::default()
+            };
+            for (name, poison) in [("W2", 0), ("b1", 1)] {
+                let mut net = initial_net(&settings).unwrap();
+                match poison {
+                    0 => net.params.w2[[2, 3]] = f64::INFINITY,
+                    _ => net.params.b1[4] = f64::NAN,
+                }
+                let e = train_in_pool(&data, &settings, net, |_, _| {}, |_, _| {}).unwrap_err();
+                let e = e.to_string();
+                assert!(
+                    e.contains("at iteration 0") && e.contains("smaller"),
+                    "{gradient:?}, {name}: {e}"
+                );
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
+use crate::activation::sigmoid_value as sig;
 use crate::gradient::H;
 use crate::loss::{neg_log, Target, DELTA};
 use crate::net::Params;
@@ -17,11 +18,6 @@ use crate::net::Params;
 /// Below this size of a score change, `expm1` is its Taylor polynomial (exact to rounding);
 /// above it a touched row is recomputed in full.
 const SMALL: f64 = 1e-2;
-
-/// The sigmoid of one value, the formula of [`crate::activation::sigmoid`].
-fn sig(v: f64) -> f64 {
-    1.0 / (1.0 + (-v).exp())
-}
 
 /// `exp(u) - 1` for `|u| <= SMALL`: the Taylor series to `u^6` (the rest is below 2e-16 relative).
 fn expm1_small(u: f64) -> f64 {

@@ -302,4 +302,15 @@ mod tests {
         let expected = cross_entropy_error(&y, &labels).unwrap();
         assert_eq!(super::loss(y.as_slice().unwrap(), &labels), expected);
     }
+
+    #[test]
+    fn a_nan_probability_gives_a_nan_loss_not_a_perfect_one() {
+        let mut y = vec![0.1; 20];
+        y[3] = f64::NAN;
+        let mut losses = [0.0; 2];
+        super::row_losses(&y, &[3, 3], &mut losses);
+        assert!(losses[0].is_nan());
+        assert_eq!(losses[1], -(0.1f64 + 1e-7).ln());
+        assert!(super::mean_loss(&losses).is_nan());
+    }
 }

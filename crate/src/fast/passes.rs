@@ -15,8 +15,6 @@
 //!   `dy`, `da1`) are computed row by row, the rows shared out among the threads; the rows of
 //!   the mini-batch after the next are fetched from memory while a step runs.
 
-use std::sync::Mutex;
-
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
@@ -329,15 +327,86 @@ struct Part {
     next: Vec<f64>,
 }
 
+/// A mini-batch: its rows and their labels.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Batch<'a> {
+    /// The rows of the training images (the book's `batch_mask`).
+    pub(super) rows: &'a [usize],
+    /// Their labels.
+    pub(super) labels: &'a [usize],
+}
+
+/// What every part reads in the first phase of a step.
+struct FirstPhase<'a> {
+    x: &'a SparseRows,
+    /// The second layer of the mini-batch being stepped on: `dy` in `y`, and `da1`.
+    current: &'a Layer,
+    batch: Batch<'a>,
+    next: Option<Batch<'a>>,
+    /// The rows of the mini-batch after the next, to prefetch.
+    after: Option<&'a [usize]>,
+    lr: f64,
+    h: usize,
+}
+
 impl Part {
-    /// The part's sums `x[r] · W1[lo..hi]` for the rows `rows`, into `out` (rows x `h`); `w1`
-    /// holds the part's rows of `W1`.
-    fn forward(&self, x: &SparseRows, rows: &[usize], w1: &[f64], h: usize, out: &mut Vec<f64>) {
-        out.resize(rows.len() * h, 0.0);
-        for (o, &r) in out.chunks_mut(h).zip(rows) {
-            x.row(r).part(self.k).times(w1, self.lo, o, Finish::Store);
+    /// The part's first phase of a step, on one thread: its rows `dw2` of `dW2`; `W1 <- W1 +
+    /// (-lr) dW1` on its rows `w1` of `W1`, row by row as each row of `dW1` is computed from
+    /// the columns (pixels blank in the whole mini-batch left alone); its sums `x · W1` for
+    /// this mini-batch and the next under the new `W1`; the next mini-batch's columns.
+    fn first_phase(&mut self, w1: &mut [f64], dw2: &mut [f64], step: &FirstPhase<'_>) {
+        let (x, h, k) = (step.x, step.h, self.k);
+        // The mini-batch after the next one, on its way from memory while this step runs.
+        if let Some(rows) = step.after {
+            x.prefetch(rows, k);
+        }
+        let current = step.current;
+        output::second_grads_rows(&current.z, &current.y, h, k * h / PARTS, dw2);
+        for (c, w) in (self.lo..self.hi).zip(w1.chunks_mut(h)) {
+            if !self.columns.blank(c) {
+                // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
+                let finish = Finish::AddScaled(-step.lr);
+                self.columns.w1_row(x, c, &current.da1, w, finish);
+            }
+        }
+        self.this.resize(step.batch.rows.len() * h, 0.0);
+        for (o, &r) in self.this.chunks_mut(h).zip(step.batch.rows) {
+            x.row(r).part(k).times(w1, self.lo, o, Finish::Store);
+        }
+        if let Some(next) = step.next {
+            // The next mini-batch's sums, and its columns: its pixels counted while its rows
+            // are at hand, then put in place.
+            self.next.resize(next.rows.len() * h, 0.0);
+            self.next_columns.reset(x, Some(k));
+            for (o, &r) in self.next.chunks_mut(h).zip(next.rows) {
+                let segment = x.row(r).part(k);
+                segment.times(w1, self.lo, o, Finish::Store);
+                self.next_columns.count(segment);
+            }
+            self.next_columns.fill(x, next.rows, Some(k));
         }
     }
+
+    /// Rows `hidden_units` of `dW2` (hidden x classes) that the part computes: its share
+    /// of the hidden units.
+    fn hidden_units(&self, h: usize) -> std::ops::Range<usize> {
+        self.k * h / PARTS..(self.k + 1) * h / PARTS
+    }
+}
+
+/// `slice` cut in consecutive pieces of the given lengths.
+fn split_lengths<T>(
+    mut slice: &mut [T],
+    lengths: impl IntoIterator<Item = usize>,
+) -> Vec<&mut [T]> {
+    lengths
+        .into_iter()
+        .map(|n| {
+            let (piece, rest) = std::mem::take(&mut slice).split_at_mut(n);
+            slice = rest;
+            piece
+        })
+        .collect()
 }
 
 /// A mini-batch's second layer, row by row: the hidden layer `z`, the scores (then the softmax,
@@ -350,6 +419,15 @@ struct Layer {
     losses: Vec<f64>,
 }
 
+/// Some rows of a [`Layer`], from row `start`: one thread's share of the third phase of a step.
+struct LayerRows<'a> {
+    start: usize,
+    z: &'a mut [f64],
+    y: &'a mut [f64],
+    da1: &'a mut [f64],
+    losses: &'a mut [f64],
+}
+
 impl Layer {
     /// Room for `n` rows of `h` hidden units.
     fn resize(&mut self, n: usize, h: usize) {
@@ -359,8 +437,8 @@ impl Layer {
         self.losses.resize(n, 0.0);
     }
 
-    /// The rows split in `shares` shares (one per thread), each with its first row.
-    fn shares(&mut self, h: usize, shares: usize) -> Vec<Mutex<(usize, LayerRows<'_>)>> {
+    /// The rows split in `shares` shares (one per thread); none when the layer has no rows.
+    fn shares(&mut self, h: usize, shares: usize) -> impl Iterator<Item = LayerRows<'_>> {
         let n = self.losses.len();
         let share = n.div_ceil(shares.max(1)).max(1);
         self.z
@@ -369,13 +447,15 @@ impl Layer {
             .zip(self.da1.chunks_mut(share * h))
             .zip(self.losses.chunks_mut(share))
             .enumerate()
-            .map(|(t, (((z, y), da1), losses))| Mutex::new((t * share, (z, y, da1, losses))))
-            .collect()
+            .map(move |(t, (((z, y), da1), losses))| LayerRows {
+                start: t * share,
+                z,
+                y,
+                da1,
+                losses,
+            })
     }
 }
-
-/// Some rows of a [`Layer`]: `z`, `y`, `da1`, `losses`.
-type LayerRows<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64], &'a mut [f64]);
 
 /// The fast loop's state between steps of backpropagation: the ranges of pixels (those of the
 /// training images, [`SparseRows::parts`]) and what each keeps, and the second layer of the
@@ -395,9 +475,6 @@ pub(super) struct Trainer {
     next: Layer,
     dw2: Vec<f64>,
 }
-
-/// A mini-batch: its rows and their labels.
-pub(super) type Batch<'a> = (&'a [usize], &'a [usize]);
 
 impl Trainer {
     /// The state for training on `x`.
@@ -425,16 +502,23 @@ impl Trainer {
     /// gradients (all but `dW1` and `dW2`).
     pub(super) fn start(&mut self, net: &TwoLayerNet, x: &SparseRows, batch: Batch<'_>) {
         for part in &mut self.parts {
-            part.columns.build(x, batch.0, Some(part.k));
+            part.columns.build(x, batch.rows, Some(part.k));
         }
         let h = net.params.w1.ncols();
+        let n = batch.rows.len();
         let layer = &mut self.current;
-        layer.resize(batch.0.len(), h);
-        layer.z = hidden_layer(net, x, batch.0, batch_chunk(batch.0.len()));
+        layer.resize(n, h);
+        layer.z = hidden_layer(net, x, batch.rows, batch_chunk(n));
         output::softmax_into(&layer.z, &net.params, &mut layer.y);
         let w2t = output::transpose_w2(&net.params);
-        let n = batch.1.len();
-        output::backprop_rows(&layer.z, &mut layer.y, batch.1, n, &w2t, &mut layer.da1);
+        output::backprop_rows(
+            &layer.z,
+            &mut layer.y,
+            batch.labels,
+            n,
+            &w2t,
+            &mut layer.da1,
+        );
         self.sum_rows_of_current(h);
     }
 
@@ -449,15 +533,13 @@ impl Trainer {
     /// Returns the loss of `batch` under the updated weights. With a `next` mini-batch, gets
     /// ready for the step on it; the rows `after` (the mini-batch after) are prefetched.
     ///
-    /// The work, in three parts:
-    /// 1. on each range of pixels, always the same thread (with its rows of `W1` in its
-    ///    caches): its share of the rows of `dW2`; `W1 <- W1 + (-lr) dW1` for its pixels, row
-    ///    by row as each row of `dW1` is computed from the columns, pixels blank in the whole
-    ///    mini-batch left alone; its part of the sums `x · W1` for `batch` and `next` under
-    ///    the new `W1`; the columns of `next` for its pixels;
-    /// 2. `b1`, `W2`, `b2` updated;
-    /// 3. the second layers of `batch` (its loss) and `next` (its `dy` and `da1`), row by row,
-    ///    the rows shared out among the threads; then `db1`, `db2`, the loss.
+    /// The work, in three phases:
+    /// 1. [`Trainer::first_layer`]: on each range of pixels, in parallel, its rows of `dW2`
+    ///    and of `W1` ([`Part::first_phase`]);
+    /// 2. [`Trainer::update_rest`]: `b1`, `W2`, `b2` updated;
+    /// 3. [`Trainer::second_layers`]: the second layers of `batch` (its loss) and `next` (its
+    ///    `dy` and `da1`), row by row, the rows shared out among the threads; then `db1`,
+    ///    `db2` and the loss.
     pub(super) fn step(
         &mut self,
         net: &mut TwoLayerNet,
@@ -467,64 +549,56 @@ impl Trainer {
         after: Option<&[usize]>,
         lr: f64,
     ) -> f64 {
+        self.first_layer(net, x, batch, next, after, lr);
+        self.update_rest(net, lr);
+        self.second_layers(net, batch, next)
+    }
+
+    /// Phase 1 of [`Trainer::step`]: each part, on its own thread, with its rows of `W1` and
+    /// its share of the rows of `dW2`.
+    fn first_layer(
+        &mut self,
+        net: &mut TwoLayerNet,
+        x: &SparseRows,
+        batch: Batch<'_>,
+        next: Option<Batch<'_>>,
+        after: Option<&[usize]>,
+        lr: f64,
+    ) {
         let h = net.params.w1.ncols();
-        let current = &self.current;
-        // 1. Each range of pixels with its rows of W1 (and a share of the rows of dW2).
         self.dw2.resize(h * CLASSES, 0.0);
-        let mut w1_rest = net
+        let w1 = net
             .params
             .w1
             .as_slice_mut()
             .expect("W1 is in standard layout");
-        let mut dw2_rest = &mut self.dw2[..];
-        let mut work = Vec::with_capacity(PARTS);
-        for part in &mut self.parts {
-            let (w1, rest) = w1_rest.split_at_mut((part.hi - part.lo) * h);
-            w1_rest = rest;
-            let units = (part.k + 1) * h / PARTS - part.k * h / PARTS;
-            let (dw2, rest) = dw2_rest.split_at_mut(units * CLASSES);
-            dw2_rest = rest;
-            work.push(Mutex::new((part, w1, dw2)));
-        }
-        rayon::broadcast(|ctx| {
-            let mine = || (ctx.index()..PARTS).step_by(ctx.num_threads());
-            // The mini-batch after the next one, on its way from memory while this step runs.
-            if let Some(rows) = after {
-                for k in mine() {
-                    x.prefetch(rows, k);
-                }
-            }
-            for k in mine() {
-                let mut guard = work[k].lock().expect("a part is used by one thread");
-                let (part, w1, dw2) = &mut *guard;
-                output::second_grads_rows(&current.z, &current.y, h, k * h / PARTS, dw2);
-                let columns = &part.columns;
-                for (c, w) in (part.lo..part.hi).zip(w1.chunks_mut(h)) {
-                    if !columns.blank(c) {
-                        // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
-                        columns.w1_row(x, c, &current.da1, w, Finish::AddScaled(-lr));
-                    }
-                }
-                let mut sums = std::mem::take(&mut part.this);
-                part.forward(x, batch.0, w1, h, &mut sums);
-                part.this = sums;
-                if let Some((rows, _)) = next {
-                    // The next mini-batch's sums, and its columns: its pixels counted while
-                    // its rows are at hand, then put in place.
-                    let k = part.k;
-                    part.next.resize(rows.len() * h, 0.0);
-                    part.next_columns.reset(x, Some(k));
-                    for (o, &r) in part.next.chunks_mut(h).zip(rows) {
-                        let segment = x.row(r).part(k);
-                        segment.times(w1, part.lo, o, Finish::Store);
-                        part.next_columns.count(segment);
-                    }
-                    part.next_columns.fill(x, rows, Some(k));
-                }
-            }
-        });
-        drop(work);
-        // 2. b1, W2, b2 <- themselves + (-lr) grad, as `scaled_add` in `TwoLayerNet::update`.
+        let w1_rows = split_lengths(w1, self.parts.iter().map(|part| (part.hi - part.lo) * h));
+        let dw2_rows = split_lengths(
+            &mut self.dw2,
+            self.parts
+                .iter()
+                .map(|part| part.hidden_units(h).len() * CLASSES),
+        );
+        let step = FirstPhase {
+            x,
+            current: &self.current,
+            batch,
+            next,
+            after,
+            lr,
+            h,
+        };
+        self.parts
+            .par_iter_mut()
+            .zip(w1_rows)
+            .zip(dw2_rows)
+            .with_max_len(1)
+            .for_each(|((part, w1), dw2)| part.first_phase(w1, dw2, &step));
+    }
+
+    /// Phase 2 of [`Trainer::step`]: `b1`, `W2`, `b2` <- themselves + (-lr) grad, as
+    /// `scaled_add` in `TwoLayerNet::update`.
+    fn update_rest(&self, net: &mut TwoLayerNet, lr: f64) {
         let p = &mut net.params;
         for (param, grad) in [
             (p.b1.as_slice_mut(), &self.db1),
@@ -536,47 +610,58 @@ impl Trainer {
                 *v += (-lr) * g;
             }
         }
-        // 3. The second layers.
+    }
+
+    /// Phase 3 of [`Trainer::step`]: the second layers of `batch` (for its loss) and of
+    /// `next` (its `dy` and `da1`, for the next step) from the parts' sums, row by row, the
+    /// rows shared out among the threads. Returns the loss of `batch`.
+    fn second_layers(
+        &mut self,
+        net: &TwoLayerNet,
+        batch: Batch<'_>,
+        next: Option<Batch<'_>>,
+    ) -> f64 {
         let p = &net.params;
+        let h = p.w1.ncols();
         let b1 = p.b1.as_slice().expect("b1 is contiguous");
         let w2t = output::transpose_w2(p);
         let threads = rayon::current_num_threads().max(1);
         let parts = &self.parts;
-        self.this.resize(batch.0.len(), h);
-        self.next.resize(next.map_or(0, |(rows, _)| rows.len()), h);
+        self.this.resize(batch.rows.len(), h);
+        self.next.resize(next.map_or(0, |next| next.rows.len()), h);
         let n_next = self.next.losses.len();
-        let this_rows = self.this.shares(h, threads);
-        let next_rows = self.next.shares(h, threads);
         // The hidden layer from the parts' sums (added in order, as `pre_activation` does,
         // plus b1, then the sigmoid), the scores and their softmax, for some rows.
-        let layer = |start: usize, z: &mut [f64], y: &mut [f64], sums: fn(&Part) -> &[f64]| {
-            let range = start * h..start * h + z.len();
-            z.copy_from_slice(&sums(&parts[0])[range.clone()]);
+        let layer = |rows: &mut LayerRows<'_>, sums: fn(&Part) -> &[f64]| {
+            let range = rows.start * h..rows.start * h + rows.z.len();
+            rows.z.copy_from_slice(&sums(&parts[0])[range.clone()]);
             for part in &parts[1..] {
-                for (z, &s) in z.iter_mut().zip(&sums(part)[range.clone()]) {
+                for (z, &s) in rows.z.iter_mut().zip(&sums(part)[range.clone()]) {
                     *z += s;
                 }
             }
-            kernels::add_sigmoid(z, b1);
-            output::softmax_into(z, p, y);
+            kernels::add_sigmoid(rows.z, b1);
+            output::softmax_into(rows.z, p, rows.y);
         };
-        rayon::broadcast(|ctx| {
-            for t in (ctx.index()..threads).step_by(ctx.num_threads()) {
-                if let Some(rows) = this_rows.get(t) {
-                    let (start, (z, y, _, losses)) = &mut *rows.lock().expect("one thread");
-                    layer(*start, z, y, |part| &part.this);
-                    let labels = &batch.1[*start..*start + losses.len()];
-                    output::row_losses(y, labels, losses);
+        // Each thread's rows of `batch`, with its rows of `next` (none when there is no next).
+        let shares: Vec<(LayerRows<'_>, Option<LayerRows<'_>>)> = {
+            let mut next_rows = self.next.shares(h, threads);
+            let this_rows = self.this.shares(h, threads);
+            this_rows.map(|this| (this, next_rows.next())).collect()
+        };
+        shares
+            .into_par_iter()
+            .with_max_len(1)
+            .for_each(|(mut this, next_share)| {
+                layer(&mut this, |part| &part.this);
+                let labels = &batch.labels[this.start..this.start + this.losses.len()];
+                output::row_losses(this.y, labels, this.losses);
+                if let (Some(mut rows), Some(next)) = (next_share, next) {
+                    layer(&mut rows, |part| &part.next);
+                    let labels = &next.labels[rows.start..rows.start + rows.losses.len()];
+                    output::backprop_rows(rows.z, rows.y, labels, n_next, &w2t, rows.da1);
                 }
-                if let (Some(rows), Some((_, labels))) = (next_rows.get(t), next) {
-                    let (start, (z, y, da1, losses)) = &mut *rows.lock().expect("one thread");
-                    layer(*start, z, y, |part| &part.next);
-                    let labels = &labels[*start..*start + losses.len()];
-                    output::backprop_rows(z, y, labels, n_next, &w2t, da1);
-                }
-            }
-        });
-        drop((this_rows, next_rows));
+            });
         let loss = output::mean_loss(&self.this.losses);
         if next.is_some() {
             std::mem::swap(&mut self.current, &mut self.next);
@@ -591,7 +676,7 @@ impl Trainer {
 
 #[cfg(test)]
 mod tests {
-    use super::{sparse_backprop, SparseRows, Trainer};
+    use super::{sparse_backprop, Batch, SparseRows, Trainer};
     use crate::batch::{random_choice, rng};
     use crate::net::TwoLayerNet;
     use ndarray_rand::rand::Rng;
@@ -621,14 +706,28 @@ mod tests {
             let mut trainer = Trainer::new(x);
             let mut rows = random_choice(&mut r, 200, 30).unwrap();
             let mut labels = random_choice(&mut r, 10, 30).unwrap();
-            trainer.start(&b, x, (&rows, &labels));
+            trainer.start(
+                &b,
+                x,
+                Batch {
+                    rows: &rows,
+                    labels: &labels,
+                },
+            );
             for step in 0..4 {
                 let g = sparse_backprop(&a, x, &rows, &labels);
-                a.update(&g, 0.1);
+                a.update(&g, 0.1).unwrap();
                 let next_rows = random_choice(&mut r, 200, 30).unwrap();
                 let next_labels = random_choice(&mut r, 10, 30).unwrap();
-                let next = (step < 3).then_some((&next_rows[..], &next_labels[..]));
-                let loss = trainer.step(&mut b, x, (&rows, &labels), next, None, 0.1);
+                let next = (step < 3).then_some(Batch {
+                    rows: &next_rows,
+                    labels: &next_labels,
+                });
+                let batch = Batch {
+                    rows: &rows,
+                    labels: &labels,
+                };
+                let loss = trainer.step(&mut b, x, batch, next, None, 0.1);
                 assert_eq!(a, b, "hidden {hidden}, step {step}");
                 assert_eq!(loss, super::batch_loss(&a, x, &rows, &labels));
                 (rows, labels) = (next_rows, next_labels);

@@ -20,10 +20,9 @@ pub mod datadir;
 pub mod download;
 pub mod idx;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array1, Array2, ArrayD, Axis, CowArray, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -99,10 +98,7 @@ impl Labels {
     pub fn classes(&self) -> Vec<usize> {
         match self {
             Labels::Class(t) => t.to_vec(),
-            Labels::OneHot(t) => t
-                .outer_iter()
-                .map(|row| crate::net::argmax(row.iter()))
-                .collect(),
+            Labels::OneHot(t) => crate::net::argmax_rows(&t.view()),
         }
     }
 
@@ -140,17 +136,14 @@ impl Labels {
     }
 }
 
-/// Labels serve as a loss target directly: class numbers as [`Target::Labels`] (borrowed),
-/// one-hot rows as [`Target::OneHot`] (a view).
-impl<'a> IntoTarget<'a> for &'a Labels {
-    fn into_target(self) -> Result<Target<'a>> {
-        Ok(match self {
-            Labels::Class(t) => Target::Labels(match t.as_slice() {
-                Some(slice) => Cow::Borrowed(slice),
-                None => Cow::Owned(t.to_vec()),
-            }),
-            Labels::OneHot(t) => Target::OneHot(CowArray::from(t.view())),
-        })
+/// Labels serve as a loss target directly: class numbers as [`Target::Labels`], one-hot rows
+/// as [`Target::OneHot`], both borrowed.
+impl IntoTarget for Labels {
+    fn target(&self) -> Result<Target<'_>> {
+        match self {
+            Labels::Class(t) => t.target(),
+            Labels::OneHot(t) => t.target(),
+        }
     }
 }
 

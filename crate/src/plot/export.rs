@@ -9,7 +9,7 @@ use super::{
     function_2_surface, learning_rates, log_curve, loss_curve, weights, Figure,
 };
 use crate::descent::gradient_descent;
-use crate::mnist::{Labels, Mnist};
+use crate::mnist::Mnist;
 use crate::net::argmax;
 use crate::train::Trained;
 use crate::{Error, Result};
@@ -62,14 +62,6 @@ fn flat<'a>(x: &'a ndarray::ArrayD<f64>, name: &str) -> Result<ndarray::ArrayVie
     })
 }
 
-/// Class numbers from either kind of labels.
-fn classes(labels: &Labels) -> Vec<usize> {
-    match labels {
-        Labels::Class(c) => c.to_vec(),
-        Labels::OneHot(m) => m.rows().into_iter().map(|r| argmax(r.iter())).collect(),
-    }
-}
-
 /// The figures that need MNIST (flattened, as `load_mnist(true, true, false)` gives it) and a
 /// trained network, as (file stem, figure), named as in [`MNIST_FIGURE_NAMES`]:
 /// the loss and accuracy of the run (4-11, 4-12), the first 40 training digits, 40 test
@@ -78,8 +70,8 @@ fn classes(labels: &Labels) -> Vec<usize> {
 pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Figure)>> {
     let x_train = flat(&mnist.x_train, "x_train")?;
     let x_test = flat(&mnist.x_test, "x_test")?;
-    let t_train = classes(&mnist.t_train);
-    let t_test = classes(&mnist.t_test);
+    let t_train = mnist.t_train.classes();
+    let t_test = mnist.t_test.classes();
 
     let pool = x_test.nrows().min(t_test.len()).min(2000);
     let y = trained
