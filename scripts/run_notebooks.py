@@ -262,6 +262,32 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
+# evcxr_jupyter forwards a cell's stdout from a thread, so its last lines can reach
+# the kernel's IOPub channel after the cell has reported "idle"; nbclient stops
+# listening at "idle" and would drop them with the next cell. Wait this long for
+# such late output after each cell.
+LATE_OUTPUT_WAIT = 0.5
+
+
+def collect_late_output(client, cell) -> None:
+    """Append to `cell` the stream output that arrived after its "idle" status (see
+    LATE_OUTPUT_WAIT), so that no printed line is lost."""
+    import queue
+
+    import nbformat
+    from nbclient.util import run_sync
+
+    get = run_sync(client.kc.get_iopub_msg)
+    while True:
+        try:
+            msg = get(timeout=LATE_OUTPUT_WAIT)
+        except (queue.Empty, TimeoutError):
+            return
+        if msg.get("msg_type") == "stream":
+            content = msg["content"]
+            cell.outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
+
+
 def make_deterministic(nb) -> None:
     """Strip what changes from run to run but is not content: execution
     timestamps. Give id-less cells a stable id (nbformat would make random ones).
@@ -327,6 +353,7 @@ def execute(path: Path, mode: str, out_dir: Path | None, args) -> Result:
                 label = f"  cell {index + 1:>3} [{n + 1}/{len(code_cells)}]"
                 try:
                     client.execute_cell(cell, index)
+                    collect_late_output(client, cell)
                 except CellTimeoutError:
                     failure = f"cell {index + 1} timed out after {client.timeout}s: {first_line(cell.source)}"
                 except DeadKernelError:
