@@ -5,10 +5,11 @@
 1. builds the release binary (`cargo build --release -p dlfs`);
 2. finds MNIST in DIR (default: $DLFS_DATA_DIR, else ~/.cache/dlfs/mnist), running
    `dlfs download --data-dir DIR` first if the four files are not there;
-3. runs, each as its own process, the Rust training with the book's settings (`dlfs train`),
-   the NumPy training (bench/numpy_train.py train), one Rust numerical gradient of
-   TwoLayerNet(784, 50, 10) on 100 images (`dlfs bench-numgrad`), and the same in NumPy the
-   book's way (bench/numpy_train.py numgrad);
+3. runs, each as its own process, the Rust training with the book's settings (`dlfs train`,
+   which calls `dlfs::fast::train_with`), the NumPy training (bench/numpy_train.py train), one
+   Rust numerical gradient of TwoLayerNet(784, 50, 10) on 100 images (`dlfs bench-numgrad`,
+   which calls `dlfs::fast::numerical_gradient`), and the same in NumPy the book's way
+   (bench/numpy_train.py numgrad);
 4. prints the seconds (as each program measures its own training loop or gradient, loading
    excluded; the process's wall time too) and the peak memory (maximum resident set size of
    the process, from wait4) of each, and last the line

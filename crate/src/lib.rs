@@ -49,11 +49,11 @@
 //! | section | module | what |
 //! | --- | --- | --- |
 //! | 4.2 | [`loss`] | `sum_squares_error`, `cross_entropy_error` (one sample or a batch; one-hot or labels) |
-//! | 4.2.3 | [`batch`], [`mnist`] | `one_hot`, `random_choice`, `load_mnist` |
+//! | 4.2.3 | [`batch`], [`mnist`] | `one_hot`, `random_choice`, `rand`, `load_mnist` (MNIST's bytes, `RawMnist`, read once) |
 //! | 4.3 | [`gradient`] | `numerical_diff` (central difference, h = 1e-4) |
 //! | 4.4 | [`gradient`], [`descent`] | `numerical_gradient`, `gradient_descent` with its trajectory |
 //! | 4.4.2 | [`net`], [`activation`] | `SimpleNet`, `softmax` |
-//! | 4.5.1 | [`net`] | `TwoLayerNet`: `predict`, `loss`, `accuracy`, `numerical_gradient`, `gradient` |
+//! | 4.5.1 | [`net`] | `TwoLayerNet`: `predict`, `loss`, `accuracy`, `numerical_gradient` (the book's per-element loop), `gradient` |
 //! | 4.5.2-4.5.3 | [`train`] | mini-batch SGD on MNIST with test accuracy per epoch: the book's loop |
 //! | figures | [`plot`] | every chapter-4 figure, inline or exported |
 //!

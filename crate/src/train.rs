@@ -402,26 +402,11 @@ pub(crate) fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::{initial_net, train_from, TrainSettings};
-    use crate::batch::rng;
-    use crate::mnist::RawMnist;
-    use ndarray::{Array1, Array2};
-    use ndarray_rand::rand::Rng;
+    use crate::mnist::random_raw;
 
     #[test]
     fn a_nan_weight_stops_the_books_loop_at_the_first_iteration() {
-        let mut r = rng(1);
-        let mut images = |n: usize| {
-            Array2::from_shape_fn(
-                (n, 784),
-                |_| if r.random_bool(0.2) { r.random() } else { 0 },
-            )
-        };
-        let raw = RawMnist {
-            train_images: images(200),
-            train_labels: Array1::from_shape_fn(200, |i| (i % 10) as u8),
-            test_images: images(20),
-            test_labels: Array1::from_shape_fn(20, |i| (i % 10) as u8),
-        };
+        let raw = random_raw(200, 20, 1);
         let data = raw.to_mnist(true, true, false).unwrap();
         let settings = TrainSettings {
             iters_num: 3,

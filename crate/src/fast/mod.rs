@@ -87,7 +87,7 @@ mod passes;
 pub use data::{SparseRows, TrainingData};
 #[doc(hidden)]
 pub use passes::sparse_backprop;
-use passes::{batch_loss, Batch, Trainer};
+use passes::{batch_loss, Batch, Step, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST's bytes with the book's
 /// mini-batch SGD (4.5.2-4.5.3), printing one line per epoch ([`epoch_line`]): the history of
@@ -181,10 +181,14 @@ fn train_in_pool(
                 if i == 0 {
                     trainer.start(&net, x, batch.batch());
                 }
-                let rows_after = after.as_ref().map(|after| &after.rows[..]);
-                let next = next.as_ref().map(Drawn::batch);
-                let lr = settings.learning_rate;
-                trainer.step(&mut net, x, batch.batch(), next, rows_after, lr)
+                let step = Step {
+                    x,
+                    batch: batch.batch(),
+                    next: next.as_ref().map(Drawn::batch),
+                    after: after.as_ref().map(|after| &after.rows[..]),
+                    lr: settings.learning_rate,
+                };
+                trainer.step(&mut net, &step)
             }
             GradientMethod::Numerical => {
                 let x_batch = x.dense_rows(&batch.rows);
@@ -265,27 +269,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::{initial_net, train_in_pool, TrainingData};
-    use crate::batch::rng;
-    use crate::mnist::RawMnist;
+    use crate::mnist::random_raw;
     use crate::train::{GradientMethod, TrainSettings};
-    use ndarray::{Array1, Array2};
-    use ndarray_rand::rand::Rng;
 
     #[test]
     fn a_nan_weight_stops_the_fast_trainer_at_the_first_iteration() {
-        let mut r = rng(1);
-        let mut images = |n: usize| {
-            Array2::from_shape_fn(
-                (n, 784),
-                |_| if r.random_bool(0.2) { r.random() } else { 0 },
-            )
-        };
-        let raw = RawMnist {
-            train_images: images(200),
-            train_labels: Array1::from_shape_fn(200, |i| (i % 10) as u8),
-            test_images: images(20),
-            test_labels: Array1::from_shape_fn(20, |i| (i % 10) as u8),
-        };
+        let raw = random_raw(200, 20, 1);
         let data = TrainingData::from_raw(&raw).unwrap();
         for gradient in [GradientMethod::Backprop, GradientMethod::Numerical] {
             let settings = TrainSettings {

@@ -94,29 +94,26 @@ fn accuracy(net: &TwoLayerNet, x: &SparseRows, labels: &[usize]) -> f64 {
     right as f64 / x.nrows() as f64
 }
 
-/// The loss of the mini-batch `rows` (the book's `network.loss(x_batch, t_batch)`).
+/// The hidden layer of the mini-batch `rows`, `sigmoid(x · W1 + b1)`, its rows shared out
+/// among the threads.
+fn batch_hidden(net: &TwoLayerNet, x: &SparseRows, rows: &[usize]) -> Vec<f64> {
+    let chunk = rows
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .clamp(1, CHUNK);
+    hidden_layer(net, x, rows, chunk)
+}
+
+/// The loss of the mini-batch `rows` (the book's `network.loss(x_batch, t_batch)`): the
+/// softmax of the scores, cross-entropy with the labels.
 pub(super) fn batch_loss(
     net: &TwoLayerNet,
     x: &SparseRows,
     rows: &[usize],
     labels: &[usize],
 ) -> f64 {
-    loss_of_hidden(
-        net,
-        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
-        labels,
-    )
-}
-
-/// The loss from the hidden layer `z1`: softmax of the scores, cross-entropy with the labels.
-fn loss_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> f64 {
-    output::loss(&output::softmax(z1, &net.params), labels)
-}
-
-/// Rows per task for a mini-batch: half of it on each of two threads, and so on.
-fn batch_chunk(rows: usize) -> usize {
-    rows.div_ceil(rayon::current_num_threads().max(1))
-        .clamp(1, CHUNK)
+    let z1 = batch_hidden(net, x, rows);
+    output::loss(&output::softmax(&z1, &net.params), labels)
 }
 
 /// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
@@ -128,17 +125,9 @@ pub(super) fn backprop_parts(
     rows: &[usize],
     labels: &[usize],
 ) -> Grads {
-    grads_of_hidden(
-        net,
-        &hidden_layer(net, x, rows, batch_chunk(rows.len())),
-        labels,
-    )
-}
-
-/// [`backprop_parts`] from the hidden layer `z1`.
-fn grads_of_hidden(net: &TwoLayerNet, z1: &[f64], labels: &[usize]) -> Grads {
-    let mut y = output::softmax(z1, &net.params);
-    Grads::backprop(z1, &mut y, labels, &net.params)
+    let z1 = batch_hidden(net, x, rows);
+    let mut y = output::softmax(&z1, &net.params);
+    Grads::backprop(&z1, &mut y, labels, &net.params)
 }
 
 /// A mini-batch by columns, for the pixels `lo..hi`: for each pixel, the (batch row, value)
@@ -336,17 +325,15 @@ pub(super) struct Batch<'a> {
     pub(super) labels: &'a [usize],
 }
 
-/// What every part reads in the first phase of a step.
-struct FirstPhase<'a> {
-    x: &'a SparseRows,
-    /// The second layer of the mini-batch being stepped on: `dy` in `y`, and `da1`.
-    current: &'a Layer,
-    batch: Batch<'a>,
-    next: Option<Batch<'a>>,
-    /// The rows of the mini-batch after the next, to prefetch.
-    after: Option<&'a [usize]>,
-    lr: f64,
-    h: usize,
+/// What a step of SGD works on: the training images, the mini-batch, the next one (none at
+/// the last step), the rows of the one after (to prefetch), and the learning rate.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Step<'a> {
+    pub(super) x: &'a SparseRows,
+    pub(super) batch: Batch<'a>,
+    pub(super) next: Option<Batch<'a>>,
+    pub(super) after: Option<&'a [usize]>,
+    pub(super) lr: f64,
 }
 
 impl Part {
@@ -354,13 +341,22 @@ impl Part {
     /// (-lr) dW1` on its rows `w1` of `W1`, row by row as each row of `dW1` is computed from
     /// the columns (pixels blank in the whole mini-batch left alone); its sums `x · W1` for
     /// this mini-batch and the next under the new `W1`; the next mini-batch's columns.
-    fn first_phase(&mut self, w1: &mut [f64], dw2: &mut [f64], step: &FirstPhase<'_>) {
-        let (x, h, k) = (step.x, step.h, self.k);
+    ///
+    /// `current` is the second layer of the mini-batch (`dy` in `y`, and `da1`), `h` the
+    /// number of hidden units.
+    fn first_phase(
+        &mut self,
+        w1: &mut [f64],
+        dw2: &mut [f64],
+        step: &Step<'_>,
+        current: &Layer,
+        h: usize,
+    ) {
+        let (x, k) = (step.x, self.k);
         // The mini-batch after the next one, on its way from memory while this step runs.
         if let Some(rows) = step.after {
             x.prefetch(rows, k);
         }
-        let current = step.current;
         output::second_grads_rows(&current.z, &current.y, h, k * h / PARTS, dw2);
         for (c, w) in (self.lo..self.hi).zip(w1.chunks_mut(h)) {
             if !self.columns.blank(c) {
@@ -508,7 +504,7 @@ impl Trainer {
         let n = batch.rows.len();
         let layer = &mut self.current;
         layer.resize(n, h);
-        layer.z = hidden_layer(net, x, batch.rows, batch_chunk(n));
+        layer.z = batch_hidden(net, x, batch.rows);
         output::softmax_into(&layer.z, &net.params, &mut layer.y);
         let w2t = output::transpose_w2(&net.params);
         output::backprop_rows(
@@ -540,31 +536,15 @@ impl Trainer {
     /// 3. [`Trainer::second_layers`]: the second layers of `batch` (its loss) and `next` (its
     ///    `dy` and `da1`), row by row, the rows shared out among the threads; then `db1`,
     ///    `db2` and the loss.
-    pub(super) fn step(
-        &mut self,
-        net: &mut TwoLayerNet,
-        x: &SparseRows,
-        batch: Batch<'_>,
-        next: Option<Batch<'_>>,
-        after: Option<&[usize]>,
-        lr: f64,
-    ) -> f64 {
-        self.first_layer(net, x, batch, next, after, lr);
-        self.update_rest(net, lr);
-        self.second_layers(net, batch, next)
+    pub(super) fn step(&mut self, net: &mut TwoLayerNet, step: &Step<'_>) -> f64 {
+        self.first_layer(net, step);
+        self.update_rest(net, step.lr);
+        self.second_layers(net, step.batch, step.next)
     }
 
     /// Phase 1 of [`Trainer::step`]: each part, on its own thread, with its rows of `W1` and
     /// its share of the rows of `dW2`.
-    fn first_layer(
-        &mut self,
-        net: &mut TwoLayerNet,
-        x: &SparseRows,
-        batch: Batch<'_>,
-        next: Option<Batch<'_>>,
-        after: Option<&[usize]>,
-        lr: f64,
-    ) {
+    fn first_layer(&mut self, net: &mut TwoLayerNet, step: &Step<'_>) {
         let h = net.params.w1.ncols();
         self.dw2.resize(h * CLASSES, 0.0);
         let w1 = net
@@ -579,21 +559,13 @@ impl Trainer {
                 .iter()
                 .map(|part| part.hidden_units(h).len() * CLASSES),
         );
-        let step = FirstPhase {
-            x,
-            current: &self.current,
-            batch,
-            next,
-            after,
-            lr,
-            h,
-        };
+        let current = &self.current;
         self.parts
             .par_iter_mut()
             .zip(w1_rows)
             .zip(dw2_rows)
             .with_max_len(1)
-            .for_each(|((part, w1), dw2)| part.first_phase(w1, dw2, &step));
+            .for_each(|((part, w1), dw2)| part.first_phase(w1, dw2, step, current, h));
     }
 
     /// Phase 2 of [`Trainer::step`]: `b1`, `W2`, `b2` <- themselves + (-lr) grad, as
@@ -676,7 +648,7 @@ impl Trainer {
 
 #[cfg(test)]
 mod tests {
-    use super::{sparse_backprop, Batch, SparseRows, Trainer};
+    use super::{sparse_backprop, Batch, SparseRows, Step, Trainer};
     use crate::batch::{random_choice, rng};
     use crate::net::TwoLayerNet;
     use ndarray_rand::rand::Rng;
@@ -714,12 +686,12 @@ mod tests {
                     labels: &labels,
                 },
             );
-            for step in 0..4 {
+            for i in 0..4 {
                 let g = sparse_backprop(&a, x, &rows, &labels);
                 a.update(&g, 0.1).unwrap();
                 let next_rows = random_choice(&mut r, 200, 30).unwrap();
                 let next_labels = random_choice(&mut r, 10, 30).unwrap();
-                let next = (step < 3).then_some(Batch {
+                let next = (i < 3).then_some(Batch {
                     rows: &next_rows,
                     labels: &next_labels,
                 });
@@ -727,8 +699,15 @@ mod tests {
                     rows: &rows,
                     labels: &labels,
                 };
-                let loss = trainer.step(&mut b, x, batch, next, None, 0.1);
-                assert_eq!(a, b, "hidden {hidden}, step {step}");
+                let step = Step {
+                    x,
+                    batch,
+                    next,
+                    after: None,
+                    lr: 0.1,
+                };
+                let loss = trainer.step(&mut b, &step);
+                assert_eq!(a, b, "hidden {hidden}, step {i}");
                 assert_eq!(loss, super::batch_loss(&a, x, &rows, &labels));
                 (rows, labels) = (next_rows, next_labels);
             }
