@@ -83,3 +83,20 @@ pub fn random_choice<R: Rng>(rng: &mut R, n: usize, size: usize) -> Result<Vec<u
 pub fn rand<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || rng.random::<f64>())
 }
+
+/// A `rows` x `cols` matrix of numbers drawn from the standard normal distribution N(0, 1),
+/// like NumPy's `np.random.randn(rows, cols)` (`TwoLayerNet.__init__`, 4.5.1), from a seeded
+/// `rng`: `TwoLayerNet::with_seed` draws `W1` and then `W2` this way from `rng(seed)`.
+///
+/// ```
+/// use dlfs::batch::{randn, rng};
+/// let w = randn(&mut rng(0), 784, 50);
+/// let mean = w.mean().unwrap();
+/// assert!(mean.abs() < 0.01);
+/// assert_eq!(w, randn(&mut rng(0), 784, 50));
+/// ```
+pub fn randn<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Array2<f64> {
+    use ndarray_rand::rand_distr::StandardNormal;
+    use ndarray_rand::RandomExt;
+    Array2::random_using((rows, cols), StandardNormal, rng)
+}

@@ -79,6 +79,7 @@ pub mod mnist;
 pub mod net;
 pub mod plot;
 pub mod prelude;
+pub mod setup;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -1,7 +1,7 @@
 //! One `use dlfs::prelude::*;` brings in what a notebook cell needs.
 
 pub use crate::activation::{sigmoid, softmax};
-pub use crate::batch::{one_hot, rand, random_choice, rng};
+pub use crate::batch::{one_hot, rand, randn, random_choice, rng};
 pub use crate::descent::{gradient_descent, Descent};
 pub use crate::error::Error;
 // `Result` stays out: evcxr's generated code uses the two-parameter `std::result::Result`.

@@ -92,7 +92,7 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
     let t_pick: Vec<usize> = pick.iter().map(|&i| t_test[i]).collect();
     let p_pick: Vec<usize> = pick.iter().map(|&i| pred[i]).collect();
     let predictions = digits(x_pick.view(), &t_pick, Some(&p_pick), pick.len()).title(format!(
-        "Trained net on test digits: {} misclassified (red frame) and {} right, from the first {pool}",
+        "Trained net on test digits: {} misclassified (orange frame) and {} right, from the first {pool}",
         wrong.len(),
         right.len()
     ));

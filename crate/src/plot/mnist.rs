@@ -71,7 +71,7 @@ fn draw_frame(
 
 /// The first `count` images of `images` (rows of 784 pixels, in [0, 1] or 0-255) as 28x28
 /// tiles in a grid, each captioned with its label (4.5). With `predictions`, a wrong
-/// prediction gets a red frame and the caption "label, pred p". Dark ink on white.
+/// prediction gets an orange frame and the caption "label, pred p". Dark ink on white.
 pub fn digits(
     images: ArrayView2<f64>,
     labels: &[usize],
@@ -117,7 +117,7 @@ pub fn digits(
         None => format!("MNIST digits with their labels ({n} images)"),
         Some(p) => {
             let wrong = (0..n).filter(|&i| p[i] != labels[i]).count();
-            format!("Predictions: {wrong} of {n} wrong (red frame: label, pred)")
+            format!("Predictions: {wrong} of {n} wrong (orange frame: label, pred)")
         }
     };
     Figure::from_fn(title, move |area, theme| {

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`log_curve`] | 4-3, `y = log x` behind the cross-entropy (4.2.2) |
 //! | [`tangent_lines`], [`function_1_tangents`] | 4-6, 4-7, numerical differentiation (4.3) |
+//! | [`difference_errors`] | error of forward and central differences against h, log-log (4.3.1; not in the book) |
 //! | [`surface`], [`function_2_surface`] | 4-8, a function of two variables (4.3.3) |
 //! | [`gradient_field`], [`function_2_gradient_field`] | 4-9, the gradient (4.4) |
 //! | [`descent_path`], [`learning_rates`] | 4-10, gradient descent (4.4.1) |
@@ -30,6 +31,7 @@
 //! ```
 
 mod canvas;
+mod derivative;
 mod draw;
 pub mod export;
 mod figure;
@@ -41,6 +43,7 @@ mod theme;
 mod training;
 
 pub use canvas::{Area, Canvas, CanvasError};
+pub use derivative::{difference_errors, DifferenceErrors, BOOK_H};
 pub use export::{
     book_figures, export_figure, export_figures, mnist_figures, write_atomic, MNIST_FIGURE_NAMES,
 };
