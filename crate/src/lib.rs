@@ -7,13 +7,17 @@
 //!
 //! ## From a notebook (evcxr)
 //!
-//! The first cell of each notebook builds the crate and brings its names in:
+//! The first cell of each notebook (one definition: `notebooks/src/setup.evcxr`) builds the
+//! crate, brings its names in and says in one line what is ready ([`setup::status`]):
 //!
 //! ```text
-//! :cache 2000
 //! :dep dlfs = { path = "../crate", default-features = false }
 //! use dlfs::prelude::*;
+//! dlfs::setup::status()
 //! ```
+//!
+//! evcxr's build cache (`:cache 2000`) is switched on by `notebooks/evcxr.toml`, which the
+//! kernel reads when it starts, so the cell prints nothing but the status line.
 //!
 //! `default-features = false` leaves out the command line's crates (clap, indicatif, the HTTP
 //! client), so the first build is shorter. After that, cells read like the book:
