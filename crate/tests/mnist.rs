@@ -530,14 +530,17 @@ fn labels_len_classes_select_and_target() {
         assert_eq!(t.len(), 5);
         assert!(!t.is_empty());
         assert_eq!(t.classes(), vec![3, 1, 4, 1, 5]);
-        let picked = t.select(&[4, 0, 0]);
+        let picked = t.select(&[4, 0, 0]).unwrap();
         assert_eq!(picked.classes(), vec![5, 3, 3]);
         assert_eq!(
             std::mem::discriminant(&picked),
             std::mem::discriminant(t),
             "select keeps the kind"
         );
-        assert!(t.select(&[]).is_empty());
+        assert!(t.select(&[]).unwrap().is_empty());
+        // An index past the last label is an error naming it, not a panic.
+        let err = t.select(&[0, 5]).unwrap_err().to_string();
+        assert!(err.contains("index 5") && err.contains("5 labels"), "{err}");
     }
     // As a loss target: the same cross-entropy as the plain labels.
     let mut y = Array2::from_elem((5, 10), 0.05);

@@ -127,12 +127,19 @@ impl Labels {
     }
 
     /// The labels of rows `idx`, in that order, of the same kind: a mini-batch's `t_train[batch_mask]`
-    /// (4.2.3). Panics if an index is out of range, as indexing does.
-    pub fn select(&self, idx: &[usize]) -> Labels {
-        match self {
+    /// (4.2.3). An index past the last label is an error that names it.
+    pub fn select(&self, idx: &[usize]) -> Result<Labels> {
+        let n = self.len();
+        if let Some((k, &i)) = idx.iter().enumerate().find(|(_, &i)| i >= n) {
+            return Err(Error::InvalidArgument(format!(
+                "select: index {i} (at position {k}) is out of range for {n} labels (0..={})",
+                n.saturating_sub(1)
+            )));
+        }
+        Ok(match self {
             Labels::Class(t) => Labels::Class(idx.iter().map(|&i| t[i]).collect()),
             Labels::OneHot(t) => Labels::OneHot(t.select(Axis(0), idx)),
-        }
+        })
     }
 }
 
