@@ -73,30 +73,49 @@ pub fn random_choice<R: Rng>(rng: &mut R, n: usize, size: usize) -> Result<Vec<u
 /// A `rows` x `cols` matrix of numbers drawn uniformly from [0, 1), like NumPy's
 /// `np.random.rand(rows, cols)` (the notes' dummy inputs in 4.5.1), from a seeded `rng`.
 ///
+/// A size that would not fit in memory is an error naming it, before anything is allocated.
+///
 /// ```
 /// use dlfs::batch::{rand, rng};
-/// let x = rand(&mut rng(0), 100, 784);
+/// let x = rand(&mut rng(0), 100, 784)?;
 /// assert_eq!(x.shape(), &[100, 784]);
 /// assert!(x.iter().all(|&v| (0.0..1.0).contains(&v)));
-/// assert_eq!(x, rand(&mut rng(0), 100, 784));
+/// assert_eq!(x, rand(&mut rng(0), 100, 784)?);
+/// assert!(rand(&mut rng(0), usize::MAX, 2).is_err());
+/// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn rand<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Array2<f64> {
-    Array2::from_shape_simple_fn((rows, cols), || rng.random::<f64>())
+pub fn rand<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Result<Array2<f64>> {
+    check_matrix("rand", rows, cols)?;
+    Ok(Array2::from_shape_simple_fn((rows, cols), || {
+        rng.random::<f64>()
+    }))
+}
+
+/// `Ok` when a `rows` x `cols` matrix of `f64` fits in memory, else an error naming `call`.
+fn check_matrix(call: &str, rows: usize, cols: usize) -> Result<()> {
+    memory::check(memory::f64_bytes(memory::product(&[rows, cols])), || {
+        format!("{call}(rng, {rows}, {cols})")
+    })
 }
 
 /// A `rows` x `cols` matrix of numbers drawn from the standard normal distribution N(0, 1),
 /// like NumPy's `np.random.randn(rows, cols)` (`TwoLayerNet.__init__`, 4.5.1), from a seeded
 /// `rng`: `TwoLayerNet::with_seed` draws `W1` and then `W2` this way from `rng(seed)`.
 ///
+/// A size that would not fit in memory is an error naming it, as for [`rand`].
+///
 /// ```
 /// use dlfs::batch::{randn, rng};
-/// let w = randn(&mut rng(0), 784, 50);
+/// let w = randn(&mut rng(0), 784, 50)?;
 /// let mean = w.mean().unwrap();
 /// assert!(mean.abs() < 0.01);
-/// assert_eq!(w, randn(&mut rng(0), 784, 50));
+/// assert_eq!(w, randn(&mut rng(0), 784, 50)?);
+/// assert!(randn(&mut rng(0), 1 << 40, 1 << 40).is_err());
+/// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn randn<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Array2<f64> {
+pub fn randn<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Result<Array2<f64>> {
     use ndarray_rand::rand_distr::StandardNormal;
     use ndarray_rand::RandomExt;
-    Array2::random_using((rows, cols), StandardNormal, rng)
+    check_matrix("randn", rows, cols)?;
+    Ok(Array2::random_using((rows, cols), StandardNormal, rng))
 }

@@ -293,8 +293,8 @@ fn loss_w_uses_its_argument() {
 #[test]
 fn two_layer_net_init_draws_the_weights_and_zeroes_the_biases() {
     let mut r = rng(42);
-    let w1 = 0.01 * randn(&mut r, 784, 100);
-    let w2 = 0.01 * randn(&mut r, 100, 10);
+    let w1 = 0.01 * randn(&mut r, 784, 100).unwrap();
+    let w2 = 0.01 * randn(&mut r, 100, 10).unwrap();
     let net = TwoLayerNet::new(784, 100, 10, 0.01).unwrap();
     assert_eq!(net.params.w1, w1);
     assert_eq!(net.params.w2, w2);
