@@ -591,3 +591,39 @@ fn ctrl_c_during_a_download_removes_the_partial_file_and_exits_130() {
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A data directory the user may not read is reported as such, by the real binary. As root
+/// (CI) permissions are not enforced, so the binary then runs as the unprivileged user
+/// 65534 ("nobody"), for whom they are.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_data_dir_is_reported_as_permission_denied() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let cache = TempDir::new("cli-unreadable");
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = cache.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("train-images-idx3-ubyte.gz"), b"x").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let as_root = std::fs::read_dir(&locked).is_ok();
+    let mut cmd = dlfs(
+        cache.path(),
+        &["where", "--data-dir", locked.to_str().unwrap()],
+    );
+    if as_root {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = run(&mut cmd);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} (given by the caller): cannot be read (permission denied)",
+            locked.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("holds none"), "{err}");
+}
