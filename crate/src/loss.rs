@@ -73,6 +73,27 @@ impl Target<'_> {
     }
 }
 
+/// Class labels as an owned target.
+impl From<Vec<usize>> for Labels {
+    fn from(labels: Vec<usize>) -> Labels {
+        Target::Labels(Cow::Owned(labels))
+    }
+}
+
+/// Class labels as an owned target.
+impl From<Array1<usize>> for Labels {
+    fn from(labels: Array1<usize>) -> Labels {
+        Target::Labels(Cow::Owned(labels.to_vec()))
+    }
+}
+
+/// One-hot rows as an owned target.
+impl From<Array2<f64>> for Labels {
+    fn from(rows: Array2<f64>) -> Labels {
+        Target::OneHot(CowArray::from(rows))
+    }
+}
+
 /// Anything that can serve as a target of a loss, by value or by reference:
 ///
 /// - one-hot rows (or rows of probabilities): `Array1<f64>` (one sample), `Array2<f64>` (a

@@ -191,7 +191,7 @@ fn parameters_that_do_not_fit_together_are_errors() {
     assert!(m.contains("b1 [7]"), "{m}");
     let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
     assert!(m.contains("do not fit together"), "{m}");
-    let m = message(dlfs::fast::numerical_gradient(&net, &x, &[0, 1, 0, 1, 0]));
+    let m = message(net.numerical_gradient(&x, &[0, 1, 0, 1, 0]));
     assert!(m.contains("do not fit together"), "{m}");
 }
 

@@ -169,8 +169,26 @@ impl RawMnist {
             ));
         }
         let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
-        let images = |x: &Array2<u8>| x.mapv(|p| f64::from(p) * scale);
+        let images = |x: &Array2<u8>, what: &str| {
+            if x.ncols() != IMAGE_PIXELS {
+                return Err(Error::Shape(format!(
+                    "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels \
+                     (28 x 28)",
+                    x.shape()
+                )));
+            }
+            Ok(x.mapv(|p| f64::from(p) * scale))
+        };
         let labels = |t: &Array1<u8>| -> Result<Labels> {
+            if let Some((i, &l)) = t
+                .iter()
+                .enumerate()
+                .find(|(_, &l)| usize::from(l) >= CLASSES)
+            {
+                return Err(Error::Label(format!(
+                    "label {l} at index {i} is not a digit 0-9"
+                )));
+            }
             let classes: Vec<usize> = t.iter().map(|&l| usize::from(l)).collect();
             Ok(if one_hot_label {
                 Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into())
@@ -179,9 +197,9 @@ impl RawMnist {
             })
         };
         Ok(Mnist {
-            x_train: images(&self.train_images),
+            x_train: images(&self.train_images, "train_images")?,
             t_train: labels(&self.train_labels)?,
-            x_test: images(&self.test_images),
+            x_test: images(&self.test_images, "test_images")?,
             t_test: labels(&self.test_labels)?,
         })
     }

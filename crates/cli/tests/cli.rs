@@ -2,15 +2,13 @@
 //! why, a mistyped one, MNIST missing, `figures`' exit status and option checks, negative
 //! numbers, a closed pipe (a real pipe), and Ctrl-C during a download (a real signal, against
 //! a server on 127.0.0.1). Nothing here touches the network; every wait is bounded.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::TempDir;
+use dlfs_testkit::{gzip, TempDir};
 
 const DLFS: &str = env!("CARGO_BIN_EXE_dlfs");
 
@@ -64,12 +62,6 @@ fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
 }
 
 /// A tiny MNIST-shaped set (2 training images, 1 test image) written into `dir`.
@@ -176,7 +168,7 @@ fn without_mnist_where_fails_in_a_few_lines_and_creates_nothing() {
         "{err}"
     );
     assert!(
-        err.contains("cargo run --release -p dlfs -- download"),
+        err.contains("cargo run --release -p dlfs-cli -- download"),
         "{err}"
     );
     assert!(

@@ -3,7 +3,6 @@
 //! stalls, a body that never ends, a server that never answers, a leftover `.part` file,
 //! files already present. Nothing here touches the network, and every wait is bounded: each
 //! test takes a few seconds at most.
-#![cfg(feature = "download")]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -14,15 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use dlfs::mnist::download::sha256_hex;
-use dlfs::mnist::{
-    download_with, load_or_download, DirSource, DownloadConfig, Event, FetchSource, RemoteFile,
-    SearchDir, SHA256SUMS,
-};
+use dlfs::mnist::{DirSource, SearchDir};
 use dlfs::Error;
+use dlfs_cli::download::{
+    download_with, load_or_download, sha256_hex, DownloadConfig, Event, FetchSource, RemoteFile,
+    SHA256SUMS,
+};
 
-mod common;
-use common::TempDir;
+use dlfs_testkit::{gzip, TempDir};
 
 /// How the test server misbehaves for one path.
 #[derive(Clone, Copy, PartialEq)]
@@ -277,12 +275,6 @@ fn content(len: usize, seed: u64) -> Vec<u8> {
             (x >> 59) as u8 // 0-31: compressible, but not trivially
         })
         .collect()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
 }
 
 fn config(mirrors: Vec<String>, files: &[(&str, &[u8])]) -> DownloadConfig {
@@ -785,7 +777,7 @@ fn offline_with_no_files_says_where_it_looked_and_how_to_provide_them() {
             "{}train-images-idx3-ubyte.gz: HTTP 404 Not Found",
             cfg.mirrors[0]
         ),
-        "cargo run --release -p dlfs -- download".to_string(),
+        "cargo run --release -p dlfs-cli -- download".to_string(),
         "set DLFS_DATA_DIR to a folder".to_string(),
     ] {
         assert!(m.contains(&needle), "missing {needle:?} in {m}");

@@ -7,14 +7,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use dlfs::descent::Descent;
-use dlfs::mnist::{Labels, Mnist, MnistOptions, RawMnist};
-use dlfs::plot::export::write_atomic_via;
+use dlfs::mnist::{Mnist, MnistOptions, RawMnist};
 use dlfs::prelude::*;
 use dlfs::Error;
+use dlfs_plot::export::write_atomic_via;
+use dlfs_plot::*;
 use ndarray::Array2;
 
-mod common;
-use common::TempDir;
+use dlfs_testkit::TempDir;
 
 fn function_2(x: &ArrayView1<f64>) -> f64 {
     x.mapv(|v| v * v).sum()
@@ -277,7 +277,7 @@ fn a_full_disk_leaves_the_last_good_file_whole() {
     let dir = TempDir::new("full-disk");
     let path: PathBuf = dir.path().join("fig4-3_log.svg");
     let good = log_curve().svg_string().unwrap();
-    dlfs::plot::write_atomic(&path, good.as_bytes()).unwrap();
+    dlfs_plot::write_atomic(&path, good.as_bytes()).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
     assert_eq!(dir.entries(), vec!["fig4-3_log.svg"]);
     // A new version that does not fit: the old one stays, nothing else is left.
@@ -319,12 +319,12 @@ fn options(dir: &Path) -> MnistOptions {
 fn odd_mnist_inputs_give_errors_not_panics() {
     let dir = TempDir::new("mnist-odd");
     // A directory that does not exist, a file instead of a directory, an empty directory.
-    let e = Mnist::load_local(&options(&dir.path().join("nope")))
+    let e = Mnist::load(&options(&dir.path().join("nope")))
         .unwrap_err()
         .to_string();
     assert!(e.contains("does not exist"), "{e}");
     std::fs::write(dir.path().join("a-file"), b"x").unwrap();
-    let e = Mnist::load_local(&options(&dir.path().join("a-file")))
+    let e = Mnist::load(&options(&dir.path().join("a-file")))
         .unwrap_err()
         .to_string();
     assert!(e.contains("is not a directory"), "{e}");
@@ -344,6 +344,6 @@ fn odd_mnist_inputs_give_errors_not_panics() {
     };
     let e = raw.to_mnist(true, true, false).unwrap_err().to_string();
     assert!(e.contains("label 12 at index 1"), "{e}");
-    let e = Labels::from_bytes(&[10], true).unwrap_err().to_string();
-    assert!(e.contains("label 10 at index 0"), "{e}");
+    let e = raw.to_mnist(true, true, true).unwrap_err().to_string();
+    assert!(e.contains("label 12 at index 1"), "{e}");
 }

@@ -1,10 +1,10 @@
-//! The fast numerical gradient (`dlfs::fast::numerical_gradient`) against the book's
+//! The fast numerical gradient (`dlfs_fast::numerical_gradient`) against the book's
 //! per-element loop (`TwoLayerNet::numerical_gradient`) and against backpropagation (4.5.1).
 
 use dlfs::activation::{sigmoid, softmax};
 use dlfs::batch::{one_hot, random_choice, rng};
-use dlfs::fast::numerical_gradient as fast_numgrad;
 use dlfs::net::{Params, TwoLayerNet};
+use dlfs_fast::numerical_gradient as fast_numgrad;
 use ndarray::{Array2, Axis};
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use base64::Engine;
-use dlfs::plot::*;
 use dlfs::prelude::{gradient_descent, EpochRecord, History};
+use dlfs_plot::*;
 use ndarray::{array, Array2, ArrayView1};
 
 fn function_2(x: &ArrayView1<f64>) -> f64 {
@@ -418,12 +418,11 @@ fn mnist_figures_are_built_from_data_and_a_network() {
     use dlfs::prelude::{Labels, Mnist, TwoLayerNet};
     use dlfs::train::Trained;
     let (x, labels, _) = images();
-    let labels = ndarray::Array1::from(labels);
     let mnist = Mnist {
-        x_train: x.clone().into_dyn(),
-        t_train: Labels::Class(labels.clone()),
-        x_test: x.into_dyn(),
-        t_test: Labels::Class(labels),
+        x_train: x.clone(),
+        t_train: Labels::Labels(labels.clone().into()),
+        x_test: x,
+        t_test: Labels::Labels(labels.into()),
     };
     let trained = Trained {
         net: TwoLayerNet::new(784, 50, 10, 0.01).unwrap(),
@@ -442,12 +441,12 @@ fn mnist_figures_are_built_from_data_and_a_network() {
     let title = figs[3].1.title_text().unwrap().to_string();
     assert!(title.contains("12 misclassified"), "{title}");
 
-    let unflat = Mnist {
-        x_train: ndarray::ArrayD::zeros(vec![2, 1, 28, 28]),
+    let narrow = Mnist {
+        x_train: Array2::zeros((2, 100)),
         ..mnist
     };
-    let err = mnist_figures(&unflat, &trained).unwrap_err().to_string();
-    assert!(err.contains("[2, 1, 28, 28]"), "{err}");
+    let err = mnist_figures(&narrow, &trained).unwrap_err().to_string();
+    assert!(err.contains("100"), "{err}");
 }
 
 #[test]

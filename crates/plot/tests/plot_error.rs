@@ -1,6 +1,6 @@
 //! The figure of 4.3.1's step size: the error of numerical differentiation against h.
 
-use dlfs::plot::{difference_errors, DifferenceErrors, BOOK_H};
+use dlfs_plot::{difference_errors, DifferenceErrors, BOOK_H};
 
 /// sin at x = 1: f'' = -sin 1, f''' = -cos 1, neither is 0, so both errors form a V.
 #[test]

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files,
+//! the book's `function_2`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,4 +40,44 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The gzip stream of `bytes` (default compression), as MNIST's files are distributed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The book's `function_2` (4.3.3): `f(x0, x1) = x0^2 + x1^2`, for any number of variables.
+pub fn function_2(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+/// The seed of the book's runs (`TrainSettings::default().seed`, `TwoLayerNet::new`).
+pub const SEED: u64 = 42;
+
+/// The IDX label file (magic `0x00000801`) holding `labels`.
+pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0801u32.to_be_bytes());
+    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    out.extend_from_slice(labels);
+    out
+}
+
+/// The IDX image file (magic `0x00000803`) of `n` images of `rows` x `cols`, pixel `p` of
+/// image `i` being `pixel(i, p)`.
+pub fn idx_images(n: u32, rows: u32, cols: u32, pixel: impl Fn(usize, usize) -> u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [0x0803, n, rows, cols] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    for i in 0..n as usize {
+        for p in 0..(rows * cols) as usize {
+            out.push(pixel(i, p));
+        }
+    }
+    out
 }
