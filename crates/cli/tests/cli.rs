@@ -449,6 +449,7 @@ fn closed_pipe(cmd: &mut Command, lines: usize) -> (std::process::ExitStatus, St
 }
 
 #[test]
+#[ignore = "needs MNIST"]
 fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
     let cache = TempDir::new("cli-pipe");
     let out_dir = cache.path().join("out");
@@ -475,10 +476,9 @@ fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
     write_tiny_mnist(&cache_mnist(cache.path()));
     let (status, err) = closed_pipe(&mut dlfs(cache.path(), &["where"]), 1);
     assert!(status.success(), "one line only: {err}");
-    let Some(full) = std::env::var_os("DLFS_DATA_DIR").filter(|v| !v.is_empty()) else {
-        eprintln!("note: DLFS_DATA_DIR is not set; skipping train and download with a closed pipe");
-        return;
-    };
+    let full = std::env::var_os("DLFS_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .expect("DLFS_DATA_DIR names the directory with the full MNIST");
     let (status, err) = closed_pipe(
         dlfs(cache.path(), &["train", "--iters", "1300"]).env("DLFS_DATA_DIR", &full),
         1,
