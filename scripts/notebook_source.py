@@ -52,9 +52,10 @@ LANGUAGE_INFO = {
     "codemirror_mode": "rust",
     "pygment_lexer": "rust",
 }
-# What the student copies (one directory further down) change in the set-up cell.
-CRATE_PATH = 'path = "../crate"'
-STUDENT_CRATE_PATH = 'path = "../../crate"'
+# What the student copies (one directory further down) change in a `:dep` line: every crate
+# path (../crate, ../crates/plot, ../crates/fast) one level further up.
+CRATE_PATH = 'path = "../'
+STUDENT_CRATE_PATH = 'path = "../../'
 
 
 def sources() -> list[Path]:
