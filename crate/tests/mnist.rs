@@ -400,8 +400,20 @@ fn an_unreadable_directory_is_reported_as_such() {
     let result = locate(&dirs);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     if readable {
-        eprintln!("note: running as root, permissions are not enforced; skipping");
-        assert!(result.is_ok());
+        // Root: permissions are not enforced. This test runs again, alone, as the
+        // unprivileged user 65534 ("nobody"), for whom they are (as tests/cli.rs does).
+        use std::os::unix::process::CommandExt;
+        assert!(std::env::var_os("DLFS_TEST_AS_NOBODY").is_none(), "not enforced for 65534");
+        let name = "an_unreadable_directory_is_reported_as_such";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--include-ignored"])
+            .env("DLFS_TEST_AS_NOBODY", "1")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 passed"), "{text}");
         return;
     }
     let m = result.expect_err("unreadable").to_string();
