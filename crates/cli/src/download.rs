@@ -666,7 +666,7 @@ pub fn find_or_download(
 }
 
 /// [`find_or_download`], then the files read. [`RawMnist::load`] is this with
-/// [`super::search_dirs`], [`super::download_target`] and [`DownloadConfig::default`].
+/// `search_dirs`, `download_target` and [`DownloadConfig::default`].
 pub fn load_or_download(
     dirs: &[SearchDir],
     target: &Path,
@@ -684,7 +684,7 @@ pub fn load_or_download(
     RawMnist::read(&files)
 }
 
-/// Prints the download's main steps on stderr (for [`super::Mnist::load`]); a closed stderr
+/// Prints the download's main steps on stderr (for the command line's loading); a closed stderr
 /// is ignored.
 pub fn print_event(event: Event<'_>) {
     let line = match event {

@@ -1,7 +1,7 @@
 //! How every command prints: one mechanism for a closed output.
 //!
-//! Lines for the user go to stdout through [`out!`]; notes (which data directory, progress)
-//! go to stderr through [`note!`]. When the reader of stdout has gone (`dlfs train | head -1`),
+//! Lines for the user go to stdout through `out!`; notes (which data directory, progress)
+//! go to stderr through `note!`. When the reader of stdout has gone (`dlfs train | head -1`),
 //! the next line ends the program quietly with status 141, as a Unix tool killed by SIGPIPE
 //! ends, after removing the temporary file of a download in progress. Another write error on
 //! stdout (a full disk under `> file`) is reported and ends the program with status 1. A

@@ -62,7 +62,7 @@ impl TrainArgs {
     }
 }
 
-/// Reads MNIST's bytes once ([`RawMnist`]) and puts them in the fast trainer's form: the same
+/// Reads MNIST's bytes once ([`RawMnist`](dlfs::mnist::RawMnist)) and puts them in the fast trainer's form: the same
 /// numbers as the book's `load_mnist(normalize=True, flatten=True)`, without the `f64` images.
 /// Files found nowhere are downloaded first, as by `dlfs download`.
 pub fn load(data_dir: Option<PathBuf>) -> dlfs::Result<TrainingData> {
