@@ -274,7 +274,7 @@ pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>
 pub fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Result<()> {
     if cols != IMAGE_PIXELS {
         return Err(Error::Shape(format!(
-            "train: the {what} images have {cols} values per row, the net takes \
+            "train: the {what} images (x_{what}) have {cols} values per row, the net takes \
              {IMAGE_PIXELS} (28 x 28, flattened)"
         )));
     }

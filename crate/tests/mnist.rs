@@ -403,7 +403,10 @@ fn an_unreadable_directory_is_reported_as_such() {
         // Root: permissions are not enforced. This test runs again, alone, as the
         // unprivileged user 65534 ("nobody"), for whom they are (as tests/cli.rs does).
         use std::os::unix::process::CommandExt;
-        assert!(std::env::var_os("DLFS_TEST_AS_NOBODY").is_none(), "not enforced for 65534");
+        assert!(
+            std::env::var_os("DLFS_TEST_AS_NOBODY").is_none(),
+            "not enforced for 65534"
+        );
         let name = "an_unreadable_directory_is_reported_as_such";
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([name, "--exact", "--include-ignored"])

@@ -69,6 +69,15 @@ fn book_loop(iters: usize, data_dir: Option<PathBuf>) -> dlfs::Result<()> {
         "final: train_acc={:.4} test_acc={:.4} seconds={seconds:.2}",
         h.final_train_acc, h.final_test_acc
     );
+    // Every digit, to compare runs bit for bit (other thread counts, other versions).
+    let sum: f64 = h.train_loss.iter().sum();
+    println!(
+        "exact: loss[0]={:?} loss[last]={:?} loss_sum={sum:?} final=({:?}, {:?})",
+        h.train_loss[0],
+        h.train_loss[h.train_loss.len() - 1],
+        h.final_train_acc,
+        h.final_test_acc
+    );
     Ok(())
 }
 

@@ -114,7 +114,7 @@ const FLOOR: f64 = 1e-17;
 /// quadratic the central difference has no truncation error and only the left arm shows.
 ///
 /// ```
-/// let fig = dlfs::plot::difference_errors(f64::sin, 1.0, 1f64.cos(), "sin x at x = 1");
+/// let fig = dlfs_plot::difference_errors(f64::sin, 1.0, 1f64.cos(), "sin x at x = 1");
 /// assert!(fig.png_bytes().is_ok());
 /// ```
 pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str) -> Figure {

@@ -35,7 +35,7 @@ enum Body {
 /// methods, then save it, get its bytes, or leave it as the last expression of a notebook cell:
 ///
 /// ```
-/// use dlfs::plot::*;
+/// use dlfs_plot::*;
 /// let fig = function_1_tangents().size(800, 450).scale(2.0);   // 1600x900 pixels
 /// assert_eq!(fig.pixel_size(), (1600, 900));
 /// let svg = fig.svg_string()?;                                  // vector, 800x450

@@ -202,7 +202,7 @@ fn draw_path(
 ///
 /// ```
 /// use dlfs::prelude::*;
-/// use dlfs::plot::descent_path;
+/// use dlfs_plot::descent_path;
 /// let f = |x: &ArrayView1<f64>| x.mapv(|v| v * v).sum();
 /// let d = gradient_descent(f, &array![-3.0, 4.0], 0.1, 20);
 /// let png = descent_path(f, &d).size(640, 360).png_bytes()?;

@@ -23,7 +23,7 @@
 //! several figures into one (evcxr shows one rich output per cell).
 //!
 //! ```
-//! use dlfs::plot::*;
+//! use dlfs_plot::*;
 //! let fig = log_curve().size(640, 360);
 //! let png = fig.png_bytes()?;
 //! assert_eq!(&png[1..4], b"PNG");

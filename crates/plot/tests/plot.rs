@@ -445,8 +445,14 @@ fn mnist_figures_are_built_from_data_and_a_network() {
         x_train: Array2::zeros((2, 100)),
         ..mnist
     };
-    let err = mnist_figures(&narrow, &trained).unwrap_err().to_string();
-    assert!(err.contains("100"), "{err}");
+    // Images are rows (`Array2`), so only a wrong width can come in: the digits figure
+    // says so when drawn.
+    let figs = mnist_figures(&narrow, &trained).unwrap();
+    let err = figs[2].1.png_bytes().unwrap_err().to_string();
+    assert!(
+        err.contains("784 columns") && err.contains("[2, 100]"),
+        "{err}"
+    );
 }
 
 #[test]
