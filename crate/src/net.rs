@@ -387,7 +387,17 @@ impl TwoLayerNet {
         D: Dimension,
     {
         let (x2, target) = self.checked(x, &t, "TwoLayerNet::gradient")?;
-        Ok(self.backprop_target(&x2, &target))
+        let grads = self.backprop_target(&x2, &target);
+        // O(parameters), not O(data): a broken net's NaN never passes for a gradient.
+        for (name, g) in grads.arrays() {
+            if let Some(v) = g.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite(format!(
+                    "TwoLayerNet::gradient: the gradient of {name} holds {v}; are the \
+                     parameters finite?"
+                )));
+            }
+        }
+        Ok(grads)
     }
 
     /// [`gradient`](TwoLayerNet::gradient) of checked inputs, with class labels: what the

@@ -202,3 +202,12 @@ fn a_descent_of_very_many_steps_reserves_no_more_than_it_needs() {
     let d = gradient_descent(|x: &ArrayView1<f64>| x.sum(), &array![1.0], 0.1, 0);
     assert_eq!(d.trajectory.len(), 1);
 }
+
+#[test]
+fn a_nan_weight_gives_an_error_not_a_nan_gradient() {
+    let mut net = TwoLayerNet::new(4, 3, 2, 0.1).unwrap();
+    net.params.w2[[1, 0]] = f64::NAN;
+    let x = Array2::<f64>::ones((5, 4));
+    let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
+    assert!(m.contains("not finite") && m.contains("NaN"), "{m}");
+}

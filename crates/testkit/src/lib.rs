@@ -1,5 +1,4 @@
-//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files,
-//! the book's `function_2`.
+//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,14 +48,6 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.write_all(bytes).unwrap();
     enc.finish().unwrap()
 }
-
-/// The book's `function_2` (4.3.3): `f(x0, x1) = x0^2 + x1^2`, for any number of variables.
-pub fn function_2(x: &[f64]) -> f64 {
-    x.iter().map(|v| v * v).sum()
-}
-
-/// The seed of the book's runs (`TrainSettings::default().seed`, `TwoLayerNet::new`).
-pub const SEED: u64 = 42;
 
 /// The IDX label file (magic `0x00000801`) holding `labels`.
 pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
