@@ -4,9 +4,13 @@
 //! extra crates: raster images (MNIST digits, weight tiles) that are pixels in the PNG and an
 //! embedded `<image>` (a small PNG, scaled without smoothing) in the SVG.
 
+use crate::lang::{for_hangul_font, has_hangul};
+use crate::theme::{FONT_FAMILY, HANGUL_FONT_FAMILY};
 use base64::Engine;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos};
+use plotters::style::FontTransform;
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
@@ -124,6 +128,59 @@ impl Canvas<'_> {
     }
 }
 
+/// `text` cut into runs that need the Hangul font (`true`: Hangul, with the spaces and signs
+/// around it that both fonts have) and runs that do not; the signs the Hangul font lacks are
+/// replaced in its runs ([`for_hangul_font`]).
+fn hangul_runs(text: &str) -> Vec<(String, bool)> {
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for c in text.chars() {
+        let mut buf = [0u8; 4];
+        let hangul = has_hangul(c.encode_utf8(&mut buf));
+        let neutral = c == ' ' || c == ',' || c == ':' || c == '.';
+        match runs.last_mut() {
+            Some((run, h)) if *h == hangul || neutral => run.push(c),
+            _ => runs.push((c.to_string(), hangul)),
+        }
+    }
+    runs.into_iter()
+        .map(|(run, h)| {
+            if h {
+                (for_hangul_font(&run), h)
+            } else {
+                (run, h)
+            }
+        })
+        .collect()
+}
+
+/// One run's style: the Hangul font or the figure's own, anchored at the run's left end, with
+/// the vertical anchor, size, weight and colour of `style`.
+fn run_style<S: BackendTextStyle>(style: &S, hangul: bool) -> TextStyle<'static> {
+    let mut s = if hangul {
+        hangul_style(style)
+    } else {
+        let font = (FONT_FAMILY, style.size(), style.style()).into_font();
+        TextStyle {
+            font,
+            color: style.color(),
+            pos: style.anchor(),
+        }
+    };
+    s.pos = Pos::new(HPos::Left, style.anchor().v_pos);
+    s
+}
+
+/// `style` with the Hangul font in place of its family: the one place where text with Hangul
+/// changes font, since plotters draws a string with one font.
+fn hangul_style<S: BackendTextStyle>(style: &S) -> TextStyle<'static> {
+    let font = (HANGUL_FONT_FAMILY, style.size(), style.style()).into_font();
+    TextStyle {
+        font: font.transform(style.transform()),
+        color: style.color(),
+        pos: style.anchor(),
+    }
+}
+
 /// Encodes 8-bit RGB pixels as PNG (deterministic: fixed filter and compression settings).
 pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> dlfs::Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -221,7 +278,34 @@ impl DrawingBackend for Canvas<'_> {
         style: &TStyle,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        both!(self, b => b.draw_text(text, style, pos))
+        if !has_hangul(text) {
+            return both!(self, b => b.draw_text(text, style, pos));
+        }
+        if !matches!(style.transform(), FontTransform::None) {
+            // Turned text (axis labels) goes in the Hangul font whole.
+            let (text, style) = (for_hangul_font(text), hangul_style(style));
+            return both!(self, b => b.draw_text(&text, &style, pos));
+        }
+        // Runs of Hangul in the Hangul font, the rest (x0², −∇f) in DejaVu Sans, side by side
+        // from the left end of the whole: both fonts put the baseline at the same height.
+        let runs = hangul_runs(text);
+        let mut widths = Vec::with_capacity(runs.len());
+        for (run, hangul) in &runs {
+            let (w, _) = self.estimate_text_size(run, &run_style(style, *hangul))?;
+            widths.push(w as i32);
+        }
+        let total: i32 = widths.iter().sum();
+        let mut x = match style.anchor().h_pos {
+            HPos::Left => pos.0,
+            HPos::Center => pos.0 - total / 2,
+            HPos::Right => pos.0 - total,
+        };
+        for ((run, hangul), w) in runs.iter().zip(widths) {
+            let run_style = run_style(style, *hangul);
+            both!(self, b => b.draw_text(run, &run_style, (x, pos.1)))?;
+            x += w;
+        }
+        Ok(())
     }
 
     fn estimate_text_size<TStyle: BackendTextStyle>(
@@ -229,6 +313,13 @@ impl DrawingBackend for Canvas<'_> {
         text: &str,
         style: &TStyle,
     ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
+        if has_hangul(text) {
+            let (text, style) = (for_hangul_font(text), hangul_style(style));
+            return match self {
+                Canvas::Bitmap(b) => b.estimate_text_size(&text, &style).map_err(conv),
+                Canvas::Svg(b, _) => b.estimate_text_size(&text, &style).map_err(conv),
+            };
+        }
         match self {
             Canvas::Bitmap(b) => b.estimate_text_size(text, style).map_err(conv),
             Canvas::Svg(b, _) => b.estimate_text_size(text, style).map_err(conv),

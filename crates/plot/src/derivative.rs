@@ -2,6 +2,7 @@
 //! `h = 1e-4`.
 
 use crate::canvas::plot_error;
+use crate::lang::{say, tr};
 use plotters::prelude::*;
 
 use super::draw::{chart, dash_mark, draw_legend, draw_note, line_mark, Aspect, Axes};
@@ -122,7 +123,10 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
         Ok(d) => d,
         Err(e) => return Figure::failed(format!("difference_errors: {e}")),
     };
-    let title = format!("error of numerical differentiation against h: {name}");
+    let title = say!(
+        "error of numerical differentiation against h: {name}",
+        "h에 따른 수치 미분의 오차: {name}"
+    );
     Figure::from_fn(title, move |area, theme| {
         let log = |v: f64| v.max(FLOOR).log10();
         let (xr, yr) = (-16.2..0.2, -17.2..1.0);
@@ -133,18 +137,24 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 x: xr.clone(),
                 y: yr.clone(),
                 x_desc: "log₁₀ h",
-                y_desc: "log₁₀ |error|",
+                y_desc: tr("log₁₀ |error|", "log₁₀ |오차|"),
                 aspect: Aspect::Free,
             },
         )?;
         let series = [
             (
-                "forward (f(x+h) − f(x)) / h",
+                tr(
+                    "forward (f(x+h) − f(x)) / h",
+                    "전방 차분 (f(x+h) − f(x)) / h",
+                ),
                 &data.forward,
                 data.best_forward(),
             ),
             (
-                "central (f(x+h) − f(x−h)) / 2h",
+                tr(
+                    "central (f(x+h) − f(x−h)) / 2h",
+                    "중심 차분 (f(x+h) − f(x−h)) / 2h",
+                ),
                 &data.central,
                 data.best_central(),
             ),
@@ -160,7 +170,12 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 .collect();
             c.draw_series(LineSeries::new(pts, style))
                 .map_err(plot_error)?
-                .label(format!("{label}: smallest {} at h = {}", sci(be), sci(bh)))
+                .label(say!(
+                    "{label}: smallest {} at h = {}",
+                    "{label}: 최소 {} (h = {})",
+                    sci(be),
+                    sci(bh)
+                ))
                 .legend(line_mark(theme, style));
             c.draw_series(std::iter::once(Circle::new(
                 (bh.log10(), log(be)),
@@ -178,8 +193,9 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
             mark,
         ))
         .map_err(plot_error)?
-        .label(format!(
+        .label(say!(
             "the book's h = 1e-4: forward {}, central {}",
+            "책의 h = 1e-4: 전방 {}, 중심 {}",
             sci(fwd),
             sci(cen)
         ))
@@ -190,9 +206,17 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
             theme,
             super::draw::Corner::BottomLeft,
             &[
-                "left arm: rounding error ≈ ε·|f(x)| / h".to_string(),
-                "right arm: truncation error".to_string(),
-                "  forward ≈ h·|f''| / 2, central ≈ h²·|f'''| / 6".to_string(),
+                tr(
+                    "left arm: rounding error ≈ ε·|f(x)| / h",
+                    "왼쪽: 반올림 오차 ≈ ε·|f(x)| / h",
+                )
+                .into(),
+                tr("right arm: truncation error", "오른쪽: 절단 오차").into(),
+                tr(
+                    "  forward ≈ h·|f''| / 2, central ≈ h²·|f'''| / 6",
+                    "  전방 ≈ h·|f''| / 2, 중심 ≈ h²·|f'''| / 6",
+                )
+                .into(),
             ],
         )?;
         Ok(())

@@ -433,6 +433,45 @@ pub(crate) fn draw_note(
     Ok(())
 }
 
+/// The corner of the plotting area `x` by `y` with the fewest of `points` under a legend box
+/// there (45% of the width, 35% of the height), so that a legend hides as little data as
+/// possible; ties go to the upper right, then lower right, upper left, lower left.
+pub(crate) fn free_corner(
+    points: &[(f64, f64)],
+    x: &std::ops::Range<f64>,
+    y: &std::ops::Range<f64>,
+) -> SeriesLabelPosition {
+    let (w, h) = (x.end - x.start, y.end - y.start);
+    let (right, left) = (x.end - 0.45 * w, x.start + 0.45 * w);
+    let (upper, lower) = (y.end - 0.35 * h, y.start + 0.35 * h);
+    let under = |in_x: &dyn Fn(f64) -> bool, in_y: &dyn Fn(f64) -> bool| {
+        points.iter().filter(|p| in_x(p.0) && in_y(p.1)).count()
+    };
+    let corners = [
+        (
+            SeriesLabelPosition::UpperRight,
+            under(&|v| v >= right, &|v| v >= upper),
+        ),
+        (
+            SeriesLabelPosition::LowerRight,
+            under(&|v| v >= right, &|v| v <= lower),
+        ),
+        (
+            SeriesLabelPosition::UpperLeft,
+            under(&|v| v <= left, &|v| v >= upper),
+        ),
+        (
+            SeriesLabelPosition::LowerLeft,
+            under(&|v| v <= left, &|v| v <= lower),
+        ),
+    ];
+    let fewest = corners.iter().map(|c| c.1).min().unwrap_or(0);
+    corners
+        .into_iter()
+        .find(|c| c.1 == fewest)
+        .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+}
+
 /// Draws the legend of the series labelled so far, in the theme's fonts.
 pub(crate) fn draw_legend<'a, 'b: 'a>(
     chart: &mut Chart2d<'a, 'b>,

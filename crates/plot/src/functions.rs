@@ -1,6 +1,7 @@
 //! Functions of one variable: `log x` (fig. 4-3) and tangent lines (figs. 4-6, 4-7).
 
 use crate::canvas::plot_error;
+use crate::lang::{say, tr};
 use plotters::prelude::*;
 
 use super::draw::{
@@ -24,7 +25,11 @@ pub fn log_curve() -> Figure {
             (x, x.ln())
         })
         .collect();
-    Figure::from_fn("y = log x on (0, 1]  (fig. 4-3)", move |area, theme| {
+    let title = tr(
+        "y = log x on (0, 1]  (fig. 4-3)",
+        "(0, 1]에서 y = log x  (그림 4-3)",
+    );
+    Figure::from_fn(title, move |area, theme| {
         let (xr, yr) = (0.0..1.05, -5.5..0.6);
         let mut c = chart(
             area,
@@ -61,9 +66,17 @@ pub fn log_curve() -> Figure {
             theme,
             Corner::BottomRight,
             &[
-                "cross-entropy error E = −log y_k:".to_string(),
-                "y_k → 1 (right class sure): E → 0".to_string(),
-                "y_k → 0: E grows without bound".to_string(),
+                tr(
+                    "cross-entropy error E = −log y_k:",
+                    "교차 엔트로피 오차 E = −log y_k:",
+                )
+                .into(),
+                tr(
+                    "y_k → 1 (right class sure): E → 0",
+                    "y_k → 1 (정답을 확신): E → 0",
+                )
+                .into(),
+                tr("y_k → 0: E grows without bound", "y_k → 0: E가 한없이 커짐").into(),
             ],
         )?;
         Ok(())
@@ -79,7 +92,10 @@ pub fn tangent_lines(f: impl Fn(f64) -> f64, x_range: (f64, f64), at: &[f64]) ->
         x_range,
         at,
         "f(x)",
-        "f(x) with tangent lines, slopes by numerical_diff",
+        tr(
+            "f(x) with tangent lines, slopes by numerical_diff",
+            "f(x)와 접선 (기울기는 numerical_diff로)",
+        ),
     )
 }
 
@@ -91,7 +107,10 @@ pub fn function_1_tangents() -> Figure {
         (0.0, 20.0),
         &[5.0, 10.0],
         "f(x) = 0.01x² + 0.1x",
-        "f(x) = 0.01x² + 0.1x and its tangents at x = 5, 10  (figs. 4-6, 4-7)",
+        tr(
+            "f(x) = 0.01x² + 0.1x and its tangents at x = 5, 10  (figs. 4-6, 4-7)",
+            "f(x) = 0.01x² + 0.1x와 x = 5, 10에서의 접선  (그림 4-6, 4-7)",
+        ),
     )
 }
 
@@ -164,7 +183,12 @@ fn tangents(
             let color = theme.color(i);
             let style = theme.line(color);
             let seg = [(x0, fa + s * (x0 - a)), (x1, fa + s * (x1 - a))];
-            let label = format!("tangent at x = {}: slope {:.4}", fmt_num(a), s);
+            let label = say!(
+                "tangent at x = {}: slope {:.4}",
+                "x = {}에서의 접선: 기울기 {:.4}",
+                fmt_num(a),
+                s
+            );
             let mut first = true;
             for piece in clip_polyline(&seg, &xr, &yr) {
                 let ann = c

@@ -1,6 +1,7 @@
 //! The gradient as arrows (fig. 4-9) and gradient descent over contour lines (fig. 4-10).
 
 use crate::canvas::plot_error;
+use crate::lang::{say, tr};
 use std::ops::Range;
 
 use ndarray::{array, Array1, ArrayView1, Ix1};
@@ -32,7 +33,11 @@ fn pair(p: (f64, f64)) -> String {
 /// proportional to `|∇f|` (the longest one step long). The arrows point downhill, towards
 /// the minimum; the longer the arrow, the steeper the slope.
 pub fn gradient_field(f: impl Fn(&ArrayView1<f64>) -> f64, range: (f64, f64), step: f64) -> Figure {
-    field_figure(f, range, step, "The negative gradient −∇f as arrows")
+    let title = tr(
+        "The negative gradient −∇f as arrows",
+        "기울기에 마이너스를 붙인 벡터 −∇f",
+    );
+    field_figure(f, range, step, title)
 }
 
 /// [`gradient_field`] of `f(x0, x1) = x0² + x1²` on [-2, 2]² with step 0.25 (fig. 4-9).
@@ -41,7 +46,10 @@ pub fn function_2_gradient_field() -> Figure {
         function_2,
         (-2.0, 2.0),
         0.25,
-        "−∇f for f(x0, x1) = x0² + x1²  (fig. 4-9)",
+        tr(
+            "−∇f for f(x0, x1) = x0² + x1²  (fig. 4-9)",
+            "x0² + x1²의 기울기에 마이너스를 붙인 벡터  (그림 4-9)",
+        ),
     )
 }
 
@@ -168,9 +176,16 @@ fn draw_path(
     // Stop at the first point outside the view: the path up to its exit through the edge.
     let exit = path.iter().position(|p| !inside(*p, &xr, &yr));
     let shown = &path[..exit.map_or(path.len(), |k| k + 1)];
+    // Each step its own segment: a thick polyline's mitred joins spike far out of the panel
+    // where the path turns back on itself (lr = 1 on x0² + x1²); the dots are the joins.
+    let stroke = color.stroke_width(theme.px(2.0));
     for piece in clip_polyline(shown, &xr, &yr) {
-        c.draw_series(LineSeries::new(piece, color.stroke_width(theme.px(2.0))))
-            .map_err(plot_error)?;
+        c.draw_series(
+            piece
+                .windows(2)
+                .map(|w| PathElement::new(w.to_vec(), stroke)),
+        )
+        .map_err(plot_error)?;
     }
     let r = theme.px(5.5);
     c.draw_series(
@@ -230,21 +245,36 @@ pub fn descent_path(f: impl Fn(&ArrayView1<f64>) -> f64, descent: &Descent<Ix1>)
     let radius = (radius * 1.15).max(1.0);
     let contour = contour_field(&f, centre, radius);
     let steps = path.len() - 1;
-    Figure::from_fn(
-        "Gradient descent over the contour lines of f  (fig. 4-10)",
-        move |area, theme| {
-            let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
-            let mut note = vec![
-                format!("start {} (ring), {steps} steps", pair(start)),
-                format!("end {} (dot)", pair(end)),
-            ];
-            if let Some(k) = left {
-                note.push(format!("leaves the view at step {k} (not drawn beyond)"));
-            }
-            draw_note(&mut c, theme, Corner::TopRight, &note)?;
-            Ok(())
-        },
-    )
+    let title = tr(
+        "Gradient descent over the contour lines of f",
+        "f의 등고선 위에서 경사 하강법의 경로",
+    );
+    Figure::from_fn(title, move |area, theme| {
+        let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
+        let mut note = vec![
+            say!(
+                "start {} (ring), {steps} steps",
+                "시작 {} (고리), {steps}단계",
+                pair(start)
+            ),
+            say!("end {} (dot)", "끝 {} (점)", pair(end)),
+        ];
+        if let Some(k) = left {
+            note.push(say!(
+                "leaves the view at step {k} (not drawn beyond)",
+                "{k}단계에서 그림 밖으로 나감 (그 뒤는 그리지 않음)"
+            ));
+        }
+        draw_note(&mut c, theme, Corner::TopRight, &note)?;
+        Ok(())
+    })
+}
+
+/// The smallest `p > 0` with the path back exactly at its start every `p` steps
+/// (`path[k] == path[k % p]` for every `k`), if it returns at all.
+fn period(path: &[(f64, f64)]) -> Option<usize> {
+    let p = (1..path.len()).find(|&k| path[k] == path[0])?;
+    (0..path.len()).all(|k| path[k] == path[k % p]).then_some(p)
 }
 
 /// `f` sampled for contour lines around the square view `centre ± radius`: three times as
@@ -310,26 +340,50 @@ pub fn learning_rates(
         .map(|(lr, path)| {
             let contour = contour.clone();
             let end = *path.last().unwrap_or(&start);
-            Figure::from_fn(format!("lr = {}", fmt_lr(lr)), move |area, theme| {
-                let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
-                let moved = (end.0 - start.0).hypot(end.1 - start.1);
-                let mut note = Vec::new();
-                if let Some(k) = left {
-                    note.push(format!("leaves the view at step {k}"));
-                    note.push("(not drawn beyond)".to_string());
-                } else if moved < radius * 0.01 {
-                    note.push(format!("moved only {}", fmt_num(moved)));
-                }
-                note.push(format!("after {steps} steps:"));
-                note.push(format!("x = {}", pair(end)));
-                draw_note(&mut c, theme, Corner::BottomLeft, &note)?;
-                Ok(())
-            })
+            Figure::from_fn(
+                say!("lr = {}", "학습률 {}", fmt_lr(lr)),
+                move |area, theme| {
+                    let (mut c, left) = path_chart(area, theme, centre, radius, &contour, &path)?;
+                    let moved = (end.0 - start.0).hypot(end.1 - start.1);
+                    let mut note = Vec::new();
+                    if let Some(k) = left {
+                        note.push(say!(
+                            "leaves the view at step {k}",
+                            "{k}단계에서 그림 밖으로"
+                        ));
+                        note.push(tr("(not drawn beyond)", "(그 뒤는 그리지 않음)").into());
+                    } else if let Some(p) = period(&path) {
+                        note.push(say!(
+                            "back at the start every {p} steps",
+                            "{p}단계마다 출발점으로 돌아옴"
+                        ));
+                    } else if moved < radius * 0.01 {
+                        note.push(say!("moved only {}", "{}만큼만 움직임", fmt_num(moved)));
+                    }
+                    note.push(say!("after {steps} steps:", "{steps}단계 뒤:"));
+                    note.push(format!("x = {}", pair(end)));
+                    draw_note(&mut c, theme, Corner::BottomLeft, &note)?;
+                    Ok(())
+                },
+            )
         })
         .collect();
     let cols = panels.len();
-    Figure::grid(panels, cols).title(format!(
+    Figure::grid(panels, cols).title(say!(
         "Gradient descent from {} for {steps} steps: the learning rate matters  (4.4.1)",
+        "{}에서 {steps}단계 경사 하강법: 학습률에 따라 결과가 달라짐  (4.4.1)",
         pair(start)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_path_that_returns_to_its_start_has_a_period() {
+        let (a, b) = ((-3.0, 4.0), (3.0, -4.0));
+        assert_eq!(super::period(&[a, b, a, b, a]), Some(2));
+        assert_eq!(super::period(&[a, b, (0.0, 0.0)]), None);
+        assert_eq!(super::period(&[a, b, a, (1.0, 1.0)]), None);
+        assert_eq!(super::period(&[a]), None);
+    }
 }

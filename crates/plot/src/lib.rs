@@ -1,4 +1,4 @@
-//! The figures of chapter 4, drawn with plotters (issue 4).
+//! The figures of chapter 4, drawn with plotters.
 //!
 //! Every function returns a [`Figure`]: a value that knows how to draw itself and is rendered
 //! only when asked, as PNG ([`Figure::save_png`], [`Figure::png_bytes`]) or SVG
@@ -18,8 +18,9 @@
 //! | [`digits`], [`weights`] | MNIST digits and predictions, first-layer weights (4.5) |
 //!
 //! All figures share one [`Theme`]: the Okabe-Ito colour-blind-safe palette, a white
-//! background, and font sizes made for a projector at 1280x720. Text uses DejaVu Sans, embedded
-//! in the crate, so a machine without fonts draws the same pixels. [`Figure::grid`] puts
+//! background, and font sizes made for a projector at 1280x720. Text uses DejaVu Sans, and text
+//! with Hangul a subset of NanumGothic, both embedded in the crate, so a machine without fonts
+//! draws the same pixels. The figures' own words are English or Korean ([`set_language`]). [`Figure::grid`] puts
 //! several figures into one (evcxr shows one rich output per cell).
 //!
 //! ```
@@ -37,6 +38,7 @@ pub mod export;
 mod figure;
 mod functions;
 mod gradients;
+mod lang;
 mod mnist;
 mod surface;
 mod theme;
@@ -50,7 +52,8 @@ pub use export::{
 pub use figure::Figure;
 pub use functions::{function_1_tangents, log_curve, tangent_lines};
 pub use gradients::{descent_path, function_2_gradient_field, gradient_field, learning_rates};
+pub use lang::{language, set_language, Language};
 pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
-pub use theme::{Theme, FONT_FAMILY, PALETTE};
+pub use theme::{Theme, FONT_FAMILY, HANGUL_FONT_FAMILY, PALETTE};
 pub use training::{accuracy_curve, loss_curve};

@@ -1,6 +1,7 @@
 //! MNIST pictures: digits with labels and predictions, first-layer weights as tiles (4.5).
 
 use crate::canvas::plot_error;
+use crate::lang::{say, tr};
 use ndarray::ArrayView2;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -117,10 +118,16 @@ pub fn digits(
         })
         .collect();
     let title = match predictions {
-        None => format!("MNIST digits with their labels ({n} images)"),
+        None => say!(
+            "MNIST digits with their labels ({n} images)",
+            "MNIST 숫자와 정답 레이블 ({n}장)"
+        ),
         Some(p) => {
             let wrong = (0..n).filter(|&i| p[i] != labels[i]).count();
-            format!("Predictions: {wrong} of {n} wrong (orange frame: label, pred)")
+            say!(
+                "Predictions: {wrong} of {n} wrong (orange frame: label, pred)",
+                "예측: {n}장 중 {wrong}장 틀림 (주황 테두리: 정답, 예측)"
+            )
         }
     };
     Figure::from_fn(title, move |area, theme| {
@@ -192,8 +199,10 @@ pub fn weights(w1: ArrayView2<f64>) -> Figure {
             tile_rgb(col.iter().map(|v| v / m), diverging)
         })
         .collect();
-    let title =
-        format!("First-layer weights W1 (784 x {hidden}): one 28 x 28 tile per hidden unit");
+    let title = say!(
+        "First-layer weights W1 (784 x {hidden}): one 28 x 28 tile per hidden unit",
+        "1층 가중치 W1 (784 x {hidden}): 은닉 뉴런마다 28 x 28 타일 하나"
+    );
     Figure::from_fn(title, move |area, theme| {
         let (w, h) = area.dim_in_pixel();
         let bar_w = theme.px(180.0);
@@ -265,7 +274,7 @@ fn colour_bar(area: &Area<'_>, theme: &Theme, h: u32) -> dlfs::Result<()> {
         .map_err(plot_error)?;
     }
     area.draw(&Text::new(
-        "per tile",
+        tr("per tile", "타일마다"),
         (x, y + bar_h as i32 + theme.off(24.0)),
         font.pos(Pos::new(HPos::Left, VPos::Center)),
     ))

@@ -1,6 +1,7 @@
 //! A function of two variables as a 3-D surface (fig. 4-8).
 
 use crate::canvas::plot_error;
+use crate::lang::tr;
 use plotters::prelude::*;
 
 use super::draw::tick;
@@ -13,7 +14,11 @@ const N: usize = 41;
 /// `f(x0, x1)` over `range` x `range` as a 3-D surface (fig. 4-8, 4.3.3), coloured by height
 /// (dark blue low, yellow high), with a wire mesh, on a 41 x 41 grid.
 pub fn surface(f: impl Fn(f64, f64) -> f64, range: (f64, f64)) -> Figure {
-    surface_figure(f, range, "f(x0, x1) as a surface")
+    surface_figure(
+        f,
+        range,
+        tr("f(x0, x1) as a surface", "곡면으로 그린 f(x0, x1)"),
+    )
 }
 
 /// [`surface`] of the book's `function_2`, `f(x0, x1) = x0² + x1²`, on [-3, 3]² (fig. 4-8).
@@ -21,7 +26,10 @@ pub fn function_2_surface() -> Figure {
     surface_figure(
         |a, b| a * a + b * b,
         (-3.0, 3.0),
-        "f(x0, x1) = x0² + x1²  (fig. 4-8)",
+        tr(
+            "f(x0, x1) = x0² + x1²  (fig. 4-8)",
+            "f(x0, x1) = x0² + x1²의 그래프  (그림 4-8)",
+        ),
     )
 }
 

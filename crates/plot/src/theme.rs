@@ -9,19 +9,32 @@ use plotters::style::{FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle}
 /// without DejaVu Sans falls back to Verdana (close metrics), then any sans-serif font.
 pub const FONT_FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
 
+/// The font family of text with Hangul in it: the embedded "dlfs Gothic" (a subset of
+/// NanumGothic); in an SVG, a browser without it takes the usual Korean system fonts.
+pub const HANGUL_FONT_FAMILY: &str =
+    "dlfs Gothic, Noto Sans KR, Malgun Gothic, Apple SD Gothic Neo, sans-serif";
+
 static REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+static HANGUL: &[u8] = include_bytes!("../assets/fonts/dlfsGothic.ttf");
+static HANGUL_BOLD: &[u8] = include_bytes!("../assets/fonts/dlfsGothic-Bold.ttf");
 static FONTS: Once = Once::new();
 
-/// Registers the embedded DejaVu Sans (regular and bold) with plotters, once per process.
-/// Also under `"sans-serif"`, the family plotters falls back to for unstyled text.
+/// Registers the embedded fonts with plotters, once per process: DejaVu Sans (regular and
+/// bold), also under `"sans-serif"`, the family plotters falls back to for unstyled text, and
+/// dlfs Gothic for Hangul.
 pub(crate) fn ensure_fonts() {
     FONTS.call_once(|| {
-        for name in [FONT_FAMILY, "sans-serif"] {
+        let faces = [
+            (FONT_FAMILY, REGULAR, BOLD),
+            ("sans-serif", REGULAR, BOLD),
+            (HANGUL_FONT_FAMILY, HANGUL, HANGUL_BOLD),
+        ];
+        for (name, regular, bold) in faces {
             // The fonts are compiled in and known to parse; a failure here would be a bug.
-            let r = plotters::style::register_font(name, FontStyle::Normal, REGULAR);
-            let b = plotters::style::register_font(name, FontStyle::Bold, BOLD);
-            debug_assert!(r.is_ok() && b.is_ok(), "embedded DejaVu Sans did not parse");
+            let r = plotters::style::register_font(name, FontStyle::Normal, regular);
+            let b = plotters::style::register_font(name, FontStyle::Bold, bold);
+            debug_assert!(r.is_ok() && b.is_ok(), "an embedded font did not parse");
         }
     });
 }

@@ -1,9 +1,10 @@
 //! Training curves: the loss per iteration (fig. 4-11), accuracy per epoch (fig. 4-12).
 
 use crate::canvas::plot_error;
+use crate::lang::{say, tr};
 use plotters::prelude::*;
 
-use super::draw::{chart, dash_mark, draw_legend, line_mark, Aspect, Axes};
+use super::draw::{chart, dash_mark, draw_legend, free_corner, line_mark, Aspect, Axes};
 use super::figure::Figure;
 use super::theme::lighten;
 use dlfs::train::History;
@@ -53,7 +54,10 @@ pub fn loss_curve(history: &History) -> Figure {
     let top = if top > 0.0 { top } else { 1.0 };
     let xmax = (loss.len().max(2) - 1) as f64;
     Figure::from_fn(
-        "Training loss per iteration  (fig. 4-11)",
+        tr(
+            "Training loss per iteration  (fig. 4-11)",
+            "반복마다의 훈련 손실  (그림 4-11)",
+        ),
         move |area, theme| {
             let mut c = chart(
                 area,
@@ -61,15 +65,15 @@ pub fn loss_curve(history: &History) -> Figure {
                 &Axes {
                     x: 0.0..xmax,
                     y: 0.0..top,
-                    x_desc: "iteration",
-                    y_desc: "loss (cross-entropy)",
+                    x_desc: tr("iteration", "반복 횟수"),
+                    y_desc: tr("loss (cross-entropy)", "손실 (교차 엔트로피 오차)"),
                     aspect: Aspect::Free,
                 },
             )?;
             let thin = lighten(theme.color(0), 0.55).stroke_width(theme.px(1.0));
             c.draw_series(LineSeries::new(raw.clone(), thin))
                 .map_err(plot_error)?
-                .label("mini-batch loss")
+                .label(tr("mini-batch loss", "미니배치 손실"))
                 .legend(line_mark(
                     theme,
                     lighten(theme.color(0), 0.55).stroke_width(theme.px(3.0)),
@@ -77,9 +81,12 @@ pub fn loss_curve(history: &History) -> Figure {
             let bold = theme.line(theme.color(1));
             c.draw_series(LineSeries::new(smooth.clone(), bold))
                 .map_err(plot_error)?
-                .label(format!("moving average ({window} iterations)"))
+                .label(say!(
+                    "moving average ({window} iterations)",
+                    "이동 평균 ({window}회)"
+                ))
                 .legend(line_mark(theme, bold));
-            draw_legend(&mut c, theme, SeriesLabelPosition::UpperRight)?;
+            draw_legend(&mut c, theme, free_corner(&raw, &(0.0..xmax), &(0.0..top)))?;
             Ok(())
         },
     )
@@ -105,9 +112,12 @@ pub fn accuracy_curve(history: &History) -> Figure {
     let test: Vec<(f64, f64)> = e.iter().map(|r| (r.epoch as f64, r.test_acc)).collect();
     let last = &e[e.len() - 1];
     let xmax = (last.epoch.max(1)) as f64;
-    let title = format!(
-        "Accuracy per epoch: train {:.4}, test {:.4} at the end  (fig. 4-12)",
-        last.train_acc, last.test_acc
+    let title = say!(
+        "Accuracy per epoch: train {:.4}, test {:.4} at epoch {}  (fig. 4-12)",
+        "에폭별 정확도: {2}에폭에서 훈련 {0:.4}, 시험 {1:.4}  (그림 4-12)",
+        last.train_acc,
+        last.test_acc,
+        last.epoch
     );
     Figure::from_fn(title, move |area, theme| {
         let mut c = chart(
@@ -116,15 +126,15 @@ pub fn accuracy_curve(history: &History) -> Figure {
             &Axes {
                 x: 0.0..xmax,
                 y: 0.0..1.0,
-                x_desc: "epoch",
-                y_desc: "accuracy",
+                x_desc: tr("epoch", "에폭"),
+                y_desc: tr("accuracy", "정확도"),
                 aspect: Aspect::Free,
             },
         )?;
         let a = theme.line(theme.color(0));
         c.draw_series(LineSeries::new(train.clone(), a))
             .map_err(plot_error)?
-            .label("train")
+            .label(tr("train", "훈련 데이터"))
             .legend(line_mark(theme, a));
         c.draw_series(
             train
@@ -140,14 +150,15 @@ pub fn accuracy_curve(history: &History) -> Figure {
             b,
         ))
         .map_err(plot_error)?
-        .label("test")
+        .label(tr("test", "시험 데이터"))
         .legend(dash_mark(theme, b));
         c.draw_series(
             test.iter()
                 .map(|&p| TriangleMarker::new(p, theme.px(7.0), theme.color(1).filled())),
         )
         .map_err(plot_error)?;
-        draw_legend(&mut c, theme, SeriesLabelPosition::LowerRight)?;
+        let both: Vec<(f64, f64)> = train.iter().chain(&test).copied().collect();
+        draw_legend(&mut c, theme, free_corner(&both, &(0.0..xmax), &(0.0..1.0)))?;
         Ok(())
     })
 }
