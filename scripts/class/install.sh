@@ -5,6 +5,8 @@
 #
 #   bash scripts/class/install.sh              # install or update /opt/dlfs
 #   DLFS_PREFIX=/opt/x bash scripts/class/install.sh
+#   bash scripts/class/install.sh vendor warm  # only these stages (names below, in order:
+#                                              # toolchain evcxr course vendor venv proxy mnist scripts warm)
 #
 # What goes where (PREFIX = /opt/dlfs):
 #   rust/        a copy of this machine's Rust toolchain (`rustc --print sysroot`), or
@@ -184,25 +186,7 @@ install_venv() {
         stamp_set venv "$want"
         ok "venv: $("$PREFIX/venv/bin/jupyterhub" --version | sed 's/^/jupyterhub /'), jupyterlab $("$PREFIX/venv/bin/jupyter-lab" --version)"
     fi
-    # The rust kernel, started through the launcher (as scripts/lab.sh does for .venv).
-    local dir="$PREFIX/venv/share/jupyter/kernels/rust"
-    JUPYTER_PATH="$PREFIX/venv/share/jupyter" "$PREFIX/bin/evcxr_jupyter" --install >/dev/null
-    "$PREFIX/venv/bin/python" - "$dir/kernel.json" "$PREFIX" <<'PYEOF'
-import json, sys
-path, prefix = sys.argv[1:3]
-spec = json.load(open(path))
-spec["argv"] = [f"{prefix}/venv/bin/python", f"{prefix}/course/scripts/kernel/launch.py",
-                f"{prefix}/bin/evcxr_jupyter", "--control_file", "{connection_file}"]
-with open(path, "w") as f:
-    json.dump(spec, f, indent=2)
-    f.write("\n")
-PYEOF
-    # JupyterLab's news and update pop-ups off (as scripts/lab.sh does for .venv).
-    mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
-    printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
-        >"$PREFIX/venv/share/jupyter/lab/settings/overrides.json"
     chmod -R a+rX,go-w "$PREFIX/venv"
-    ok "kernel 'rust' in $dir: $(tr -d '\n ' <"$dir/kernel.json" | grep -o '"argv":\[[^]]*\]')"
 }
 
 # --- 6. configurable-http-proxy ------------------------------------------------------
@@ -218,6 +202,7 @@ install_proxy() {
     mkdir -p "$PREFIX/node"
     cp "$ROOT/deploy/chp/package.json" "$ROOT/deploy/chp/package-lock.json" "$PREFIX/node/"
     (cd "$PREFIX/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    mkdir -p "$PREFIX/bin"
     ln -sf "$PREFIX/node/node_modules/.bin/configurable-http-proxy" "$PREFIX/bin/configurable-http-proxy"
     chmod -R a+rX,go-w "$PREFIX/node"
     stamp_set chp "$want"
@@ -248,8 +233,27 @@ install_mnist() {
     ok "MNIST copied into $PREFIX/mnist (from $src)"
 }
 
-# --- 8. the singleuser wrapper and the notebook sync -------------------------------------
+# --- 8. the rust kernel, the singleuser wrapper and the notebook sync -------------------------------------
 install_scripts() {
+    # The rust kernel, started through the launcher (as scripts/lab.sh does for .venv).
+    local dir="$PREFIX/venv/share/jupyter/kernels/rust"
+    JUPYTER_PATH="$PREFIX/venv/share/jupyter" "$PREFIX/bin/evcxr_jupyter" --install >/dev/null
+    "$PREFIX/venv/bin/python" - "$dir/kernel.json" "$PREFIX" <<'PYEOF'
+import json, sys
+path, prefix = sys.argv[1:3]
+spec = json.load(open(path))
+spec["argv"] = [f"{prefix}/venv/bin/python", f"{prefix}/course/scripts/kernel/launch.py",
+                f"{prefix}/bin/evcxr_jupyter", "--control_file", "{connection_file}"]
+with open(path, "w") as f:
+    json.dump(spec, f, indent=2)
+    f.write("\n")
+PYEOF
+    # JupyterLab's news and update pop-ups off (as scripts/lab.sh does for .venv).
+    mkdir -p "$PREFIX/venv/share/jupyter/lab/settings"
+    printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+        >"$PREFIX/venv/share/jupyter/lab/settings/overrides.json"
+    chmod -R a+rX,go-w "$PREFIX/venv/share/jupyter"
+    ok "kernel 'rust' in $dir: $(tr -d '\n ' <"$dir/kernel.json" | grep -o '"argv":\[[^]]*\]')"
     install -m 755 "$CLASS/singleuser.sh" "$PREFIX/bin/dlfs-singleuser"
     install -m 644 "$CLASS/sync_notebooks.py" "$PREFIX/bin/dlfs_sync_notebooks.py"
     sed -i "s|^PREFIX=.*|PREFIX=\"$PREFIX\"|" "$PREFIX/bin/dlfs-singleuser"
@@ -281,14 +285,18 @@ warm() {
     ok "warm: $(du -sh "$PREFIX/warm/cache/evcxr" | cut -f1) evcxr cache, $(du -sh "$PREFIX/warm/pool/slot-0" | cut -f1) build directory"
 }
 
-run_stage "Rust toolchain -> $PREFIX/rust" install_toolchain
-run_stage "evcxr_jupyter $EVCXR_VERSION" install_evcxr
-run_stage "course files" install_course
-run_stage "vendored crates" install_vendor
-run_stage "Python venv (JupyterHub, JupyterLab, nbgrader)" install_venv
-run_stage "configurable-http-proxy" install_proxy
-run_stage "MNIST" install_mnist
-run_stage "singleuser wrapper" install_scripts
-run_stage "warm cache" warm
+# Stages by name; `bash scripts/class/install.sh vendor warm` runs only those (default: all).
+STAGES=(toolchain evcxr course vendor venv proxy mnist scripts warm)
+declare -A TITLE=([toolchain]="Rust toolchain -> $PREFIX/rust" [evcxr]="evcxr_jupyter $EVCXR_VERSION"
+    [course]="course files" [vendor]="vendored crates" [venv]="Python venv (JupyterHub, JupyterLab, nbgrader)"
+    [proxy]="configurable-http-proxy" [mnist]="MNIST" [scripts]="rust kernel, singleuser wrapper" [warm]="warm cache")
+declare -A FUNC=([toolchain]=install_toolchain [evcxr]=install_evcxr [course]=install_course
+    [vendor]=install_vendor [venv]=install_venv [proxy]=install_proxy [mnist]=install_mnist
+    [scripts]=install_scripts [warm]=warm)
+[ $# -eq 0 ] || STAGES=("$@")
+for s in "${STAGES[@]}"; do
+    [ -n "${FUNC[$s]:-}" ] || die "unknown stage '$s' (stages: toolchain evcxr course vendor venv proxy mnist scripts warm)"
+    run_stage "${TITLE[$s]}" "${FUNC[$s]}"
+done
 print_stage_times
 ok "class install in $PREFIX done"

@@ -69,8 +69,9 @@ def sync_dir(src: Path, dest: Path, state: dict[str, str], key: str, log) -> Non
             log(f"{d}: updated")
         elif new_hash != state.get(rel):
             upd = d.with_name(f"{d.stem}.updated{d.suffix}")
-            write(upd, new)
-            log(f"{d}: changed by you, kept; the course's new version is {upd.name}")
+            if not (upd.is_file() and not upd.is_symlink() and digest(upd) == new_hash):
+                write(upd, new)
+                log(f"{d}: changed by you, kept; the course's new version is {upd.name}")
 
 
 def link(path: Path, target: Path, log) -> None:
