@@ -8,7 +8,9 @@
 #   2. a warm start: on the first start, evcxr's build cache (~/.cache/evcxr) and the first
 #      kernel slot ($DLFS_KERNEL_POOL/slot-0) are copied from PREFIX/warm, built once by the
 #      install, so the first cell compiles nothing but the cell;
-#   3. exec jupyterhub-singleuser with the spawner's arguments.
+#   3. exec jupyterhub-singleuser with the spawner's arguments (or, when the first argument
+#      is a command rather than an option, that command: the container image uses this
+#      script as its ENTRYPOINT, in front of whatever command Binder or Kubernetes gives).
 set -euo pipefail
 PREFIX="/opt/dlfs"
 umask 077
@@ -30,4 +32,7 @@ seed() { # seed FROM TO: copy FROM to TO (keeping the files' times, which cargo 
 seed "$PREFIX/warm/cache/evcxr" "$cache/evcxr"
 seed "$PREFIX/warm/pool/slot-0" "$pool/slot-0"
 
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+    exec "$@"
+fi
 exec "$PREFIX/venv/bin/jupyterhub-singleuser" "$@"

@@ -99,7 +99,10 @@ def sync(prefix: Path, home: Path, role: str, log=print) -> dict[str, str]:
     sync_dir(prefix / "course" / "notebooks" / "student", root / "notebooks" / "student", state,
              "student", log)
     if role == "lecturer":
-        sync_dir(prefix / "solutions" / "notebooks", root / "notebooks", state, "solutions", log)
+        try:
+            sync_dir(prefix / "solutions" / "notebooks", root / "notebooks", state, "solutions", log)
+        except PermissionError as e:
+            log(f"the solutions are not readable for this user ({e}); add them to the group dlfs-staff")
     write(state_file, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
     return state
 
