@@ -264,7 +264,8 @@ PYEOF
 warm() {
     local setup="$ROOT/notebooks/src/setup.evcxr" want
     want="$(cat "$PREFIX/.stamps/toolchain" "$PREFIX/.stamps/evcxr" "$PREFIX/.stamps/vendor" | sha256sum | cut -c1-16)"
-    want="$want $(cd "$PREFIX/course" && find crate crates -type f 2>/dev/null | sort | xargs cat | sha256sum | cut -c1-16)"
+    want="$want $(cd "$PREFIX/course" && find . -path ./notebooks -prune -o -type f -print | LC_ALL=C sort |
+        xargs -d '\n' cat | sha256sum | cut -c1-16)"
     want="$want $(sha256_of "$setup" | cut -c1-16)"
     if stamp_ok warm "$want" && [ -d "$PREFIX/warm/pool/slot-0/target" ]; then
         ok "warm build directory and evcxr cache are current ($PREFIX/warm)"
