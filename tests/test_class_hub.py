@@ -189,18 +189,19 @@ def test_two_students_run_dlfs_through_the_hub(hub):
     a, b = hub["students"]
     first = first_code_cell(PREFIX / "course" / "notebooks" / "student" / "4.2-loss-functions.ipynb")
     assert 'path = "../../crate"' in first
-    book = ('let y = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0];\n'
-            'println!("{:.6} {:.6}", sum_squares_error(&y, 2)?, cross_entropy_error(&y, 2)?);')
-    env = ('let cargo = std::process::Command::new("cargo").arg("-V").output().unwrap();\n'
-           'println!("{}", String::from_utf8_lossy(&cargo.stdout).trim());\n'
-           'for k in ["HOME", "EVCXR_TMPDIR", "CARGO_NET_OFFLINE", "DLFS_DATA_DIR"] {\n'
-           '    println!("{k}={}", std::env::var(k).unwrap_or_default());\n}')
+    # Cells in blocks: they bind no variables, so evcxr need not infer and keep their types.
+    book = ('{\n    let y: Array1<f64> = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0];\n'
+            '    println!("{:.6} {:.6}", sum_squares_error(&y, 2)?, cross_entropy_error(&y, 2)?);\n};')
+    env = ('{\n    let cargo = std::process::Command::new("cargo").arg("-V").output()?;\n'
+           '    println!("{}", String::from_utf8_lossy(&cargo.stdout).trim());\n'
+           '    for k in ["HOME", "EVCXR_TMPDIR", "CARGO_NET_OFFLINE", "DLFS_DATA_DIR"] {\n'
+           '        println!("{k}={}", std::env::var(k).unwrap_or_default());\n    }\n};')
 
     def probe(other: str) -> str:
-        return (f'println!("read other home: {{:?}}", std::fs::read_dir("/home/{other}").map(|_| ()));\n'
+        return ('{\n' + f'println!("read other home: {{:?}}", std::fs::read_dir("/home/{other}").map(|_| ()));\n'
                 f'println!("write other home: {{:?}}", std::fs::write("/home/{other}/x", "x"));\n'
                 'println!("write install: {:?}", std::fs::write("/opt/dlfs/course/crate/x", "x"));\n'
-                'println!("read solutions: {:?}", std::fs::read_dir("/opt/dlfs/solutions").map(|_| ()));')
+                'println!("read solutions: {:?}", std::fs::read_dir("/opt/dlfs/solutions").map(|_| ()));\n};')
 
     results: dict[str, dict] = {}
     threads = [threading.Thread(target=lambda u=u, o=o: results.__setitem__(
