@@ -10,7 +10,8 @@
 #
 # What goes where (PREFIX = /opt/dlfs):
 #   rust/        a copy of this machine's Rust toolchain (`rustc --print sysroot`), or
-#                the one rustup installed in an image; without its HTML docs
+#                the one rustup installed in an image; without its HTML docs; with rust-src
+#                (evcxr infers variables' types from it), added with rustup if missing
 #   bin/         evcxr_jupyter 0.22.0 (copied from ~/.cargo/bin when `cargo install --list`
 #                there says 0.22.0 and it is the same file after the copy, else built with
 #                `cargo install --locked --version 0.22.0 --root PREFIX/evcxr`), and
@@ -65,7 +66,15 @@ install_toolchain() {
     need rustc "A Rust toolchain is needed to copy (on an image: install one with rustup first)."
     local sysroot version
     sysroot="$(rustc --print sysroot)"
-    version="$(rustc -vV | tr '\n' ' ')"
+    # evcxr's type inference (rust-analyzer) reads the standard library's source: without
+    # rust-src, `let x = 1f64.cos();` fails with "Couldn't automatically determine type".
+    if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
+        say "the toolchain has no rust-src; adding it with rustup"
+        rustup component add rust-src >/dev/null 2>&1 || true
+        [ -d "$sysroot/lib/rustlib/src/rust/library" ] ||
+            die "$sysroot has no rust-src (lib/rustlib/src/rust/library), which evcxr needs to infer variables' types; add it (rustup component add rust-src) and rerun"
+    fi
+    version="$(rustc -vV | tr '\n' ' ') $(tr '\n' ' ' <"$sysroot/lib/rustlib/components")"
     if stamp_ok toolchain "$version" && [ -x "$PREFIX/rust/bin/cargo" ]; then
         ok "toolchain in $PREFIX/rust is $(rustc -V)"
         return 0

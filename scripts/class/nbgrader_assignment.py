@@ -59,6 +59,25 @@ c.ClearSolutions.code_stub = {{"rust": {stub!r}}}
 c.Execute.timeout = {timeout}
 c.Execute.startup_timeout = 120
 c.Execute.interrupt_on_timeout = True
+
+# evcxr's execute_reply for a failed cell has no ename/evalue/traceback; nbgrader 0.9's
+# Execute.on_cell_executed reads reply["content"]["ename"] and stops grading with a KeyError.
+# Fill them in before it looks.
+from nbgrader.preprocessors import execute as _execute  # noqa: E402
+
+_on_cell_executed = _execute.Execute.on_cell_executed
+
+
+def _tolerant_on_cell_executed(self, **kwargs):
+    content = kwargs["execute_reply"]["content"]
+    if content.get("status") == "error":
+        content.setdefault("ename", "Error")
+        content.setdefault("evalue", "")
+        content.setdefault("traceback", [])
+    return _on_cell_executed(self, **kwargs)
+
+
+_execute.Execute.on_cell_executed = _tolerant_on_cell_executed
 '''
 
 # The comparison every generated test cell carries (a test cell must stand alone).
