@@ -203,9 +203,11 @@ def test_two_students_run_dlfs_through_the_hub(hub):
                 'println!("write install: {:?}", std::fs::write("/opt/dlfs/course/crate/x", "x"));\n'
                 'println!("read solutions: {:?}", std::fs::read_dir("/opt/dlfs/solutions").map(|_| ()));\n};')
 
+    # A variable whose type evcxr must infer (rust-analyzer, from the toolchain's rust-src).
+    infer = "let exact = 1f64.cos();\nexact"
     results: dict[str, dict] = {}
     threads = [threading.Thread(target=lambda u=u, o=o: results.__setitem__(
-        u, drive(hub, u, [first, book, env, probe(o)]))) for u, o in ((a, b), (b, a))]
+        u, drive(hub, u, [first, book, env, probe(o), infer]))) for u, o in ((a, b), (b, a))]
     for t in threads:
         t.start()
     for t in threads:
@@ -213,8 +215,9 @@ def test_two_students_run_dlfs_through_the_hub(hub):
     for user, res in results.items():
         assert "error" not in res, f"{user}: {res.get('error')}"
         cells = res["cells"]
-        assert len(cells) == 4 and all(c["error"] == "" for c in cells), f"{user}: {cells}"
-        setup, numbers, envs, probes = (c["text"] for c in cells)
+        assert len(cells) == 5 and all(c["error"] == "" for c in cells), f"{user}: {cells}"
+        setup, numbers, envs, probes, inferred = (c["text"] for c in cells)
+        assert inferred.strip() == "0.5403023058681398", inferred
         assert setup.startswith("dlfs 0.1.0 ready") and f"4 files in {PREFIX}/mnist" in setup, setup
         assert numbers.strip() == "0.097500 0.510825", numbers
         lines = dict(line.split("=", 1) for line in envs.splitlines() if "=" in line)
