@@ -53,7 +53,7 @@ c.Spawner.env_keep = ["LANG", "LC_ALL", "TZ"]
 c.Spawner.environment = {
     # cargo and rustc on the server's PATH (and so the kernels'), the shared toolchain first
     "PATH": f"{prefix}/rust/bin:{prefix}/bin:{prefix}/venv/bin:/usr/local/bin:/usr/bin:/bin",
-    "CARGO_HOME": f"{prefix}/cargo",  # crates from PREFIX/vendor only
+    "CARGO_HOME": f"{prefix}/cargo",  # the crates of Cargo.lock, fetched by the install
     "CARGO_NET_OFFLINE": "true",  # the kernels never go to the network
     "DLFS_DATA_DIR": f"{prefix}/mnist",
     "LANG": os.environ.get("LANG", "C.UTF-8"),

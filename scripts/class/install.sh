@@ -5,8 +5,8 @@
 #
 #   bash scripts/class/install.sh              # install or update /opt/dlfs
 #   DLFS_PREFIX=/opt/x bash scripts/class/install.sh
-#   bash scripts/class/install.sh vendor warm  # only these stages (names below, in order:
-#                                              # toolchain evcxr course vendor venv proxy mnist scripts warm)
+#   bash scripts/class/install.sh crates warm  # only these stages (names below, in order:
+#                                              # toolchain evcxr course crates venv proxy mnist scripts warm)
 #
 # What goes where (PREFIX = /opt/dlfs):
 #   rust/        a copy of this machine's Rust toolchain (`rustc --print sysroot`), or
@@ -16,8 +16,8 @@
 #                there says 0.22.0 and it is the same file after the copy, else built with
 #                `cargo install --locked --version 0.22.0 --root PREFIX/evcxr`), and
 #                dlfs-singleuser, the wrapper each student's server starts through
-#   vendor/      the crates the workspace depends on (`cargo vendor`), and cargo/config.toml
-#                (CARGO_HOME of the kernels): crates.io replaced by vendor/, offline
+#   cargo/       CARGO_HOME of the kernels: every crate of Cargo.lock (`cargo fetch`), and
+#                config.toml: offline
 #   venv/        Python (the system's python3) with deploy/requirements-class.txt:
 #                JupyterHub, JupyterLab, nbgrader, the idle culler; the `rust` kernel
 #                registered in venv/share/jupyter/kernels/rust, through the launcher
@@ -146,36 +146,29 @@ install_course() {
     ok "course files in $c (crate, launcher, $(ls "$c/notebooks/student" | grep -c ipynb) student notebooks); solutions in $PREFIX/solutions (group $STAFF_GROUP)"
 }
 
-# --- 4. vendored crates and the kernels' CARGO_HOME --------------------------------
-install_vendor() {
+# --- 4. the crates, in the kernels' own CARGO_HOME ------------------------------------
+# `cargo fetch` fills PREFIX/cargo (registry index, .crate files, sources) with every crate of
+# Cargo.lock; the kernels use it read-only and offline. (A `cargo vendor` directory source
+# builds too, but evcxr's rust-analyzer then cannot see the crates' types: `let (a, b, c) =
+# quad.at(0.1);` fails with "Couldn't automatically determine type".)
+install_crates() {
     local want
-    want="$(sha256_of "$ROOT/Cargo.lock")"
+    want="cargo fetch $(sha256_of "$ROOT/Cargo.lock")"
     mkdir -p "$PREFIX/cargo"
-    cat >"$PREFIX/cargo/config.toml" <<EOF
-# CARGO_HOME of the class's kernels (written by scripts/class/install.sh): crates come
-# from $PREFIX/vendor only, and cargo never goes to the network.
-[source.crates-io]
-replace-with = "dlfs-vendor"
-
-[source.dlfs-vendor]
-directory = "$PREFIX/vendor"
-
-[net]
-offline = true
-EOF
+    printf '%s\n' "# CARGO_HOME of the class's kernels (written by scripts/class/install.sh): the crates" \
+        "# of the workspace's Cargo.lock are in registry/; cargo never goes to the network." \
+        "[net]" "offline = true" >"$PREFIX/cargo/config.toml"
     chmod 644 "$PREFIX/cargo/config.toml"
-    if stamp_ok vendor "$want" && [ -d "$PREFIX/vendor" ]; then
-        ok "vendored crates in $PREFIX/vendor match Cargo.lock"
+    rm -rf "${PREFIX:?}/vendor" # from an earlier install that vendored the crates
+    if stamp_ok crates "$want" && [ -d "$PREFIX/cargo/registry/src" ]; then
+        ok "crates of Cargo.lock in $PREFIX/cargo/registry"
         return 0
     fi
-    say "cargo vendor: the workspace's crates into $PREFIX/vendor"
-    rm -rf "$PREFIX/vendor.new"
-    (cd "$PREFIX/course" && cargo vendor --locked --versioned-dirs --quiet "$PREFIX/vendor.new" >/dev/null)
-    chmod -R a+rX,go-w "$PREFIX/vendor.new"
-    rm -rf "$PREFIX/vendor"
-    mv "$PREFIX/vendor.new" "$PREFIX/vendor"
-    stamp_set vendor "$want"
-    ok "$(ls "$PREFIX/vendor" | wc -l) crates vendored"
+    say "cargo fetch: the workspace's crates into $PREFIX/cargo/registry"
+    (cd "$PREFIX/course" && CARGO_HOME="$PREFIX/cargo" CARGO_NET_OFFLINE=false cargo fetch --locked --quiet)
+    chmod -R a+rX,go-w "$PREFIX/cargo"
+    stamp_set crates "$want"
+    ok "$(find "$PREFIX/cargo/registry/cache" -name '*.crate' | wc -l) crates fetched into $PREFIX/cargo/registry"
 }
 
 # --- 5. Python: JupyterHub, JupyterLab, nbgrader; the `rust` kernel --------------------
@@ -272,7 +265,7 @@ PYEOF
 # --- 9. warm: evcxr's cache and one slot, built by the notebooks' first cell ------------
 warm() {
     local setup="$ROOT/notebooks/src/setup.evcxr" want
-    want="$(cat "$PREFIX/.stamps/toolchain" "$PREFIX/.stamps/evcxr" "$PREFIX/.stamps/vendor" | sha256sum | cut -c1-16)"
+    want="$(cat "$PREFIX/.stamps/toolchain" "$PREFIX/.stamps/evcxr" "$PREFIX/.stamps/crates" | sha256sum | cut -c1-16)"
     want="$want $(cd "$PREFIX/course" && find . -path ./notebooks -prune -o -type f -print | LC_ALL=C sort |
         xargs -d '\n' cat | sha256sum | cut -c1-16)"
     want="$want $(sha256_of "$setup" | cut -c1-16)"
@@ -295,17 +288,17 @@ warm() {
     ok "warm: $(du -sh "$PREFIX/warm/cache/evcxr" | cut -f1) evcxr cache, $(du -sh "$PREFIX/warm/pool/slot-0" | cut -f1) build directory"
 }
 
-# Stages by name; `bash scripts/class/install.sh vendor warm` runs only those (default: all).
-STAGES=(toolchain evcxr course vendor venv proxy mnist scripts warm)
+# Stages by name; `bash scripts/class/install.sh crates warm` runs only those (default: all).
+STAGES=(toolchain evcxr course crates venv proxy mnist scripts warm)
 declare -A TITLE=([toolchain]="Rust toolchain -> $PREFIX/rust" [evcxr]="evcxr_jupyter $EVCXR_VERSION"
-    [course]="course files" [vendor]="vendored crates" [venv]="Python venv (JupyterHub, JupyterLab, nbgrader)"
+    [course]="course files" [crates]="crates (cargo fetch)" [venv]="Python venv (JupyterHub, JupyterLab, nbgrader)"
     [proxy]="configurable-http-proxy" [mnist]="MNIST" [scripts]="rust kernel, singleuser wrapper" [warm]="warm cache")
 declare -A FUNC=([toolchain]=install_toolchain [evcxr]=install_evcxr [course]=install_course
-    [vendor]=install_vendor [venv]=install_venv [proxy]=install_proxy [mnist]=install_mnist
+    [crates]=install_crates [venv]=install_venv [proxy]=install_proxy [mnist]=install_mnist
     [scripts]=install_scripts [warm]=warm)
 [ $# -eq 0 ] || STAGES=("$@")
 for s in "${STAGES[@]}"; do
-    [ -n "${FUNC[$s]:-}" ] || die "unknown stage '$s' (stages: toolchain evcxr course vendor venv proxy mnist scripts warm)"
+    [ -n "${FUNC[$s]:-}" ] || die "unknown stage '$s' (stages: toolchain evcxr course crates venv proxy mnist scripts warm)"
     run_stage "${TITLE[$s]}" "${FUNC[$s]}"
 done
 print_stage_times

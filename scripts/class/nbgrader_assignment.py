@@ -21,8 +21,10 @@ copies' crate path. After each solution comes a generated, locked test cell:
   - when the solution binds names at its top level (`let x = ...`, `let (a, b) = ...`), the
     test recomputes them by running the solution's own code inside a block, and compares
     the student's values with them (`{:?}` text; numbers within 1e-9 relative). A mismatch
-    prints one line on stderr, which nbgrader scores 0; no panic, so the kernel and the
-    variables of the other exercises live on. The cell ends in `;`, so it has no value that
+    fails an `assert!`: an error output, which nbgrader scores 0. (Not a line on stderr:
+    evcxr forwards the child's stderr late, so nbgrader finds it under the next cell.)
+    evcxr keeps the variables across a panic (`preserve_vars_on_panic`, on by default), so
+    the other exercises are graded as before. The cell ends in `;`, so it has no value that
     nbgrader could read as partial credit;
   - when it binds nothing (a loop that prints, a figure), the solution cell itself is graded
     by hand (nbgrader's "manually graded answer").
@@ -141,9 +143,7 @@ def test_source(exercise: str, solution: str, names: list[str]) -> str:
         "{\n" + CLOSE_FN +
         "    let expected = {\n" + body + "\n" + f"        {tuple_of(names)}\n" + "    };\n"
         f"    let (got, want) = (format!(\"{{:?}}\", {got}), format!(\"{{:?}}\", expected));\n"
-        "    if !close(&got, &want) {\n"
-        f"        eprintln!(\"{exercise}: {', '.join(names)} 의 값이 풀이와 다릅니다\");\n"
-        "    }\n"
+        f"    assert!(close(&got, &want), \"{exercise}: {', '.join(names)} 의 값이 풀이와 다릅니다\");\n"
         "};"
     )
 
