@@ -160,6 +160,19 @@ install_crates() {
         "[net]" "offline = true" >"$PREFIX/cargo/config.toml"
     chmod 644 "$PREFIX/cargo/config.toml"
     rm -rf "${PREFIX:?}/vendor" # from an earlier install that vendored the crates
+    # evcxr's rust-analyzer loads the standard library's workspace (rust-src) with `cargo
+    # metadata`, which needs that workspace's own crates.io dependencies: offline and without
+    # them, the types behind `?` and of dlfs's structs stay unknown ("Couldn't automatically
+    # determine type of variable"). Fetch them too (RUSTC_BOOTSTRAP: the library's
+    # Cargo.toml uses a nightly cargo feature).
+    local library="$PREFIX/rust/lib/rustlib/src/rust/library"
+    if ! stamp_ok sysroot-crates "$(cat "$PREFIX/.stamps/toolchain")"; then
+        (cd "$library" && RUSTC_BOOTSTRAP=1 CARGO_HOME="$PREFIX/cargo" CARGO_NET_OFFLINE=false \
+            PATH="$PREFIX/rust/bin:$PATH" cargo fetch --quiet)
+        chmod -R a+rX,go-w "$PREFIX/cargo"
+        stamp_set sysroot-crates "$(cat "$PREFIX/.stamps/toolchain")"
+        ok "the standard library workspace's crates fetched (for evcxr's type inference)"
+    fi
     if stamp_ok crates "$want" && [ -d "$PREFIX/cargo/registry/src" ]; then
         ok "crates of Cargo.lock in $PREFIX/cargo/registry"
         return 0
