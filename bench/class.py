@@ -137,7 +137,7 @@ def bench(n: int, cells: int, window: float, seed: int) -> dict:
     lecturer = f"dlfsb{tag}l"
     state = Path(tempfile.mkdtemp(prefix="dlfs-hub-bench-"))
     (state / "students.txt").write_text("\n".join(names) + "\n")
-    log = open(state / "hub.log", "w")
+    log = open(state / "hub.log", "w")  # noqa: SIM115 (open for the whole run)
     proc = None
     try:
         subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only", "--state",
@@ -156,7 +156,7 @@ def bench(n: int, cells: int, window: float, seed: int) -> dict:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() - t0 > 90:
-                    raise SystemExit(f"the hub did not start; see {state / 'hub.log'}")
+                    raise SystemExit(f"the hub did not start; see {state / 'hub.log'}") from None
                 time.sleep(0.5)
         proxy_pid = int((state / "proxy.pid").read_text()) if (state / "proxy.pid").exists() else 0
         sampler = MemorySampler({pwd.getpwnam(u).pw_uid: u for u in names}, [proc.pid, proxy_pid])
@@ -186,7 +186,7 @@ def bench(n: int, cells: int, window: float, seed: int) -> dict:
                 kill_user(u)
             except KeyError:
                 continue
-            subprocess.run(["userdel", "--remove", u], capture_output=True)
+            subprocess.run(["userdel", "--remove", u], capture_output=True, check=False)
         log.close()
         shutil.rmtree(state, ignore_errors=True)
     first = [s for r in out.values() for s in r["first"]]

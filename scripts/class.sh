@@ -92,10 +92,13 @@ fi
 
 free_port() { "$PREFIX/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export DLFS_PREFIX="$PREFIX" DLFS_HUB_STATE="$state" DLFS_LECTURER="$lecturer"
-export DLFS_HUB_PORT="${port:-$(free_port)}" DLFS_HUB_API_PORT="$(free_port)" DLFS_PROXY_API_PORT="$(free_port)"
+DLFS_HUB_PORT="${port:-$(free_port)}"
+DLFS_HUB_API_PORT="$(free_port)"
+DLFS_PROXY_API_PORT="$(free_port)"
+export DLFS_HUB_PORT DLFS_HUB_API_PORT DLFS_PROXY_API_PORT
 export DLFS_CULL_TIMEOUT=$((cull * 60))
 export CONFIGPROXY_AUTH_TOKEN
 CONFIGPROXY_AUTH_TOKEN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 say "class hub on http://127.0.0.1:$DLFS_HUB_PORT/ (lecturer: $lecturer; state: $state; servers stopped after $cull idle minutes; PID $$)"
-cd "$state"
+cd "$state" || die "cannot enter $state"
 exec "$PREFIX/venv/bin/jupyterhub" -f "$ROOT/scripts/class/hub_config.py"

@@ -51,15 +51,17 @@ def course():
     if os.geteuid() != 0:
         pytest.fail("tests/test_class_grading.py must run as root (it installs /opt/dlfs)")
     r = subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], capture_output=True,
-                       text=True, timeout=3600)
+                       text=True, timeout=3600, check=False)
     assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
     scratch = Path(tempfile.mkdtemp(prefix="dlfs-grading-"))
     course = scratch / "course"
     env = kernel_env(scratch)
-    r = subprocess.run([str(PY), str(GEN), "--course", str(course)], capture_output=True, text=True, env=env)
+    r = subprocess.run([str(PY), str(GEN), "--course", str(course)], capture_output=True, text=True, env=env,
+                       check=False)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([str(PREFIX / "venv" / "bin" / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force"],
-                       cwd=course, capture_output=True, text=True, env=env, timeout=600)
+    nbgrader = str(PREFIX / "venv" / "bin" / "nbgrader")
+    r = subprocess.run([nbgrader, "generate_assignment", ASSIGNMENT, "--force"],
+                       cwd=course, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     yield {"course": course, "env": env}
     shutil.rmtree(scratch, ignore_errors=True)
@@ -107,10 +109,10 @@ def submit(course: dict, student: str, answers: dict[str, str]) -> dict[str, lis
     shutil.copy(root / "release" / ASSIGNMENT / "evcxr.toml", sub / "evcxr.toml")
     r = subprocess.run([str(PREFIX / "venv" / "bin" / "nbgrader"), "autograde", ASSIGNMENT, "--student", student,
                         "--force", "--create"],
-                       cwd=root, capture_output=True, text=True, env=course["env"], timeout=1800)
+                       cwd=root, capture_output=True, text=True, env=course["env"], timeout=1800, check=False)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     r = subprocess.run([str(PY), str(GEN), "--course", str(root), "--scores", student, GRADED],
-                       capture_output=True, text=True, env=course["env"])
+                       capture_output=True, text=True, env=course["env"], check=False)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 

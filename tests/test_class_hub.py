@@ -100,7 +100,7 @@ def install():
     require_root()
     t0 = time.monotonic()
     r = subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], capture_output=True,
-                       text=True, timeout=3600)
+                       text=True, timeout=3600, check=False)
     print(f"class hub: install.sh took {time.monotonic() - t0:.1f} s", flush=True)
     assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
     return PREFIX
@@ -114,12 +114,12 @@ def hub(install):
     state = Path(tempfile.mkdtemp(prefix="dlfs-hub-test-"))
     names = state / "students.txt"
     names.write_text("# test students\n" + "\n".join(students) + "\n")
-    log = open(state / "hub.log", "w+")
+    log = open(state / "hub.log", "w+")  # noqa: SIM115 (open for the fixture's life)
     proc = None
     try:
         r = subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only",
                             "--state", str(state), "--lecturer", lecturer, "--students", str(names)],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, check=False)
         assert r.returncode == 0, f"class.sh --add-only failed:\n{r.stdout}\n{r.stderr}"
         passwords = dict(line.split() for line in (state / "passwords.txt").read_text().splitlines())
         assert set(passwords) == {*students, lecturer}
@@ -162,7 +162,7 @@ def hub(install):
             if left:
                 leftovers.append(f"{user}: {left}")
                 kill_pids(left)
-            subprocess.run(["userdel", "--remove", user], capture_output=True)
+            subprocess.run(["userdel", "--remove", user], capture_output=True, check=False)
         log.seek(0)
         hub_log = log.read()
         log.close()
@@ -178,7 +178,7 @@ def drive(hub, user: str, cells: list[str], keep: bool = False) -> dict:
         cmd += ["--cell", c]
     if keep:
         cmd.append("--keep")
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env, check=False)
     try:
         return json.loads(r.stdout)
     except ValueError:
@@ -231,7 +231,7 @@ def test_two_students_run_dlfs_through_the_hub(hub):
             assert "PermissionDenied" in line, f"{user}: {line}"
         print(f"class hub: {user}: login {res['login_s']:.1f} s, server start {res['start_s']:.1f} s, "
               f"kernel {res['kernel_s']:.1f} s, first cell {cells[0]['seconds']:.1f} s, "
-              f"next cells {', '.join('%.1f' % c['seconds'] for c in cells[1:])} s", flush=True)
+              f"next cells {', '.join(format(c['seconds'], '.1f') for c in cells[1:])} s", flush=True)
         assert cells[0]["seconds"] < FIRST_CELL_BOUND, f"{user}: first cell took {cells[0]['seconds']:.0f} s"
     # The homes themselves: private, and the notebooks each student's own.
     for user in (a, b):
@@ -241,7 +241,7 @@ def test_two_students_run_dlfs_through_the_hub(hub):
         assert nb.stat().st_uid == pwd.getpwnam(user).pw_uid
         assert not (home / "dlfs" / "notebooks" / "4.2-loss-functions.ipynb").exists()
         r = subprocess.run(["runuser", "-u", a if user == b else b, "--", "cat", str(nb)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
         assert r.returncode != 0 and "Permission denied" in r.stderr
 
 

@@ -133,7 +133,7 @@ class HubUser:
     def api(self, method: str, path: str, body=None, timeout: float = 60):
         return self.request(method, f"/user/{self.name}/api/{path}", body=body, timeout=timeout)
 
-    def open_notebook(self, path: str) -> "KernelSocket":
+    def open_notebook(self, path: str) -> KernelSocket:
         """A session for the notebook at `path` (relative to the home): a `rust` kernel
         started in its directory, as JupyterLab does when the notebook is opened."""
         status, reply = self.api("POST", "sessions", body={

@@ -143,7 +143,7 @@ install_course() {
     chmod 750 "$PREFIX/solutions"
     rm -f "$PREFIX/solutions/notebooks/"*.ipynb
     install -m 644 "$ROOT"/notebooks/*.ipynb "$ROOT/notebooks/evcxr.toml" "$PREFIX/solutions/notebooks/"
-    ok "course files in $c (crate, launcher, $(ls "$c/notebooks/student" | grep -c ipynb) student notebooks); solutions in $PREFIX/solutions (group $STAFF_GROUP)"
+    ok "course files in $c (crate, launcher, $(find "$c/notebooks/student" -name '*.ipynb' | wc -l) student notebooks); solutions in $PREFIX/solutions (group $STAFF_GROUP)"
 }
 
 # --- 4. the crates, in the kernels' own CARGO_HOME ------------------------------------
