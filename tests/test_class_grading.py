@@ -1,0 +1,137 @@
+"""The exercises as an nbgrader assignment (scripts/class/nbgrader_assignment.py), graded.
+
+  - the assignment's student version (`nbgrader generate_assignment`) is what
+    notebooks/student/ holds, once the generated test cells are left out;
+  - on 4.3, autograded by nbgrader on the `rust` kernel (warm slots, the class's offline
+    kernel environment): a correct submission gets full marks on every autograded
+    exercise; a wrong answer loses exactly that exercise's points; a panicking cell scores 0
+    for its exercise, and the exercise after both keeps its points.
+
+Runs as root, like tests/test_class_hub.py (it installs /opt/dlfs first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = Path(os.environ.get("DLFS_PREFIX", "/opt/dlfs"))
+PY = PREFIX / "venv" / "bin" / "python"
+GEN = ROOT / "scripts" / "class" / "nbgrader_assignment.py"
+ASSIGNMENT = "chapter4"
+GRADED = "4.3-numerical-differentiation"
+
+
+def kernel_env(scratch: Path) -> dict[str, str]:
+    """The environment of a student's kernel (scripts/class/hub_config.py), with the
+    build cache and the slots in `scratch`, seeded from the install's warm copies."""
+    cache, pool = scratch / "cache", scratch / "pool"
+    if not cache.exists():
+        shutil.copytree(PREFIX / "warm" / "cache", cache, symlinks=True)
+        shutil.copytree(PREFIX / "warm" / "pool" / "slot-0", pool / "slot-0", symlinks=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARGO", "RUSTUP", "RUSTC"))}
+    env.update({
+        "PATH": f"{PREFIX}/rust/bin:{PREFIX}/bin:{PREFIX}/venv/bin:/usr/local/bin:/usr/bin:/bin",
+        "CARGO_HOME": f"{PREFIX}/cargo", "CARGO_NET_OFFLINE": "true",
+        "DLFS_DATA_DIR": f"{PREFIX}/mnist", "XDG_CACHE_HOME": str(cache),
+        "DLFS_KERNEL_POOL": str(pool),
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def course():
+    if os.geteuid() != 0:
+        pytest.fail("tests/test_class_grading.py must run as root (it installs /opt/dlfs)")
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], capture_output=True,
+                       text=True, timeout=3600, check=False)
+    assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    scratch = Path(tempfile.mkdtemp(prefix="dlfs-grading-"))
+    course = scratch / "course"
+    env = kernel_env(scratch)
+    r = subprocess.run([str(PY), str(GEN), "--course", str(course)], capture_output=True, text=True, env=env,
+                       check=False)
+    assert r.returncode == 0, r.stderr
+    nbgrader = str(PREFIX / "venv" / "bin" / "nbgrader")
+    r = subprocess.run([nbgrader, "generate_assignment", ASSIGNMENT, "--force"],
+                       cwd=course, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    yield {"course": course, "env": env}
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def is_test(cell) -> bool:
+    meta = cell["metadata"].get("nbgrader", {})
+    return meta.get("grade", False) and not meta.get("solution", False)
+
+
+def test_student_version_is_the_student_copy(course):
+    release = course["course"] / "release" / ASSIGNMENT
+    student = ROOT / "notebooks" / "student"
+    names = sorted(p.name for p in student.glob("*.ipynb"))
+    assert names and sorted(p.name for p in release.glob("*.ipynb")) == names
+    for name in names:
+        rel = json.loads((release / name).read_text())
+        stu = json.loads((student / name).read_text())
+        kept = [c for c in rel["cells"] if not is_test(c)]
+        assert [(c["cell_type"], "".join(c["source"])) for c in kept] == \
+            [(c["cell_type"], "".join(c["source"])) for c in stu["cells"]], name
+        assert all(not c.get("outputs") for c in kept if c["cell_type"] == "code"), name
+        tests = [c for c in rel["cells"] if is_test(c)]
+        assert tests, f"{name}: no test cells"
+        for t in tests:
+            src = "".join(t["source"])
+            assert src.rstrip().endswith(";") and t["metadata"]["nbgrader"]["locked"], src
+    config = (course["course"] / "nbgrader_config.py").read_text()
+    assert '"rust": ' in config and "c.Execute.timeout = 900" in config
+
+
+def submit(course: dict, student: str, answers: dict[str, str]) -> dict[str, list]:
+    """Submit the 4.3 notebook with the solutions, some replaced by `answers`
+    ({solution id: code}); autograde it; the scores per grade id."""
+    root = course["course"]
+    src = json.loads((root / "source" / ASSIGNMENT / f"{GRADED}.ipynb").read_text())
+    nb = json.loads((root / "release" / ASSIGNMENT / f"{GRADED}.ipynb").read_text())
+    solutions = {c["id"]: "".join(c["source"]) for c in src["cells"] if "solution" in c["metadata"].get("tags", [])}
+    for cell in nb["cells"]:
+        if cell.get("id") in solutions:
+            cell["source"] = answers.get(cell["id"], solutions[cell["id"]])
+    sub = root / "submitted" / student / ASSIGNMENT
+    sub.mkdir(parents=True, exist_ok=True)
+    (sub / f"{GRADED}.ipynb").write_text(json.dumps(nb))
+    shutil.copy(root / "release" / ASSIGNMENT / "evcxr.toml", sub / "evcxr.toml")
+    r = subprocess.run([str(PREFIX / "venv" / "bin" / "nbgrader"), "autograde", ASSIGNMENT, "--student", student,
+                        "--force", "--create"],
+                       cwd=root, capture_output=True, text=True, env=course["env"], timeout=1800, check=False)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    r = subprocess.run([str(PY), str(GEN), "--course", str(root), "--scores", student, GRADED],
+                       capture_output=True, text=True, env=course["env"], check=False)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_correct_submission_gets_full_marks(course):
+    scores = submit(course, "good", {})
+    auto = {k: v for k, v in scores.items() if k.endswith("-test")}
+    assert sorted(auto) == ["sol-4-3-1-test", "sol-4-3-3-test", "sol-4-3-4-test"]
+    assert all(score == top == 2 for score, top, _ in auto.values()), auto
+    # the exercise whose solution binds nothing (a loop that prints) is graded by hand
+    assert scores["sol-4-3-2"][2] is True and scores["sol-4-3-2"][1] == 2
+
+
+def test_wrong_answer_and_panic_lose_exactly_their_points(course):
+    scores = submit(course, "bad", {
+        "sol-4-3-1": 'panic!("student code panics");',
+        "sol-4-3-3": "let (d15, b15) = tangent_line(function_1, 10.0); // x = 10: wrong",
+    })
+    assert scores["sol-4-3-1-test"][0] == 0, scores  # panicked
+    assert scores["sol-4-3-3-test"][0] == 0, scores  # wrong value
+    assert scores["sol-4-3-4-test"][0] == 2, scores  # after both, untouched: full marks
+    assert sum(s for s, _, manual in scores.values() if not manual) == 2
