@@ -200,6 +200,18 @@ def main(argv: list[str]) -> int:
         os.set_inheritable(fd, True)
         env["EVCXR_TMPDIR"] = str(slot)
         add_library_path(env)
+    # --- live figures (issue 19): evcxr runs behind scripts/kernel/relay.py, which passes Jupyter's
+    # sockets through and turns the crate's marker lines into display messages. This process
+    # stays the kernel (it holds the slot's lock and passes it on to evcxr); DLFS_KERNEL_RELAY=0
+    # execs evcxr_jupyter directly, as before.
+    if os.environ.get("DLFS_KERNEL_RELAY", "1") != "0":
+        try:
+            import relay
+        except ImportError as e:  # no pyzmq in this Python: no live figures, the rest as before
+            print(f"launch.py: no relay ({e}); live figures are off", file=sys.stderr)
+        else:
+            return relay.run(program, args, env, (taken[1],) if taken else ())
+    # --- end of live figures
     try:
         os.execve(program, [program, *args], env)
     except OSError as e:
