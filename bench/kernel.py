@@ -2,7 +2,7 @@
 """Benchmark of the `rust` kernel in class: how long a new kernel, a restart and each cell take.
 
     .venv/bin/python bench/kernel.py [--notebook notebooks/4.4-gradient.ipynb] [--restarts 2] [--no-cold]
-        [--no-pair] [--pool DIR] [--env KEY=VALUE ...] [--label TEXT]
+        [--no-pair] [--pool DIR] [--env KEY=VALUE ...] [--label TEXT] [--pause SECONDS]
 
 For one notebook, on the `rust` kernel as JupyterLab starts it (through
 scripts/kernel/launch.py), it prints
@@ -27,7 +27,8 @@ The machine's load is printed with it: on a shared machine the figures vary from
 To compare two set-ups in one sitting, alternate runs that differ by --env (variables for the
 kernels, e.g. DLFS_KERNEL_RELAY=0, PATH with a linker, DLFS_KERNEL_CARGO_CONFIG=...) with the same
 --pool (a pool kept between runs, so its slot is warm and only the restarts are timed); --label
-names the run in its closing line, which also gives the first cell with a top-level `let`
+names the run in its closing line; --pause waits between a restart and its first cell, as a
+lecturer does (what the kernel warms while it starts needs that time); which also gives the first cell with a top-level `let`
 (`first_let`, the cell that makes evcxr's rust-analyzer load the crate graph).
 """
 
@@ -101,6 +102,8 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="an environment variable for every kernel (repeatable)")
     parser.add_argument("--label", default="", help="a name for this run in the closing line")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds between a restart and its first cell (a lecturer talking; default 0)")
     args = parser.parse_args()
     extra = {}
     for item in args.env:
@@ -144,6 +147,7 @@ def main() -> int:
             row("warm: first cell (warm evcxr cache, fresh slot)", f"{run_cell(k, cells[0]):.1f}s")
             for i in range(args.restarts):
                 restart_s.append(k.restart())
+                time.sleep(args.pause)
                 times = run_notebook(k, cells, args.verbose, f"restart {i + 1}")
                 if let_at is not None:
                     lets.append(times[let_at])

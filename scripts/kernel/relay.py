@@ -33,6 +33,16 @@ Marker lines (one line each, fields separated by one space; the relay ignores an
 `<id>` is made unique by the Rust side (process id, time, counter); the display id sent is
 `dlfs-<id>`. The payload of `image/png` is the PNG's base64, as Jupyter wants it; of any other
 type, the base64 of its UTF-8 text.
+
+Warming (DLFS_KERNEL_WARM=0 turns it off): when the kernel starts in notebooks/ (or below), the
+relay sends evcxr a cell of its own before any of Jupyter's: the `:dep` and `use` lines of the
+notebooks' set-up cell (notebooks/src/setup.evcxr, paths as seen from the kernel's directory, so
+the lecturer's set-up cell finds the same Cargo.toml) and `let dlfs_warm_up = ();`. evcxr then
+builds the crate, and its rust-analyzer resolves the crate graph for the first `let`, while
+JupyterLab opens the notebook instead of in the lecturer's first cells. The messages of that cell
+are not passed to Jupyter; it leaves the variable `dlfs_warm_up` (of type `()`), and evcxr counts
+it, so the first cell is numbered 3. While it runs, Jupyter's kernel_info_request goes to evcxr's
+control socket (its shell socket waits for the cell), so the kernel is reported up at once.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -87,6 +98,30 @@ def endpoint(conn: dict, channel: str) -> str:
     if conn.get("transport", "tcp") == "ipc":
         return f"ipc://{conn['ip']}-{port}"
     return f"tcp://{conn['ip']}:{port}"
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+# evcxr's rust-analyzer infers the type of each top-level `let` (only those); the first one makes
+# it resolve the crate graph (std, dlfs and their dependencies), seconds of work, whatever the type.
+WARM_LET = "let dlfs_warm_up = ();"
+
+
+def warm_up_code(cwd: Path, root: Path = ROOT) -> str | None:
+    """The relay's own first cell for a kernel started in `cwd`: the `:dep` and `use` lines of
+    the notebooks' set-up cell with their paths as seen from `cwd`, and a `let` in a block;
+    None outside notebooks/ or without a set-up file."""
+    notebooks = (root / "notebooks").resolve()
+    setup = notebooks / "src" / "setup.evcxr"
+    cwd = cwd.resolve()
+    if not setup.is_file() or not (cwd == notebooks or notebooks in cwd.parents):
+        return None
+    lines = []
+    for line in setup.read_text().splitlines():
+        line = line.strip()
+        if line.startswith((":dep ", "use ")):
+            lines.append(re.sub(r'path = "([^"]+)"',
+                                lambda m: f'path = "{os.path.relpath(notebooks / m.group(1), cwd)}"', line))
+    return "\n".join([*lines, WARM_LET]) if lines else None
 
 
 class Signer:
@@ -153,6 +188,8 @@ class Relay:
         self.stop_requested = False
         self.child: subprocess.Popen | None = None
         self.terminating = False
+        self.warm_id: str | None = None  # msg_id of the relay's own warm-up cell
+        self.redirected: set[str] = set()  # kernel_info_requests sent to evcxr's control socket
 
     # -- sockets ------------------------------------------------------------
     def open_sockets(self) -> None:
@@ -197,6 +234,69 @@ class Relay:
 
         self.child = subprocess.Popen([self.program, *self.args], env=self.env, pass_fds=self.pass_fds,
                                       preexec_fn=die_with_relay if sys.platform.startswith("linux") else None)
+
+    def send_warm_up(self, code: str) -> None:
+        """Queues the relay's own cell on evcxr's shell socket, ahead of Jupyter's requests."""
+        self.warm_id = uuid.uuid4().hex
+        header = {"msg_id": self.warm_id, "msg_type": "execute_request", "username": "dlfs-relay",
+                  "session": self.nonce, "date": now_iso(), "version": "5.3"}
+        content = {"code": code, "silent": True, "store_history": False, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": False}
+        parts = [json.dumps(header).encode(), b"{}", b"{}", json.dumps(content).encode()]
+        self.back["shell"].send_multipart([DELIM, self.signer.sign(parts), *parts])
+        self.warm_start = time.monotonic()
+
+    def is_warm_up(self, parts: list[bytes]) -> bool:
+        if self.warm_id is None:
+            return False
+        try:
+            return json.loads(parts[1]).get("msg_id") == self.warm_id
+        except ValueError:
+            return False
+
+    def on_shell_reply(self, frames: list[bytes]) -> None:
+        parsed = split(frames)
+        if parsed is not None and self.is_warm_up(parsed[2]):
+            status = json.loads(parsed[2][3]).get("status")
+            log(f"warm-up cell: {status} in {time.monotonic() - self.warm_start:.1f}s")
+            self.warm_id = None
+            return
+        self.front["shell"].send_multipart(frames)
+
+    def on_shell_request(self, frames: list[bytes]) -> None:
+        """While the warm-up cell runs, evcxr's shell socket waits for it; a kernel_info_request
+        (how Jupyter sees that a kernel is up) goes to evcxr's control socket instead, which
+        answers at once, and the relay says on iopub that the kernel is busy."""
+        parsed = split(frames) if self.warm_id is not None else None
+        if parsed is not None:
+            idents, sig, parts = parsed
+            try:
+                header = json.loads(parts[0])
+            except ValueError:
+                header = {}
+            if header.get("msg_type") == "kernel_info_request" and self.signer.verify(sig, parts[:4]):
+                self.redirected.add(header.get("msg_id"))
+                self.back["control"].send_multipart(frames)
+                status = {**header, "msg_id": uuid.uuid4().hex, "msg_type": "status", "username": "kernel",
+                          "date": now_iso()}
+                self.send_iopub([], [json.dumps(status).encode(), parts[0], b"{}",
+                                     json.dumps({"execution_state": "busy"}).encode()])
+                return
+        self.back["shell"].send_multipart(frames)
+
+    def on_control_reply(self, frames: list[bytes]) -> None:
+        if self.redirected:
+            parsed = split(frames)
+            if parsed is not None:
+                try:
+                    parent = json.loads(parsed[2][1]).get("msg_id")
+                except ValueError:
+                    parent = None
+                if parent in self.redirected:
+                    self.redirected.discard(parent)
+                    self.front["shell"].send_multipart(frames)
+                    return
+        self.front["control"].send_multipart(frames)
 
     def on_sigterm(self, signum, frame) -> None:
         self.terminating = True
@@ -254,6 +354,10 @@ class Relay:
             self.front["iopub"].send_multipart(frames)
             return
         kind = header.get("msg_type")
+        if self.is_warm_up(parts):
+            if kind == "error":
+                log(f"warm-up cell failed: {json.loads(parts[3]).get('evalue', '')[:500]}")
+            return
         if kind == "execute_input":
             self.end_cell()
             self.cell = json.loads(parts[1]).get("msg_id")
@@ -315,13 +419,18 @@ class Relay:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Interrupt is a message (interrupt_mode "message")
         self.open_sockets()
         self.start_child()
+        warm = warm_up_code(Path.cwd()) if os.environ.get("DLFS_KERNEL_WARM", "1") != "0" else None
+        if warm:
+            self.send_warm_up(warm)
         poller = zmq.Poller()
         routes = {}
         for c in ("shell", "control", "stdin", "hb"):
             poller.register(self.front[c], zmq.POLLIN)
             poller.register(self.back[c], zmq.POLLIN)
-            routes[self.front[c]] = (self.on_control if c == "control" else self.back[c].send_multipart)
-            routes[self.back[c]] = self.front[c].send_multipart
+            routes[self.front[c]] = {"control": self.on_control, "shell": self.on_shell_request}.get(
+                c, self.back[c].send_multipart)
+            routes[self.back[c]] = {"control": self.on_control_reply, "shell": self.on_shell_reply}.get(
+                c, self.front[c].send_multipart)
         poller.register(self.back["iopub"], zmq.POLLIN)
         routes[self.back["iopub"]] = self.on_iopub
         code = None
