@@ -16,6 +16,7 @@ import queue
 import signal
 import struct
 import sys
+import tempfile
 import threading
 import time
 import zlib
@@ -43,7 +44,7 @@ class LiveKernel:
         if not spec.is_file():
             pytest.fail(f"no rust kernel at {spec}: run `bash scripts/lab.sh --no-launch` first")
         self.km = KernelManager(kernel_name="rust")
-        self.log = open(cwd / f"kernel-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
+        self.log = tempfile.TemporaryFile(mode="w+", prefix="dlfs-live-kernel-", suffix=".log")
         self.km.start_kernel(cwd=str(cwd), env={**os.environ, **env}, stdout=self.log, stderr=self.log)
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -345,3 +346,37 @@ def test_two_kernels_at_once_each_get_their_own_displays(scratch: Path) -> None:
     finally:
         for k in kernels:
             k.shutdown()
+
+
+def test_a_kernel_in_notebooks_warms_up_hidden_and_answers_at_once(scratch: Path) -> None:
+    """In notebooks/, the relay first runs the set-up's :dep/use lines and a `let` of its own
+    (relay.warm_up_code); Jupyter sees the kernel up while that cell builds, and none of its
+    messages."""
+    import relay
+
+    code = relay.warm_up_code(ROOT / "notebooks")
+    assert code is not None and "let dlfs_warm_up = ();" in code and ":dep dlfs" in code, code
+    assert relay.warm_up_code(ROOT / "notebooks" / "student").count('"../../') >= 1
+    assert relay.warm_up_code(scratch) is None
+    k = LiveKernel({"DLFS_KERNEL_POOL": str(scratch / "pool")}, ROOT / "notebooks")
+    try:
+        # Ready (kernel_info answered) while the warm-up still builds dlfs in the fresh slot.
+        assert "warm-up cell:" not in k.log_text(), k.log_text()
+        seen: list[dict] = []
+        got = k.execute("dlfs_warm_up", on_message=seen.append)
+        assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == ["()"]
+        assert "warm-up cell: ok" in k.log_text(), k.log_text()
+        assert not any("dlfs_warm_up = ()" in m["content"].get("code", "") for m in seen)
+        first = notebook_first_cell()
+        got = k.execute(first)
+        assert not errors_of(got), errors_of(got)
+        assert "ready" in text_of(got) + "".join(
+            m["content"]["data"].get("text/plain", "") for _, m in of_type(got, "execute_result"))
+    finally:
+        k.shutdown()
+
+
+def notebook_first_cell() -> str:
+    nb = json.loads((ROOT / "notebooks" / "4.4-gradient.ipynb").read_text())
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    return "".join(code["source"])
