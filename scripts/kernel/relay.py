@@ -459,6 +459,10 @@ class Relay:
 
     def stop_child(self) -> int:
         if self.child.poll() is None:
+            if os.getpgrp() == os.getpid():
+                # Started as Jupyter starts a kernel (a session of its own): evcxr's cargo and
+                # rustc, which hold the slot's lock too, end with it (this process only sets a flag).
+                os.killpg(os.getpid(), signal.SIGTERM)
             self.child.terminate()
             try:
                 return self.child.wait(5)
