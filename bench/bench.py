@@ -2,18 +2,21 @@
 
     python3 bench/bench.py [--data-dir DIR] [--python PY] [--iters N]
 
-1. builds the release binary (`cargo build --release -p dlfs`);
+1. builds the release binary and the bench example (`cargo build --release -p dlfs-cli --bins
+   --example bench`);
 2. finds MNIST in DIR (default: $DLFS_DATA_DIR, else ~/.cache/dlfs/mnist), running
    `dlfs download --data-dir DIR` first if the four files are not there;
 3. runs, each as its own process, the Rust training with the book's settings (`dlfs train`,
-   which calls `dlfs::fast::train_with`), the NumPy training (bench/numpy_train.py train), one
-   Rust numerical gradient of TwoLayerNet(784, 50, 10) on 100 images (`dlfs bench-numgrad`,
-   which calls `dlfs::fast::numerical_gradient`), and the same in NumPy the book's way
+   which calls `dlfs_fast::train_with`), the prelude's `train` (the book's dense loop,
+   `bench book-loop`), the NumPy training (bench/numpy_train.py train), one Rust numerical
+   gradient of TwoLayerNet(784, 50, 10) on 100 images (`bench numgrad`, which calls
+   `dlfs_fast::numerical_gradient`), and the same in NumPy the book's way
    (bench/numpy_train.py numgrad);
 4. prints the seconds (as each program measures its own training loop or gradient, loading
    excluded; the process's wall time too) and the peak memory (maximum resident set size of
    the process, from wait4) of each, and last the line
-   `speedup: train=X.XXx numerical_gradient=Y.YYx` (NumPy seconds over Rust seconds).
+   `speedup: train=X.XXx book_loop=Y.YYx numerical_gradient=Z.ZZx` (NumPy seconds over Rust
+   seconds).
 
 The NumPy processes run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from their
 environment (set on some machines, they slow a current NumPy); the BLAS kernel NumPy uses is
@@ -83,10 +86,13 @@ def main():
                  f"(pip install numpy threadpoolctl) or give --python")
 
     print("building the release binary ...", flush=True)
-    subprocess.run(["cargo", "build", "--release", "-p", "dlfs", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-p", "dlfs-cli", "--bins", "--example", "bench",
+                    "--quiet"], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    dlfs = os.path.join(target if os.path.isabs(target) else os.path.join(ROOT, target),
-                        "release", "dlfs")
+    release = os.path.join(target if os.path.isabs(target) else os.path.join(ROOT, target),
+                           "release")
+    dlfs = os.path.join(release, "dlfs")
+    bench = os.path.join(release, "examples", "bench")
     if not has_mnist(data_dir):
         run("download", [dlfs, "download", "--data-dir", data_dir])
 
@@ -97,11 +103,14 @@ def main():
     results = {}
     out, wall, rss = run("Rust training", [dlfs, "train", "--data-dir", data_dir, "--iters", iters])
     results["rust_train"] = (seconds_in(out, "final:")[0], wall, rss)
+    out, wall, rss = run("Rust book loop", [bench, "book-loop", "--data-dir", data_dir,
+                                            "--iters", iters])
+    results["rust_book_loop"] = (seconds_in(out, "final:")[0], wall, rss)
     out, wall, rss = run("NumPy training", [python, script, "train", "--data-dir", data_dir,
                                             "--iters", iters], env=numpy_env)
     results["numpy_train"] = (seconds_in(out, "final:")[0], wall, rss)
     blas = next((l for l in out.splitlines() if l.startswith("numpy ")), "numpy: ?")
-    out, wall, rss = run("Rust numerical gradient", [dlfs, "bench-numgrad", "--data-dir", data_dir])
+    out, wall, rss = run("Rust numerical gradient", [bench, "numgrad", "--data-dir", data_dir])
     results["rust_numgrad"] = (seconds_in(out, "numerical_gradient:")[0], wall, rss)
     out, wall, rss = run("NumPy numerical gradient", [python, script, "numgrad", "--data-dir",
                                                       data_dir], env=numpy_env)
@@ -111,6 +120,7 @@ def main():
     print(f"MNIST from {data_dir}; {os.cpu_count()} CPUs")
     print(f"{'':34}{'seconds':>10}{'process s':>12}{'peak MB':>10}")
     labels = {"rust_train": f"Rust training ({iters} iters)",
+              "rust_book_loop": f"Rust book loop ({iters} iters)",
               "numpy_train": f"NumPy training ({iters} iters)",
               "rust_numgrad": "Rust numerical gradient",
               "numpy_numgrad": "NumPy numerical gradient"}
@@ -118,8 +128,9 @@ def main():
         seconds, wall, rss = results[key]
         print(f"{label:34}{seconds:>10.4f}{wall:>12.2f}{rss:>10.1f}")
     train = results["numpy_train"][0] / results["rust_train"][0]
+    book_loop = results["numpy_train"][0] / results["rust_book_loop"][0]
     numgrad = results["numpy_numgrad"][0] / results["rust_numgrad"][0]
-    print(f"speedup: train={train:.2f}x numerical_gradient={numgrad:.2f}x")
+    print(f"speedup: train={train:.2f}x book_loop={book_loop:.2f}x numerical_gradient={numgrad:.2f}x")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ sha256_of() {
 #   dlfs where --download-dir   prints where `dlfs download` puts the files
 #   dlfs download               downloads and verifies the four files
 dlfs() {
-    cargo run --release --quiet --manifest-path "$ROOT/Cargo.toml" -p dlfs -- "$@"
+    cargo run --release --quiet --manifest-path "$ROOT/Cargo.toml" -p dlfs-cli -- "$@"
 }
 
 # use_shared_mnist: in this project's CI (and on the developers' machines) the

@@ -176,7 +176,7 @@ setup_mnist() {
     cat >&2 <<EOF
   The notebook 4.5-learning-algorithm.ipynb (and \`dlfs train\`) need MNIST;
   the other notebooks work without it. To provide it, either
-    - rerun \`cargo run --release -p dlfs -- download\` when the network is up, or
+    - rerun \`cargo run --release -p dlfs-cli -- download\` when the network is up, or
     - copy the four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
       t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz into $target, or
     - point DLFS_DATA_DIR at a directory that holds them and rerun this script.

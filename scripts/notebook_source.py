@@ -15,8 +15,10 @@ notebooks/src/setup.evcxr, the ONE place where the set-up (`:dep dlfs = ...`) is
 
     build(source)        -> the notebook (no outputs), ids and set-up filled in, slide
                             types assigned (scripts/slideshow.py, when it exists)
-    student_copy(nb)     -> the same without solution cells (tag `solution`), without
-                            outputs, with the crate path one level further up
+    student_copy(nb)     -> the copy for students: every answer cell, code or prose (tag
+                            `solution`), removed, an empty code cell to write in where
+                            each code answer was, a header of its own, no outputs, the
+                            crate path one level further up
     check_sources()      -> problems (missing or repeated ids, ...), [] when all is well
     add_ids(source)      -> writes an id into every cell of a source that has none
 
@@ -52,9 +54,10 @@ LANGUAGE_INFO = {
     "codemirror_mode": "rust",
     "pygment_lexer": "rust",
 }
-# What the student copies (one directory further down) change in the set-up cell.
-CRATE_PATH = 'path = "../crate"'
-STUDENT_CRATE_PATH = 'path = "../../crate"'
+# What the student copies (one directory further down) change in a `:dep` line: every crate
+# path (../crate, ../crates/plot, ../crates/fast) one level further up.
+CRATE_PATH = 'path = "../'
+STUDENT_CRATE_PATH = 'path = "../../'
 
 
 def sources() -> list[Path]:
@@ -129,25 +132,41 @@ def assign_slides(nb) -> bool:
     return True
 
 
+# The student copy's own header (inserted after the title cell) and its empty answer cell.
+STUDENT_HEADER_ID = "student-header"
+STUDENT_HEADER = (
+    "> **학생용 사본입니다.** 연습문제마다 바로 아래의 빈 셀에 답(코드나 설명)을 써 보세요. "
+    "설명은 `//` 주석으로 써도 됩니다. 풀이는 이 사본에 없습니다: 풀어 본 뒤에 "
+    "`notebooks/`에 있는 같은 이름의 노트북과 비교하세요."
+)
+STUDENT_BLANK = "// 여기에 답을 써 보세요."
+
+
 def student_copy(nb):
-    """`nb` for students: solution cells replaced by an empty cell to write in, no outputs,
-    no execution counts, the crate one directory further up."""
+    """`nb` for students: every cell tagged `solution` (code or Markdown) removed, an empty
+    code cell to write in where each code answer was, the student header after the title,
+    no outputs, no execution counts, the crate one directory further up. The removing and
+    clearing are nbconvert's TagRemovePreprocessor and ClearOutputPreprocessor."""
     import nbformat
+    from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
     out = copy.deepcopy(nb)
     cells = []
     for cell in out.cells:
-        if SOLUTION_TAG in cell.metadata.get("tags", []):
-            blank = nbformat.v4.new_code_cell("// 여기에 답을 써 보세요.")
+        if cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", []):
+            blank = nbformat.v4.new_code_cell(STUDENT_BLANK)
             blank["id"] = f"{cell['id']}-todo"[:64]
             cells.append(blank)
-            continue
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-            cell.source = cell.source.replace(CRATE_PATH, STUDENT_CRATE_PATH)
-        cells.append(cell)
+        cells.append(cell)  # an answer: removed below with the tagged Markdown answers
+    header = nbformat.v4.new_markdown_cell(STUDENT_HEADER)
+    header["id"] = STUDENT_HEADER_ID
+    cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, header)
     out.cells = cells
+    out, _ = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}).preprocess(out, {})
+    out, _ = ClearOutputPreprocessor().preprocess(out, {})
+    for cell in out.cells:
+        if cell.cell_type == "code":
+            cell.source = cell.source.replace(CRATE_PATH, STUDENT_CRATE_PATH)
     return out
 
 
@@ -207,8 +226,8 @@ def check_insertion_keeps_ids(chosen: list[Path] | None = None) -> list[str]:
 
 def check_sources(chosen: list[Path] | None = None) -> list[str]:
     """Problems with the sources: a cell without an id, an id used twice, an id nbformat
-    refuses, a code cell longer than MAX_CODE_LINES, a solution that is not a code cell, a
-    missing set-up include."""
+    refuses, an id the student copy uses for its own cells, a code cell longer than
+    MAX_CODE_LINES, a missing set-up include."""
     problems = []
     if not SETUP.is_file():
         problems.append(f"{SETUP.relative_to(ROOT)} is missing")
@@ -229,8 +248,9 @@ def check_sources(chosen: list[Path] | None = None) -> list[str]:
             if cell.cell_type == "code" and lines > MAX_CODE_LINES:
                 problems.append(f"{source.name}: cell {n} ({cid}) has {lines} lines; a lesson cell has at most "
                                 f"{MAX_CODE_LINES}: split it")
-            if SOLUTION_TAG in cell.metadata.get("tags", []) and cell.cell_type != "code":
-                problems.append(f"{source.name}: cell {n} ({cid}) is tagged solution but is not code")
+            if cid == STUDENT_HEADER_ID or str(cid).endswith("-todo"):
+                problems.append(f"{source.name}: cell {n} has the id {cid!r}, which the student copy "
+                                f"gives to a cell of its own")
         if not any("include" in c.metadata for c in text.cells):
             problems.append(f"{source.name}: no cell includes setup.evcxr")
     return problems

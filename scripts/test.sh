@@ -31,7 +31,7 @@ BROWSER_LOG="$(mktemp "${TMPDIR:-/tmp}/dlfs-browser.XXXXXX")"
 trap 'rm -f "$CARGO_TEST_LOG" "$NOTEBOOK_LOG" "$BROWSER_LOG"' EXIT
 
 cargo_test() {
-    cargo test --workspace 2>&1 | tee "$CARGO_TEST_LOG"
+    cargo test --workspace -- --include-ignored 2>&1 | tee "$CARGO_TEST_LOG"
 }
 notebooks() {
     "$PY" scripts/run_notebooks.py --check 2>&1 | tee "$NOTEBOOK_LOG"
@@ -55,7 +55,7 @@ browser() {
 run_stage "cargo fmt --check" cargo fmt --all -- --check
 run_stage "cargo clippy --all-targets" cargo clippy --workspace --all-targets -- -D warnings
 run_stage "cargo clippy (lib, no default features)" \
-    cargo clippy -p dlfs --no-default-features --lib -- -D warnings
+    cargo clippy -p dlfs --lib -- -D warnings
 run_stage "cargo test" cargo_test
 run_stage "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run_stage "notebook environment (scripts/lab.sh --no-launch)" bash scripts/lab.sh --no-launch

@@ -51,6 +51,7 @@ class Scratch:
         for key, value in workspace.items():
             manifest = manifest.replace(f"{key}.workspace = true", f"{key} = {json.dumps(value)}")
         manifest = re.sub(r'(?m)^readme = .*\n', "", manifest)
+        manifest = manifest.split("\n[dev-dependencies]")[0]  # the tests' fixtures stay behind
         (self.crate / "Cargo.toml").write_text(manifest)
         self.set_mark(1)
 

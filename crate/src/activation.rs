@@ -19,7 +19,7 @@ where
 }
 
 /// `h(v) = 1 / (1 + exp(-v))` of one value: what [`sigmoid`] computes for every element.
-pub(crate) fn sigmoid_value(v: f64) -> f64 {
+pub fn sigmoid_value(v: f64) -> f64 {
     1.0 / (1.0 + (-v).exp())
 }
 

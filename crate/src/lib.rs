@@ -1,9 +1,10 @@
 //! # dlfs: chapter 4 of *Deep Learning from Scratch*, neural network learning, in Rust
 //!
 //! The support crate of the chapter-4 notebooks: the losses, the numerical derivative and
-//! gradient, gradient descent, the book's `simpleNet` and `TwoLayerNet`, MNIST, mini-batch
-//! training, and the figures, under the book's names so that the book and a notebook read
-//! side by side.
+//! gradient, gradient descent, the book's `simpleNet` and `TwoLayerNet`, MNIST and mini-batch
+//! training, under the book's names so that the book and a notebook read side by side. The
+//! figures are the crate `dlfs-plot` (crates/plot), the speed path `dlfs-fast` (crates/fast),
+//! the command line `dlfs-cli` (crates/cli); each depends on this one, never the reverse.
 //!
 //! ## From a notebook (evcxr)
 //!
@@ -11,16 +12,17 @@
 //! crate, brings its names in and says in one line what is ready ([`setup::status`]):
 //!
 //! ```text
-//! :dep dlfs = { path = "../crate", default-features = false }
+//! :dep dlfs = { path = "../crate" }
+//! :dep dlfs-plot = { path = "../crates/plot" }
 //! use dlfs::prelude::*;
+//! use dlfs_plot::*;
 //! dlfs::setup::status()
 //! ```
 //!
 //! evcxr's build cache (`:cache 2000`) is switched on by `notebooks/evcxr.toml`, which the
 //! kernel reads when it starts, so the cell prints nothing but the status line.
 //!
-//! `default-features = false` leaves out the command line's crates (clap, indicatif, the HTTP
-//! client), so the first build is shorter. After that, cells read like the book:
+//! After that, cells read like the book:
 //!
 //! ```
 //! use dlfs::prelude::*;
@@ -39,7 +41,7 @@
 //! # Ok::<(), dlfs::Error>(())
 //! ```
 //!
-//! A figure from [`plot`] is shown inline when it is the last expression of a cell, and saved
+//! A figure from `dlfs_plot` is shown inline when it is the last expression of a cell, and saved
 //! for slides with `save_png` / `save_svg`. Calls that can fail return [`Result`], whose
 //! [`Error`] names the shape, value or file at fault: in a notebook, end a line with `?`
 //! rather than `unwrap()`, since a panic loses the kernel's state.
@@ -48,7 +50,7 @@
 //!
 //! The data flows one way: data ([`mnist`], [`batch`]) -> net ([`net`], [`activation`]) ->
 //! loss ([`loss`]) -> gradient ([`gradient`], backpropagation in [`net`]) -> update
-//! ([`descent`], [`train`]) -> history ([`train::History`]) -> plot ([`plot`]).
+//! ([`descent`], [`train`]) -> history ([`train::History`]) -> figures (`dlfs_plot`).
 //!
 //! | section | module | what |
 //! | --- | --- | --- |
@@ -59,14 +61,13 @@
 //! | 4.4.2 | [`net`], [`activation`] | `SimpleNet`, `softmax` |
 //! | 4.5.1 | [`net`] | `TwoLayerNet`: `predict`, `loss`, `accuracy`, `numerical_gradient` (the book's per-element loop), `gradient` |
 //! | 4.5.2-4.5.3 | [`train`] | mini-batch SGD on MNIST with test accuracy per epoch: the book's loop |
-//! | figures | [`plot`] | every chapter-4 figure, inline or exported |
 //!
 //! ## The speed path
 //!
-//! [`fast`], not in the prelude, computes the same training and numerical gradient much
-//! faster (sparse rows built from MNIST's bytes, in parallel): `dlfs::fast::train(&raw,
-//! &settings)` with `raw` a [`mnist::RawMnist`], and `dlfs::fast::numerical_gradient(&net,
-//! x, t)`. The command line and the benchmark use it. Its front page gives a reading order.
+//! `dlfs_fast` (crates/fast) computes the same training and numerical gradient much faster
+//! (sparse rows, in parallel): `dlfs_fast::train(&mnist, &settings)` on the same [`Mnist`](mnist::Mnist)
+//! as [`train::train`], and `dlfs_fast::numerical_gradient(&net, x, t)`. Its front page gives a
+//! reading order.
 //!
 //! Random numbers come from seeded generators ([`batch::rng`]), so a lecture shows the same
 //! numbers as its slides.
@@ -75,13 +76,11 @@ pub mod activation;
 pub mod batch;
 pub mod descent;
 pub mod error;
-pub mod fast;
 pub mod gradient;
 pub mod loss;
 mod memory;
 pub mod mnist;
 pub mod net;
-pub mod plot;
 pub mod prelude;
 pub mod setup;
 pub mod train;

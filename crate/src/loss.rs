@@ -29,12 +29,77 @@ pub enum Target<'a> {
     Labels(Cow<'a, [usize]>),
 }
 
+/// MNIST's labels, owned: the one target type, as [`load_mnist`](crate::mnist::load_mnist)
+/// gives it (`Target::Labels` class numbers, or `Target::OneHot` rows of 10).
+pub type Labels = Target<'static>;
+
+impl Target<'_> {
+    /// Number of samples (labels or rows).
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Labels(t) => t.len(),
+            Target::OneHot(t) => t.nrows(),
+        }
+    }
+
+    /// True if there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The class numbers: as they are, or the [`argmax`](crate::net::argmax) of each row
+    /// (`np.argmax(t, axis=1)`, 4.5.1's accuracy).
+    pub fn classes(&self) -> Vec<usize> {
+        match self {
+            Target::Labels(t) => t.to_vec(),
+            Target::OneHot(t) => t.rows().into_iter().map(crate::net::argmax).collect(),
+        }
+    }
+
+    /// The rows `idx`, in that order, of the same kind: a mini-batch's `t_train[batch_mask]`
+    /// (4.2.3). An index past the last sample is an error that names it.
+    pub fn select(&self, idx: &[usize]) -> Result<Labels> {
+        let n = self.len();
+        if let Some((k, &i)) = idx.iter().enumerate().find(|(_, &i)| i >= n) {
+            return Err(Error::InvalidArgument(format!(
+                "select: index {i} (at position {k}) is out of range for {n} labels (0..={})",
+                n.saturating_sub(1)
+            )));
+        }
+        Ok(match self {
+            Target::Labels(t) => Target::Labels(idx.iter().map(|&i| t[i]).collect()),
+            Target::OneHot(t) => Target::OneHot(t.select(Axis(0), idx).into()),
+        })
+    }
+}
+
+/// Class labels as an owned target.
+impl From<Vec<usize>> for Labels {
+    fn from(labels: Vec<usize>) -> Labels {
+        Target::Labels(Cow::Owned(labels))
+    }
+}
+
+/// Class labels as an owned target.
+impl From<Array1<usize>> for Labels {
+    fn from(labels: Array1<usize>) -> Labels {
+        Target::Labels(Cow::Owned(labels.to_vec()))
+    }
+}
+
+/// One-hot rows as an owned target.
+impl From<Array2<f64>> for Labels {
+    fn from(rows: Array2<f64>) -> Labels {
+        Target::OneHot(CowArray::from(rows))
+    }
+}
+
 /// Anything that can serve as a target of a loss, by value or by reference:
 ///
 /// - one-hot rows (or rows of probabilities): `Array1<f64>` (one sample), `Array2<f64>` (a
 ///   batch), their views, or an `ArrayD<f64>` of one or two axes;
 /// - class labels: a single `usize` (one sample), `[usize]`, `Vec<usize>`, `[usize; N]`,
-///   `Array1<usize>` or its view (one per row), or MNIST's [`Labels`](crate::mnist::Labels);
+///   `Array1<usize>` or its view (one per row);
 /// - a [`Target`].
 ///
 /// So `cross_entropy_error(&y, &t)`, `cross_entropy_error(&y, 2)` and
@@ -190,10 +255,22 @@ where
             idx.0, idx.1
         )));
     }
-    let t = t.target()?;
+    let t = check_against(t.target()?, &y_shape, y2.nrows(), y2.ncols(), what)?;
+    Ok(Checked { y: y2, t })
+}
+
+/// Checks a target against an output of `rows` x `classes` (`y_shape` as given, for the
+/// messages): the same rows, labels below `classes`, finite one-hot rows of `classes` values.
+fn check_against<'t>(
+    t: Target<'t>,
+    y_shape: &[usize],
+    rows: usize,
+    classes: usize,
+    what: &str,
+) -> Result<Target<'t>> {
     match &t {
         Target::OneHot(t2) => {
-            if t2.shape() != y2.shape() {
+            if t2.shape() != [rows, classes] {
                 // Name the target's shape as it was given: a vector for a one-sample output.
                 let t_shape = if y_shape.len() == 1 && t2.nrows() == 1 {
                     vec![t2.ncols()]
@@ -212,14 +289,12 @@ where
             }
         }
         Target::Labels(labels) => {
-            if labels.len() != y2.nrows() {
+            if labels.len() != rows {
                 return Err(Error::Shape(format!(
-                    "{what}: {} labels for {} rows of output (y has shape {y_shape:?})",
+                    "{what}: {} labels for {rows} rows of output (y has shape {y_shape:?})",
                     labels.len(),
-                    y2.nrows()
                 )));
             }
-            let classes = y2.ncols();
             if let Some((i, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
                 return Err(Error::Label(format!(
                     "{what}: label {label} at index {i} is not one of the {classes} classes (0..={})",
@@ -228,7 +303,37 @@ where
             }
         }
     }
-    Ok(Checked { y: y2, t })
+    Ok(t)
+}
+
+/// A one-hot target must hold probability distributions: each row's values in [0, 1], summing
+/// to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`).
+fn check_distributions(t: &Target, what: &str) -> Result<()> {
+    if let Target::OneHot(t) = t {
+        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
+            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
+        }) {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: target row {i} is {row}, not one-hot: each row needs values in [0, 1] \
+                 that sum to 1 (it sums to {}); give class labels instead?",
+                row.sum()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The target `t` of a net's output of `rows` x `classes`, checked as [`check`] does, without
+/// computing the output.
+pub(crate) fn check_target<'t>(
+    t: &'t (impl IntoTarget + ?Sized),
+    rows: usize,
+    classes: usize,
+    what: &str,
+) -> Result<Target<'t>> {
+    let t = check_against(t.target()?, &[rows, classes], rows, classes, what)?;
+    check_distributions(&t, what)?;
+    Ok(t)
 }
 
 /// [`check_shapes`], and a one-hot target must hold probability distributions: each row's
@@ -243,17 +348,7 @@ where
     D: Dimension,
 {
     let checked = check_shapes(y, t, what)?;
-    if let Target::OneHot(t) = &checked.t {
-        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
-            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
-        }) {
-            return Err(Error::InvalidArgument(format!(
-                "{what}: target row {i} is {row}, not one-hot: each row needs values in [0, 1] \
-                 that sum to 1 (it sums to {}); give class labels instead?",
-                row.sum()
-            )));
-        }
-    }
+    check_distributions(&checked.t, what)?;
     Ok(checked)
 }
 
@@ -341,7 +436,7 @@ where
 /// `-ln(min(p + delta, 1))`, `delta = 1e-7`: the cross-entropy of one row whose output at the
 /// answer is `p` (4.2.2), `+0.0` for a sure answer (never `-0.0`), NaN for a NaN `p` (a
 /// broken net must not look like a perfect one). Every cross-entropy of the crate adds these.
-pub(crate) fn neg_log(p: f64) -> f64 {
+pub fn neg_log(p: f64) -> f64 {
     let q = p + DELTA;
     if q >= 1.0 {
         0.0

@@ -8,7 +8,7 @@ use crate::activation::{sigmoid, softmax};
 use crate::batch::rng;
 use crate::error::{Error, Result};
 use crate::gradient::numerical_gradient;
-use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
+use crate::loss::{as_rows, check, check_target, cross_entropy_unchecked, IntoTarget, Target};
 use crate::memory;
 
 /// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
@@ -315,20 +315,19 @@ impl TwoLayerNet {
     {
         let y = self.predict(x)?;
         let checked = check(&y, &t, "TwoLayerNet::accuracy")?;
-        let answers: Vec<usize> = match &checked.t {
-            Target::Labels(labels) => labels.to_vec(),
-            Target::OneHot(t) => argmax_rows(&t.view()),
-        };
         let right = y
             .outer_iter()
-            .zip(&answers)
-            .filter(|(row, &answer)| argmax(row.iter()) == answer)
+            .zip(checked.t.classes())
+            .filter(|(row, answer)| argmax(row) == *answer)
             .count();
         Ok(right as f64 / y.nrows() as f64)
     }
 
-    /// Checks `x` and `t` once, for the gradients: `x` as rows, and the target.
-    pub(crate) fn checked<'x, 't, S, D>(
+    /// Checks `x` and `t` once, for a gradient (the book's or `dlfs_fast`'s): the parameters
+    /// fit together, `x` is rows of `input_size` finite values, and `t` fits the output (one
+    /// row of `output_size` per row of `x`, labels below it, one-hot rows that sum to 1).
+    /// Computes no forward pass. Errors begin with `what`.
+    pub fn checked<'x, 't, S, D>(
         &self,
         x: &'x ArrayBase<S, D>,
         t: &'t impl IntoTarget,
@@ -340,8 +339,9 @@ impl TwoLayerNet {
     {
         self.check_params(what)?;
         let x2 = input_rows(x, self.input_size(), what)?;
-        let y = self.forward(&x2).y;
-        let target = check(&y, t, what)?.t;
+        // The target is checked against the shape of the output, which is known without
+        // computing it: one row of `output_size` per input row.
+        let target = check_target(t, x2.nrows(), self.output_size(), what)?;
         Ok((x2, target))
     }
 
@@ -354,7 +354,7 @@ impl TwoLayerNet {
     /// Each of the `2 * params.len()` perturbations evaluates the whole loss
     /// `cross_entropy_error(predict(x), t)` again, which is why the book trains with
     /// backpropagation ([`gradient`](TwoLayerNet::gradient)). The same numbers, computed
-    /// the fast way, are [`dlfs::fast::numerical_gradient`](crate::fast::numerical_gradient).
+    /// the fast way, are `dlfs_fast::numerical_gradient` (crates/fast).
     pub fn numerical_gradient<S, D>(
         &self,
         x: &ArrayBase<S, D>,
@@ -387,10 +387,30 @@ impl TwoLayerNet {
         D: Dimension,
     {
         let (x2, target) = self.checked(x, &t, "TwoLayerNet::gradient")?;
-        let Forward { z1, y } = self.forward(&x2);
-        let n = x2.nrows() as f64;
+        let grads = self.backprop_target(&x2, &target);
+        // O(parameters), not O(data): a broken net's NaN never passes for a gradient.
+        for (name, g) in grads.arrays() {
+            if let Some(v) = g.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite(format!(
+                    "TwoLayerNet::gradient: the gradient of {name} holds {v}; are the \
+                     parameters finite?"
+                )));
+            }
+        }
+        Ok(grads)
+    }
+
+    /// [`gradient`](TwoLayerNet::gradient) of checked inputs, with class labels: what the
+    /// book's loop ([`crate::train`]) calls once its data is checked.
+    pub(crate) fn backprop(&self, x: &ArrayView2<f64>, labels: &[usize]) -> Params {
+        self.backprop_target(x, &Target::Labels(labels.into()))
+    }
+
+    fn backprop_target(&self, x: &ArrayView2<f64>, target: &Target) -> Params {
+        let Forward { z1, y } = self.forward(x);
+        let n = x.nrows() as f64;
         let mut dy = y;
-        match &target {
+        match target {
             Target::OneHot(t) => dy -= t,
             Target::Labels(labels) => {
                 for (i, &label) in labels.iter().enumerate() {
@@ -402,9 +422,25 @@ impl TwoLayerNet {
         let w2 = z1.t().dot(&dy);
         let b2 = dy.sum_axis(Axis(0));
         let da1 = dy.dot(&self.params.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
-        let w1 = x2.t().dot(&da1);
+        let w1 = x.t().dot(&da1);
         let b1 = da1.sum_axis(Axis(0));
-        Ok(Params { w1, b1, w2, b2 })
+        Params { w1, b1, w2, b2 }
+    }
+
+    /// The loss of checked inputs with class labels (NaN if the net is broken).
+    pub(crate) fn loss_of(&self, x: &ArrayView2<f64>, labels: &[usize]) -> f64 {
+        cross_entropy_unchecked(&self.forward(x).y.view(), &Target::Labels(labels.into()))
+    }
+
+    /// The accuracy of checked inputs with class labels.
+    pub(crate) fn accuracy_of(&self, x: &ArrayView2<f64>, labels: &[usize]) -> f64 {
+        let y = self.forward(x).y;
+        let right = y
+            .outer_iter()
+            .zip(labels)
+            .filter(|(row, &answer)| argmax(row) == answer)
+            .count();
+        right as f64 / y.nrows() as f64
     }
 
     /// One step of gradient descent: `param <- param - lr * grad` for W1, b1, W2, b2 (4.5.2).
@@ -465,12 +501,6 @@ fn numerical_gradient_of<D: Dimension>(
     );
     *param(&mut net.params) = values;
     grad
-}
-
-/// The class of each one-hot row (or row of scores): its [`argmax`], as
-/// `np.argmax(t, axis=1)` (4.5.1's accuracy).
-pub(crate) fn argmax_rows(rows: &ArrayView2<f64>) -> Vec<usize> {
-    rows.outer_iter().map(|row| argmax(row.iter())).collect()
 }
 
 /// The index of the largest value (the first, on ties), as `np.argmax`.

@@ -6,14 +6,9 @@ pub use crate::descent::{gradient_descent, Descent};
 pub use crate::error::Error;
 // `Result` stays out: evcxr's generated code uses the two-parameter `std::result::Result`.
 pub use crate::gradient::{numerical_diff, numerical_gradient};
-pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Target};
-pub use crate::mnist::{load_mnist, Labels, Mnist, MnistOptions, RawMnist};
+pub use crate::loss::{cross_entropy_error, sum_squares_error, IntoTarget, Labels, Target};
+pub use crate::mnist::{load_mnist, Mnist, MnistOptions, RawMnist};
 pub use crate::net::{argmax, Params, SimpleNet, TwoLayerNet};
-pub use crate::plot::{
-    accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,
-    function_2_surface, gradient_field, learning_rates, log_curve, loss_curve, surface,
-    tangent_lines, weights, Figure,
-};
 pub use crate::train::{
     train, train_with, EpochRecord, GradientMethod, History, TrainSettings, Trained,
 };

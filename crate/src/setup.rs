@@ -72,7 +72,7 @@ impl fmt::Display for Status {
                 write!(
                     f,
                     "MNIST not found (looked in {places}): 4.2.3 and 4.5 need it; \
-                     run `cargo run --release -p dlfs -- download` or set DLFS_DATA_DIR, \
+                     run `cargo run --release -p dlfs-cli -- download` or set DLFS_DATA_DIR, \
                      then restart the kernel"
                 )
             }

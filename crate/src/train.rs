@@ -18,8 +18,9 @@
 //! ```
 //!
 //! This module also holds what every trainer shares: the settings ([`TrainSettings`]) and
-//! the records of a run ([`History`], [`EpochRecord`], [`Trained`]). The same loop computed
-//! the fast way (sparse rows, in parallel) is [`crate::fast::train`].
+//! the records of a run ([`History`], [`EpochRecord`], [`Trained`]), and the checks of its data
+//! and settings, made once where they enter. The same loop computed the fast way (sparse rows,
+//! in parallel) is `dlfs_fast::train` (crates/fast), on the same [`Mnist`].
 //!
 //! ```no_run
 //! use dlfs::prelude::*;
@@ -31,12 +32,13 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, ArrayD, ArrayView2, Axis, Ix2};
+use ndarray::{Array2, Axis};
 
 use crate::batch::{random_choice, rng};
 use crate::error::{Error, Result};
+use crate::loss::{Labels, Target};
 use crate::memory;
-use crate::mnist::{Labels, Mnist, CLASSES, IMAGE_PIXELS};
+use crate::mnist::{Mnist, CLASSES, IMAGE_PIXELS};
 use crate::net::TwoLayerNet;
 
 /// The standard deviation of the initial weights, as in the book's `TwoLayerNet` (4.5.1).
@@ -44,7 +46,6 @@ pub const WEIGHT_INIT_STD: f64 = 0.01;
 
 /// How the gradient of the loss is computed in each step (`--gradient` of `dlfs train`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum GradientMethod {
     /// Backpropagation (`TwoLayerNet::gradient`), what the book's training code uses.
     #[default]
@@ -208,7 +209,7 @@ pub fn epoch_line(record: &EpochRecord, last_epoch: usize) -> String {
 
 /// The net a run starts from: `TwoLayerNet(784, hidden_size, 10)` with the book's
 /// `weight_init_std` ([`WEIGHT_INIT_STD`]) and the weights drawn from `settings.seed`.
-pub(crate) fn initial_net(settings: &TrainSettings) -> Result<TwoLayerNet> {
+pub fn initial_net(settings: &TrainSettings) -> Result<TwoLayerNet> {
     TwoLayerNet::with_seed(
         IMAGE_PIXELS,
         settings.hidden_size,
@@ -219,7 +220,7 @@ pub(crate) fn initial_net(settings: &TrainSettings) -> Result<TwoLayerNet> {
 }
 
 /// The error that stops a run whose loss or weights stopped being numbers at iteration `i`.
-pub(crate) fn non_finite(i: usize, what: &str) -> Error {
+pub fn non_finite(i: usize, what: &str) -> Error {
     Error::NonFinite(format!(
         "training stopped at iteration {i}: {what}; the learning rate is probably too large, \
          try a smaller one"
@@ -227,7 +228,7 @@ pub(crate) fn non_finite(i: usize, what: &str) -> Error {
 }
 
 /// An error naming iteration `i` if a weight or bias of `net` is NaN or infinite.
-pub(crate) fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
+pub fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
     for (name, values) in net.params.arrays() {
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
             return Err(non_finite(i, &format!("{name} holds {v}")));
@@ -236,40 +237,44 @@ pub(crate) fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
     Ok(())
 }
 
-/// A set of MNIST (training or test) as the book's loop uses it: the images as rows of 784
-/// values, the labels as class numbers. Errors name the set and what is wrong with it.
-fn checked_set<'a>(
-    x: &'a ArrayD<f64>,
-    t: &Labels,
-    what: &str,
-) -> Result<(ArrayView2<'a, f64>, Array1<usize>)> {
-    if x.ndim() != 2 || x.shape()[1] != IMAGE_PIXELS {
-        return Err(Error::Shape(format!(
-            "train: x_{what} has shape {:?}, but the net takes rows of {IMAGE_PIXELS} pixels: \
-             load MNIST with flatten: true, to shape (N, {IMAGE_PIXELS})",
-            x.shape()
-        )));
+/// A set of MNIST (training or test) as a trainer takes it, checked once where it enters:
+/// rows of 784 finite values, as many labels as rows, labels 0-9 (class numbers, or one-hot
+/// rows: a single 1, the rest 0). Errors name the set and what is wrong with it. Returns the
+/// class numbers.
+pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>> {
+    if let Target::OneHot(t) = t {
+        if t.ncols() != CLASSES {
+            return Err(Error::Shape(format!(
+                "train: t_{what} has one-hot rows of {} values, not {CLASSES}",
+                t.ncols()
+            )));
+        }
+        let one_hot = |row: &ndarray::ArrayView1<f64>| {
+            row.iter().filter(|&&v| v == 1.0).count() == 1
+                && row.iter().filter(|&&v| v == 0.0).count() == CLASSES - 1
+        };
+        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, r)| !one_hot(r)) {
+            return Err(Error::Label(format!(
+                "train: t_{what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
+            )));
+        }
     }
-    let x = x
-        .view()
-        .into_dimensionality::<Ix2>()
-        .expect("checked to be 2-D");
+    let classes = t.classes();
+    check_set(x.ncols(), x.nrows(), &classes, what)?;
     if let Some(((r, c), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::NonFinite(format!(
             "train: x_{what} has {v} at row {r}, column {c}"
         )));
     }
-    let t = t.checked_classes(&format!("train: t_{what}"))?;
-    check_set(x.ncols(), x.nrows(), &t, what)?;
-    Ok((x, Array1::from(t)))
+    Ok(classes)
 }
 
 /// Checks one set of a trainer's data: rows of 784 values, at least one, as many labels as
 /// rows, labels 0-9. `what` is "train" or "test".
-pub(crate) fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Result<()> {
+pub fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Result<()> {
     if cols != IMAGE_PIXELS {
         return Err(Error::Shape(format!(
-            "train: the {what} images have {cols} values per row, the net takes \
+            "train: the {what} images (x_{what}) have {cols} values per row, the net takes \
              {IMAGE_PIXELS} (28 x 28, flattened)"
         )));
     }
@@ -330,8 +335,10 @@ fn train_from(
     mut on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Trained> {
     let start = Instant::now();
-    let (x_train, t_train) = checked_set(&data.x_train, &data.t_train, "train")?;
-    let (x_test, t_test) = checked_set(&data.x_test, &data.t_test, "test")?;
+    // The data is checked once, here; the loop below reads it without checking it again.
+    let t_train = checked_set(&data.x_train, &data.t_train, "train")?;
+    let t_test = checked_set(&data.x_test, &data.t_test, "test")?;
+    let (x_train, x_test) = (data.x_train.view(), data.x_test.view());
     let train_size = x_train.nrows();
     let iter_per_epoch = settings.iter_per_epoch(train_size);
     let last_epoch = settings.iters_num / iter_per_epoch;
@@ -341,47 +348,53 @@ fn train_from(
         ..History::default()
     };
     // The accuracies on the whole training and test sets, as the record of `epoch`.
-    let mut record = |network: &TwoLayerNet, epoch: usize, loss: f64| -> Result<EpochRecord> {
+    let accuracies = |network: &TwoLayerNet| {
+        (
+            network.accuracy_of(&x_train, &t_train),
+            network.accuracy_of(&x_test, &t_test),
+        )
+    };
+    let mut record = |network: &TwoLayerNet, epoch: usize, loss: f64| {
+        let (train_acc, test_acc) = accuracies(network);
         let record = EpochRecord {
             epoch,
             iteration: epoch * iter_per_epoch,
             loss,
-            train_acc: network.accuracy(&x_train, &t_train)?,
-            test_acc: network.accuracy(&x_test, &t_test)?,
+            train_acc,
+            test_acc,
         };
         on_epoch(&record, last_epoch);
-        Ok(record)
+        record
     };
     for i in 0..settings.iters_num {
         let batch_mask = random_choice(&mut batches, train_size, settings.batch_size)?;
         let x_batch = x_train.select(Axis(0), &batch_mask);
-        let t_batch = t_train.select(Axis(0), &batch_mask);
+        let t_batch: Vec<usize> = batch_mask.iter().map(|&r| t_train[r]).collect();
         if i == 0 {
             // Epoch 0: before any update, with the loss of the first mini-batch.
-            let loss = at_iteration(0, network.loss(&x_batch, &t_batch))?;
-            history.epochs.push(record(&network, 0, loss)?);
+            let loss = finite_loss(0, network.loss_of(&x_batch.view(), &t_batch))?;
+            history.epochs.push(record(&network, 0, loss));
         }
         let grad = match settings.gradient {
-            GradientMethod::Backprop => network.gradient(&x_batch, &t_batch),
-            GradientMethod::Numerical => network.numerical_gradient(&x_batch, &t_batch),
+            GradientMethod::Backprop => network.backprop(&x_batch.view(), &t_batch),
+            GradientMethod::Numerical => {
+                at_iteration(i, network.numerical_gradient(&x_batch, &t_batch))?
+            }
         };
-        network.update(&at_iteration(i, grad)?, settings.learning_rate)?;
-        let loss = at_iteration(i, network.loss(&x_batch, &t_batch))?;
+        network.update(&grad, settings.learning_rate)?;
+        let loss = finite_loss(i, network.loss_of(&x_batch.view(), &t_batch))?;
         history.train_loss.push(loss);
         if (i + 1) % iter_per_epoch == 0 {
             check_weights(&network, i)?;
             history
                 .epochs
-                .push(record(&network, (i + 1) / iter_per_epoch, loss)?);
+                .push(record(&network, (i + 1) / iter_per_epoch, loss));
         }
     }
     check_weights(&network, settings.iters_num - 1)?;
     (history.final_train_acc, history.final_test_acc) = match history.epochs.last() {
         Some(last) if last.iteration == settings.iters_num => (last.train_acc, last.test_acc),
-        _ => (
-            network.accuracy(&x_train, &t_train)?,
-            network.accuracy(&x_test, &t_test)?,
-        ),
+        _ => accuracies(&network),
     };
     history.seconds = start.elapsed().as_secs_f64();
     Ok(Trained {
@@ -390,36 +403,20 @@ fn train_from(
     })
 }
 
+/// The loss of iteration `i`, or the error that stops the run there if it is not a number.
+fn finite_loss(i: usize, loss: f64) -> Result<f64> {
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(non_finite(i, &format!("the loss is {loss}")))
+    }
+}
+
 /// A NaN or infinite output at iteration `i` (the net's checks find it in `y`) as the error
 /// that stops the run there.
-pub(crate) fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
+pub fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
     result.map_err(|e| match e {
         Error::NonFinite(what) => non_finite(i, &what),
         e => e,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{initial_net, train_from, TrainSettings};
-    use crate::mnist::random_raw;
-
-    #[test]
-    fn a_nan_weight_stops_the_books_loop_at_the_first_iteration() {
-        let raw = random_raw(200, 20, 1);
-        let data = raw.to_mnist(true, true, false).unwrap();
-        let settings = TrainSettings {
-            iters_num: 3,
-            batch_size: 10,
-            hidden_size: 5,
-            ..TrainSettings::default()
-        };
-        let mut net = initial_net(&settings).unwrap();
-        net.params.w1[[100, 2]] = f64::NAN;
-        net.params.w2[[2, 3]] = f64::NAN;
-        let e = train_from(&data, &settings, net, |_, _| {})
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("at iteration 0") && e.contains("smaller"), "{e}");
-    }
 }

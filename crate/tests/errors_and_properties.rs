@@ -191,7 +191,7 @@ fn parameters_that_do_not_fit_together_are_errors() {
     assert!(m.contains("b1 [7]"), "{m}");
     let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
     assert!(m.contains("do not fit together"), "{m}");
-    let m = message(dlfs::fast::numerical_gradient(&net, &x, &[0, 1, 0, 1, 0]));
+    let m = message(net.numerical_gradient(&x, &[0, 1, 0, 1, 0]));
     assert!(m.contains("do not fit together"), "{m}");
 }
 
@@ -201,4 +201,13 @@ fn a_descent_of_very_many_steps_reserves_no_more_than_it_needs() {
     // usize::MAX does not overflow it (the loop itself would run for ever, so it is not run).
     let d = gradient_descent(|x: &ArrayView1<f64>| x.sum(), &array![1.0], 0.1, 0);
     assert_eq!(d.trajectory.len(), 1);
+}
+
+#[test]
+fn a_nan_weight_gives_an_error_not_a_nan_gradient() {
+    let mut net = TwoLayerNet::new(4, 3, 2, 0.1).unwrap();
+    net.params.w2[[1, 0]] = f64::NAN;
+    let x = Array2::<f64>::ones((5, 4));
+    let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
+    assert!(m.contains("not finite") && m.contains("NaN"), "{m}");
 }

@@ -6,8 +6,8 @@
 //! 3. the user's cache directory, `dlfs/mnist` inside it (`~/.cache/dlfs/mnist` on Linux,
 //!    `~/Library/Caches/dlfs/mnist` on macOS, `%LOCALAPPDATA%\dlfs\mnist` on Windows).
 //!
-//! The first directory that holds all four files is used. Downloads go into the first
-//! directory of the list ([`data_dir`]).
+//! The first directory that holds all four files is used. `dlfs download` (crates/cli)
+//! downloads into the first directory of the list.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,8 @@ pub const FILES: [&str; 4] = [
 ];
 
 /// How to provide the files, for error messages (one line).
-pub const HOW_TO_PROVIDE: &str = "to provide them, run `cargo run --release -p dlfs -- download` \
+pub const HOW_TO_PROVIDE: &str =
+    "to provide them, run `cargo run --release -p dlfs-cli -- download` \
     (`--data-dir DIR` to choose where), or set DLFS_DATA_DIR to a folder that holds the four \
     files (gzip or raw)";
 
@@ -94,23 +95,6 @@ pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
         });
     }
     dirs
-}
-
-/// The data directory: the first of [`search_dirs`], where downloads go. Where the system has
-/// no cache directory and neither of the others is given, `dlfs/mnist` in the temporary directory.
-pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
-    download_target(explicit).path
-}
-
-/// The data directory ([`data_dir`]) and why it is that one.
-pub fn download_target(explicit: Option<&Path>) -> SearchDir {
-    search_dirs(explicit)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| SearchDir {
-            path: std::env::temp_dir().join("dlfs").join("mnist"),
-            source: DirSource::UserCache,
-        })
 }
 
 /// The paths of the four MNIST files found in one directory.
@@ -286,7 +270,7 @@ pub fn check_named_dirs(dirs: &[SearchDir]) -> Result<()> {
         };
         return Err(Error::NotFound(format!(
             "the data directory {} ({}) {problem}; check its spelling, or create it and run \
-             `cargo run --release -p dlfs -- download --data-dir {}`",
+             `cargo run --release -p dlfs-cli -- download --data-dir {}`",
             d.path.display(),
             d.source,
             d.path.display()
@@ -326,32 +310,4 @@ pub fn find(dirs: &[SearchDir]) -> Result<(SearchDir, MnistFiles)> {
 /// The first of `dirs` that holds all four files (see [`find`]).
 pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
     find(dirs).map(|(_, files)| files)
-}
-
-/// One line saying which directory was used and why, e.g.
-/// `MNIST: /data/mnist (from DLFS_DATA_DIR)` or
-/// `MNIST: ~/.cache/dlfs/mnist (the user's cache directory; /tmp/x (given by the caller) holds none of the four files)`.
-/// `dirs` is the list searched, `used` the one that held the files.
-pub fn used_line(dirs: &[SearchDir], used: &SearchDir) -> String {
-    let skipped: Vec<String> = dirs
-        .iter()
-        .take_while(|d| *d != used)
-        .map(|d| {
-            format!(
-                "{} ({}) {}",
-                d.path.display(),
-                d.source,
-                describe_dir(&d.path)
-            )
-        })
-        .collect();
-    let mut why = used.source.to_string();
-    if used.source == DirSource::UserCache && dirs.len() == 1 {
-        why.push_str(": no --data-dir given and DLFS_DATA_DIR not set");
-    }
-    for s in skipped {
-        why.push_str("; ");
-        why.push_str(&s);
-    }
-    format!("MNIST: {} ({why})", used.path.display())
 }

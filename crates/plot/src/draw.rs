@@ -1,0 +1,531 @@
+//! Shared pieces: a themed 2-D chart, tick labels, clipping, contour lines, arrows, notes.
+
+use crate::canvas::plot_error;
+use std::ops::Range;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::ComposedElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::canvas::{Area, Canvas};
+use super::theme::{Theme, GRID, INK};
+use dlfs::Result;
+
+/// A 2-D chart with f64 axes on a [`Canvas`].
+pub(crate) type Chart2d<'a, 'b> =
+    ChartContext<'a, Canvas<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What a 2-D chart shows.
+pub(crate) struct Axes<'s> {
+    pub x: Range<f64>,
+    pub y: Range<f64>,
+    pub x_desc: &'s str,
+    pub y_desc: &'s str,
+    /// How the units of the two axes relate.
+    pub aspect: Aspect,
+}
+
+/// How a chart relates its x and y units.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aspect {
+    /// Each axis fills its side.
+    Free,
+    /// One unit is as long on both axes: the plotting area is shrunk to fit, centred.
+    EqualShrink,
+    /// One unit is as long on both axes: the shorter range is extended (about its centre) so
+    /// the plotting area stays full.
+    EqualExtend,
+}
+
+/// Space for tick labels and the axis description below the x axis, in design pixels.
+const X_LABEL_AREA: f64 = 72.0;
+/// Space for tick labels and the axis description left of the y axis, in design pixels.
+const Y_LABEL_AREA: f64 = 92.0;
+const MARGIN: f64 = 22.0;
+
+/// Builds a chart with the theme's axes, grid and fonts, and draws its mesh.
+pub(crate) fn chart<'a, 'b>(
+    area: &'a Area<'b>,
+    theme: &Theme,
+    axes: &Axes<'_>,
+) -> Result<Chart2d<'a, 'b>> {
+    let (w, h) = area.dim_in_pixel();
+    let (xl, yl, m) = (
+        theme.px(X_LABEL_AREA),
+        theme.px(Y_LABEL_AREA),
+        theme.px(MARGIN),
+    );
+    let (mut ml, mut mr, mut mt, mut mb) = (m, m + theme.px(12.0), m, m);
+    let (mut xr, mut yr) = (axes.x.clone(), axes.y.clone());
+    let pw = w.saturating_sub(yl + ml + mr) as f64;
+    let ph = h.saturating_sub(xl + mt + mb) as f64;
+    let (sx, sy) = (xr.end - xr.start, yr.end - yr.start);
+    let usable = pw > 0.0 && ph > 0.0 && sx > 0.0 && sy > 0.0;
+    if usable && axes.aspect == Aspect::EqualExtend {
+        let unit = (pw / sx).min(ph / sy);
+        let (nx, ny) = (pw / unit, ph / unit);
+        let (cx, cy) = ((xr.start + xr.end) / 2.0, (yr.start + yr.end) / 2.0);
+        xr = cx - nx / 2.0..cx + nx / 2.0;
+        yr = cy - ny / 2.0..cy + ny / 2.0;
+    }
+    if axes.aspect == Aspect::EqualShrink && usable {
+        let unit = (pw / sx).min(ph / sy);
+        let extra_w = (pw - unit * sx).max(0.0) as u32;
+        let extra_h = (ph - unit * sy).max(0.0) as u32;
+        ml += extra_w / 2;
+        mr += extra_w - extra_w / 2;
+        mt += extra_h / 2;
+        mb += extra_h - extra_h / 2;
+    }
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(ml)
+        .margin_right(mr)
+        .margin_top(mt)
+        .margin_bottom(mb)
+        .x_label_area_size(xl)
+        .y_label_area_size(yl)
+        .build_cartesian_2d(xr, yr)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .axis_desc_style(theme.label_font())
+        .label_style(theme.tick_font())
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_labels(9)
+        .y_labels(7)
+        .bold_line_style(GRID.stroke_width(theme.px(1.0)))
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK.stroke_width(theme.px(1.5)))
+        .set_all_tick_mark_size(theme.px(6.0))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(chart)
+}
+
+/// A tick label: as few decimals as needed, a true minus sign.
+pub(crate) fn tick(v: &f64) -> String {
+    fmt_num(*v)
+}
+
+/// A number for a label: `0`, `0.25`, `-3`, `1e-10`, `2.6e13`; minus as U+2212.
+pub(crate) fn fmt_num(v: f64) -> String {
+    let a = v.abs();
+    let s = if a < 1e-12 {
+        "0".to_string()
+    } else if !(1e-3..1e6).contains(&a) {
+        let e = a.log10().floor() as i32;
+        let m = v / 10f64.powi(e);
+        let m = format!("{m:.1}");
+        let m = m.trim_end_matches(".0");
+        format!("{m}e{e}")
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    };
+    s.replace('-', "\u{2212}")
+}
+
+/// A learning rate for a title: `10`, `0.1`, `1e-10`.
+pub(crate) fn fmt_lr(v: f64) -> String {
+    fmt_num(v)
+}
+
+/// Clips the segment `p`-`q` to the rectangle `x` x `y` (Liang-Barsky); `None` if it misses.
+pub(crate) fn clip_segment(
+    p: (f64, f64),
+    q: (f64, f64),
+    x: &Range<f64>,
+    y: &Range<f64>,
+) -> Option<((f64, f64), (f64, f64))> {
+    if !(p.0.is_finite() && p.1.is_finite() && q.0.is_finite() && q.1.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (pk, qk) in [
+        (-dx, p.0 - x.start),
+        (dx, x.end - p.0),
+        (-dy, p.1 - y.start),
+        (dy, y.end - p.1),
+    ] {
+        if pk == 0.0 {
+            if qk < 0.0 {
+                return None;
+            }
+        } else {
+            let r = qk / pk;
+            if pk < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    (t0 <= t1).then_some((
+        (p.0 + t0 * dx, p.1 + t0 * dy),
+        (p.0 + t1 * dx, p.1 + t1 * dy),
+    ))
+}
+
+/// Splits a polyline into the pieces inside the rectangle (points outside are cut off at its
+/// edge; non-finite points break the line).
+pub(crate) fn clip_polyline(
+    points: &[(f64, f64)],
+    x: &Range<f64>,
+    y: &Range<f64>,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    for w in points.windows(2) {
+        match clip_segment(w[0], w[1], x, y) {
+            Some((a, b)) => {
+                if current.last() != Some(&a) {
+                    if current.len() > 1 {
+                        pieces.push(std::mem::take(&mut current));
+                    }
+                    current.clear();
+                    current.push(a);
+                }
+                current.push(b);
+                if b != w[1] {
+                    pieces.push(std::mem::take(&mut current));
+                }
+            }
+            None => {
+                if current.len() > 1 {
+                    pieces.push(std::mem::take(&mut current));
+                }
+                current.clear();
+            }
+        }
+    }
+    if current.len() > 1 {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// `n` evenly spaced numbers from `a` to `b` inclusive.
+pub(crate) fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    match n {
+        0 => vec![],
+        1 => vec![a],
+        _ => (0..n)
+            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .collect(),
+    }
+}
+
+/// The level set `f = level` on a grid, as segments, by marching squares: `z[j][i]` is the
+/// value at `(xs[i], ys[j])`; each cell whose corners straddle the level gives one segment
+/// (two for a saddle, split by the value at the centre).
+pub(crate) fn contour_segments(
+    xs: &[f64],
+    ys: &[f64],
+    z: &[Vec<f64>],
+    level: f64,
+) -> Vec<((f64, f64), (f64, f64))> {
+    let mut out = Vec::new();
+    let cross = |a: (f64, f64, f64), b: (f64, f64, f64)| -> Option<(f64, f64)> {
+        let (da, db) = (a.2 - level, b.2 - level);
+        if (da < 0.0) == (db < 0.0) || !(da.is_finite() && db.is_finite()) {
+            return None;
+        }
+        let t = da / (da - db);
+        Some((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)))
+    };
+    for j in 0..ys.len().saturating_sub(1) {
+        for i in 0..xs.len().saturating_sub(1) {
+            let c00 = (xs[i], ys[j], z[j][i]);
+            let c10 = (xs[i + 1], ys[j], z[j][i + 1]);
+            let c11 = (xs[i + 1], ys[j + 1], z[j + 1][i + 1]);
+            let c01 = (xs[i], ys[j + 1], z[j + 1][i]);
+            // Edges: bottom, right, top, left.
+            let e = [
+                cross(c00, c10),
+                cross(c10, c11),
+                cross(c11, c01),
+                cross(c01, c00),
+            ];
+            let hits: Vec<(f64, f64)> = e.iter().flatten().copied().collect();
+            match hits.len() {
+                2 => out.push((hits[0], hits[1])),
+                4 => {
+                    let centre = (c00.2 + c10.2 + c11.2 + c01.2) / 4.0;
+                    let (b, r, t, l) = (hits[0], hits[1], hits[2], hits[3]);
+                    if (centre < level) == (c00.2 < level) {
+                        // c00 and c11 joined through the centre: cut off c10 and c01.
+                        out.push((b, r));
+                        out.push((t, l));
+                    } else {
+                        out.push((b, l));
+                        out.push((r, t));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Values of a function of two variables on a grid: `z[j][i] = f(xs[i], ys[j])`.
+#[derive(Clone)]
+pub(crate) struct Field {
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    pub z: Vec<Vec<f64>>,
+}
+
+impl Field {
+    /// Samples `f` on an `n x n` grid over `x` x `y`.
+    pub fn sample(f: &dyn Fn(f64, f64) -> f64, x: Range<f64>, y: Range<f64>, n: usize) -> Field {
+        let xs = linspace(x.start, x.end, n);
+        let ys = linspace(y.start, y.end, n);
+        let z = ys
+            .iter()
+            .map(|&yv| xs.iter().map(|&xv| f(xv, yv)).collect())
+            .collect();
+        Field { xs, ys, z }
+    }
+}
+
+/// Draws contour lines of a sampled function, clipped to `x` x `y`: `levels` levels spaced
+/// quadratically between the smallest and largest value inside that view (evenly spaced rings
+/// for a bowl such as x0² + x1²), darker for higher levels.
+pub(crate) fn draw_contours(
+    chart: &mut Chart2d<'_, '_>,
+    theme: &Theme,
+    field: &Field,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    levels: usize,
+) -> Result<()> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (j, &yv) in field.ys.iter().enumerate() {
+        for (i, &xv) in field.xs.iter().enumerate() {
+            let v = field.z[j][i];
+            if v.is_finite() && x.contains(&xv) && y.contains(&yv) {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+    }
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+        return Ok(());
+    }
+    for k in 1..=levels {
+        let t = k as f64 / (levels + 1) as f64;
+        let level = lo + (hi - lo) * t * t;
+        let shade = super::theme::lighten(super::theme::PALETTE[0], 0.35 + 0.45 * (1.0 - t));
+        let style = shade.stroke_width(theme.px(1.5));
+        let segments: Vec<_> = contour_segments(&field.xs, &field.ys, &field.z, level)
+            .into_iter()
+            .filter_map(|(a, b)| clip_segment(a, b, x, y))
+            .collect();
+        chart
+            .draw_series(
+                segments
+                    .into_iter()
+                    .map(move |(a, b)| PathElement::new(vec![a, b], style)),
+            )
+            .map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+/// Draws an arrow from `from` (data coordinates) along `(dx, dy)` pixels (y down), with a
+/// filled head.
+pub(crate) fn draw_arrow(
+    chart: &mut Chart2d<'_, '_>,
+    theme: &Theme,
+    from: (f64, f64),
+    (dx, dy): (f64, f64),
+    color: RGBColor,
+) -> Result<()> {
+    let len = (dx * dx + dy * dy).sqrt();
+    if len < 1.0 {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                from,
+                theme.px(2.0),
+                color.filled(),
+            )))
+            .map_err(plot_error)?;
+        return Ok(());
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    let head = (theme.k * 12.0).min(0.45 * len);
+    let half = head * 0.5;
+    let base = (dx - ux * head, dy - uy * head);
+    let p = |v: (f64, f64)| (v.0.round() as i32, v.1.round() as i32);
+    let shaft = PathElement::new(vec![(0, 0), p(base)], color.stroke_width(theme.px(2.0)));
+    let tip = Polygon::new(
+        vec![
+            p((dx, dy)),
+            p((base.0 - uy * half, base.1 + ux * half)),
+            p((base.0 + uy * half, base.1 - ux * half)),
+        ],
+        color.filled(),
+    );
+    chart
+        .draw_series(std::iter::once(EmptyElement::at(from) + shaft + tip))
+        .map_err(plot_error)?;
+    Ok(())
+}
+
+/// Where a note box goes in the plotting area.
+#[derive(Clone, Copy)]
+pub(crate) enum Corner {
+    TopRight,
+    BottomLeft,
+    BottomRight,
+}
+
+/// Draws lines of text in a white box with a thin frame in a corner of the plotting area.
+pub(crate) fn draw_note(
+    chart: &mut Chart2d<'_, '_>,
+    theme: &Theme,
+    corner: Corner,
+    lines: &[String],
+) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let font = theme.note_font();
+    let area = chart.plotting_area();
+    let mut tw = 0u32;
+    for l in lines {
+        tw = tw.max(area.estimate_text_size(l, &font).map_err(plot_error)?.0);
+    }
+    let lh = theme.px(27.0) as i32;
+    let pad = theme.px(10.0) as i32;
+    let (bw, bh) = (tw as i32 + 2 * pad, lh * lines.len() as i32 + pad);
+    let (xr, yr) = (area.get_x_range(), area.get_y_range());
+    let inset = theme.off(10.0);
+    let (anchor, dx, dy) = match corner {
+        Corner::TopRight => ((xr.end, yr.end), -bw - inset, inset),
+        Corner::BottomLeft => ((xr.start, yr.start), inset, -bh - inset),
+        Corner::BottomRight => ((xr.end, yr.start), -bw - inset, -bh - inset),
+    };
+    let boxed = EmptyElement::at(anchor)
+        + Rectangle::new([(dx, dy), (dx + bw, dy + bh)], WHITE.mix(0.92).filled())
+        + Rectangle::new(
+            [(dx, dy), (dx + bw, dy + bh)],
+            GRID.stroke_width(theme.px(1.0)),
+        );
+    area.draw(&boxed).map_err(plot_error)?;
+    for (i, l) in lines.iter().enumerate() {
+        let style = font.clone().pos(Pos::new(HPos::Left, VPos::Center));
+        let text = EmptyElement::at(anchor)
+            + Text::new(
+                l.clone(),
+                (dx + pad, dy + pad / 2 + lh * i as i32 + lh / 2),
+                style,
+            );
+        area.draw(&text).map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+/// Draws the legend of the series labelled so far, in the theme's fonts.
+pub(crate) fn draw_legend<'a, 'b: 'a>(
+    chart: &mut Chart2d<'a, 'b>,
+    theme: &Theme,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(theme.px(14.0))
+        .legend_area_size(theme.px(44.0))
+        .border_style(GRID.stroke_width(theme.px(1.0)))
+        .background_style(WHITE.mix(0.92))
+        .label_font(theme.legend_font())
+        .draw()
+        .map_err(plot_error)?;
+    Ok(())
+}
+
+/// Two dashes in a row, offsets from a point.
+type Dashes<DB> = ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
+
+/// The legend mark of a dashed line: two dashes of the series' style.
+pub(crate) fn dash_mark<DB: DrawingBackend>(
+    theme: &Theme,
+    style: ShapeStyle,
+) -> impl Fn((i32, i32)) -> Dashes<DB> {
+    let (d, g) = (theme.off(14.0), theme.off(8.0));
+    move |(x, y)| {
+        EmptyElement::at((x, y))
+            + PathElement::new(vec![(0, 0), (d, 0)], style)
+            + PathElement::new(vec![(d + g, 0), (2 * d + g, 0)], style)
+    }
+}
+
+/// The legend mark of a line: a short line of the series' style.
+pub(crate) fn line_mark(
+    theme: &Theme,
+    style: ShapeStyle,
+) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    let len = theme.off(36.0);
+    move |(x, y)| PathElement::new(vec![(x, y), (x + len, y)], style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_segment_cuts_at_the_edges() {
+        let (x, y) = (0.0..1.0, 0.0..1.0);
+        let (a, b) = clip_segment((-1.0, 0.5), (2.0, 0.5), &x, &y).unwrap();
+        assert_eq!((a, b), ((0.0, 0.5), (1.0, 0.5)));
+        assert!(clip_segment((2.0, 2.0), (3.0, 5.0), &x, &y).is_none());
+        assert!(clip_segment((0.5, 0.5), (f64::INFINITY, 0.5), &x, &y).is_none());
+        let inside = clip_segment((0.2, 0.2), (0.4, 0.8), &x, &y).unwrap();
+        assert_eq!(inside, ((0.2, 0.2), (0.4, 0.8)));
+    }
+
+    #[test]
+    fn clip_polyline_splits_where_the_line_leaves() {
+        let pts = [(0.5, 0.5), (2.0, 0.5), (2.0, 0.7), (0.5, 0.7)];
+        let pieces = clip_polyline(&pts, &(0.0..1.0), &(0.0..1.0));
+        assert_eq!(
+            pieces,
+            vec![vec![(0.5, 0.5), (1.0, 0.5)], vec![(1.0, 0.7), (0.5, 0.7)]]
+        );
+    }
+
+    #[test]
+    fn contour_of_a_bowl_is_a_circle() {
+        let xs = linspace(-2.0, 2.0, 81);
+        let z: Vec<Vec<f64>> = xs
+            .iter()
+            .map(|&y| xs.iter().map(|&x| x * x + y * y).collect())
+            .collect();
+        let segs = contour_segments(&xs, &xs, &z, 1.0);
+        assert!(segs.len() > 60, "{} segments", segs.len());
+        for (a, b) in segs {
+            for p in [a, b] {
+                let r = p.0.hypot(p.1);
+                assert!((r - 1.0).abs() < 0.01, "point {p:?} at radius {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_short_with_a_true_minus() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(-3.0), "\u{2212}3");
+        assert_eq!(fmt_num(1e-10), "1e\u{2212}10");
+        assert_eq!(fmt_num(-2.58e13), "\u{2212}2.6e13");
+        assert_eq!(fmt_num(10000.0), "10000");
+    }
+}

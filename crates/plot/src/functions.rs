@@ -1,0 +1,193 @@
+//! Functions of one variable: `log x` (fig. 4-3) and tangent lines (figs. 4-6, 4-7).
+
+use crate::canvas::plot_error;
+use plotters::prelude::*;
+
+use super::draw::{
+    chart, clip_polyline, dash_mark, draw_legend, draw_note, fmt_num, line_mark, Aspect, Axes,
+    Corner,
+};
+use super::figure::Figure;
+use super::theme::INK;
+use dlfs::gradient::numerical_diff;
+
+/// `y = log x` on (0, 1] (fig. 4-3, 4.2.2): the cross-entropy error is `-log y_k`, large when
+/// the probability `y_k` of the right class is near 0 and 0 when it is 1. The curve is drawn
+/// down to y = -5.5 (x ≈ 0.004); it goes to -∞ as x → 0.
+pub fn log_curve() -> Figure {
+    let n = 600;
+    // Dense near 0, where the curve is steep: x = e^t for t evenly spaced.
+    let (t0, t1) = ((0.003f64).ln(), 0.0);
+    let pts: Vec<(f64, f64)> = (0..=n)
+        .map(|i| {
+            let x = (t0 + (t1 - t0) * i as f64 / n as f64).exp();
+            (x, x.ln())
+        })
+        .collect();
+    Figure::from_fn("y = log x on (0, 1]  (fig. 4-3)", move |area, theme| {
+        let (xr, yr) = (0.0..1.05, -5.5..0.6);
+        let mut c = chart(
+            area,
+            theme,
+            &Axes {
+                x: xr.clone(),
+                y: yr.clone(),
+                x_desc: "x",
+                y_desc: "y = log x",
+                aspect: Aspect::Free,
+            },
+        )?;
+        let style = theme.line(theme.color(0));
+        for piece in clip_polyline(&pts, &xr, &yr) {
+            c.draw_series(LineSeries::new(piece, style))
+                .map_err(plot_error)?
+                .label("y = log x")
+                .legend(line_mark(theme, style));
+        }
+        c.draw_series(std::iter::once(Circle::new(
+            (1.0, 0.0),
+            theme.px(7.0),
+            theme.color(1).filled(),
+        )))
+        .map_err(plot_error)?;
+        c.draw_series(std::iter::once(Text::new(
+            "log 1 = 0",
+            (0.86, -0.45),
+            theme.tick_font(),
+        )))
+        .map_err(plot_error)?;
+        draw_note(
+            &mut c,
+            theme,
+            Corner::BottomRight,
+            &[
+                "cross-entropy error E = −log y_k:".to_string(),
+                "y_k → 1 (right class sure): E → 0".to_string(),
+                "y_k → 0: E grows without bound".to_string(),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+/// `f` on `x_range` with its tangent line at each point of `at` (figs. 4-6, 4-7, 4.3.2): the
+/// line through `(a, f(a))` with slope `numerical_diff(f, a)`, i.e.
+/// `y = f(a) + f'(a) (x - a)`. The legend gives each slope.
+pub fn tangent_lines(f: impl Fn(f64) -> f64, x_range: (f64, f64), at: &[f64]) -> Figure {
+    tangents(
+        f,
+        x_range,
+        at,
+        "f(x)",
+        "f(x) with tangent lines, slopes by numerical_diff",
+    )
+}
+
+/// [`tangent_lines`] for the book's `function_1`, `f(x) = 0.01x² + 0.1x`, on [0, 20] with
+/// tangents at x = 5 (slope 0.2) and x = 10 (slope 0.3) (figs. 4-6, 4-7).
+pub fn function_1_tangents() -> Figure {
+    tangents(
+        |x| 0.01 * x * x + 0.1 * x,
+        (0.0, 20.0),
+        &[5.0, 10.0],
+        "f(x) = 0.01x² + 0.1x",
+        "f(x) = 0.01x² + 0.1x and its tangents at x = 5, 10  (figs. 4-6, 4-7)",
+    )
+}
+
+fn tangents(
+    f: impl Fn(f64) -> f64,
+    (x0, x1): (f64, f64),
+    at: &[f64],
+    f_label: &str,
+    title: &str,
+) -> Figure {
+    if !(x0.is_finite() && x1.is_finite() && x1 > x0) {
+        return Figure::failed(format!(
+            "tangent_lines: x_range must be finite with start < end, got ({x0}, {x1})"
+        ));
+    }
+    let n = 400;
+    let xs: Vec<f64> = (0..=n)
+        .map(|i| x0 + (x1 - x0) * i as f64 / n as f64)
+        .collect();
+    let curve: Vec<(f64, f64)> = xs.iter().map(|&x| (x, f(x))).collect();
+    // (a, f(a), slope) for each tangent point.
+    let lines: Vec<(f64, f64, f64)> = at
+        .iter()
+        .map(|&a| (a, f(a), numerical_diff(&f, a)))
+        .collect();
+    if let Some(bad) = curve.iter().find(|p| !p.1.is_finite()) {
+        return Figure::failed(format!(
+            "tangent_lines: f({}) = {} is not finite",
+            bad.0, bad.1
+        ));
+    }
+    if let Some(bad) = lines.iter().find(|l| !(l.1.is_finite() && l.2.is_finite())) {
+        return Figure::failed(format!(
+            "tangent_lines: f or its slope is not finite at x = {}",
+            bad.0
+        ));
+    }
+    // y range: the curve and the tangents over the x range, with 8% padding.
+    let mut lo = curve.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let mut hi = curve.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    for &(a, fa, s) in &lines {
+        for x in [x0, x1] {
+            let y = fa + s * (x - a);
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let (ylo, yhi) = (lo - pad, hi + pad);
+    let f_label = f_label.to_string();
+    Figure::from_fn(title, move |area, theme| {
+        let (xr, yr) = (x0..x1, ylo..yhi);
+        let mut c = chart(
+            area,
+            theme,
+            &Axes {
+                x: xr.clone(),
+                y: yr.clone(),
+                x_desc: "x",
+                y_desc: "f(x)",
+                aspect: Aspect::Free,
+            },
+        )?;
+        let style = theme.line(INK);
+        c.draw_series(LineSeries::new(curve.clone(), style))
+            .map_err(plot_error)?
+            .label(f_label.clone())
+            .legend(line_mark(theme, style));
+        for (i, &(a, fa, s)) in lines.iter().enumerate() {
+            let color = theme.color(i);
+            let style = theme.line(color);
+            let seg = [(x0, fa + s * (x0 - a)), (x1, fa + s * (x1 - a))];
+            let label = format!("tangent at x = {}: slope {:.4}", fmt_num(a), s);
+            let mut first = true;
+            for piece in clip_polyline(&seg, &xr, &yr) {
+                let ann = c
+                    .draw_series(DashedLineSeries::new(
+                        piece,
+                        theme.px(14.0),
+                        theme.px(8.0),
+                        style,
+                    ))
+                    .map_err(plot_error)?;
+                if first {
+                    ann.label(label.clone()).legend(dash_mark(theme, style));
+                    first = false;
+                }
+            }
+            c.draw_series(std::iter::once(Circle::new(
+                (a, fa),
+                theme.px(7.0),
+                color.filled(),
+            )))
+            .map_err(plot_error)?;
+        }
+        draw_legend(&mut c, theme, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
+}

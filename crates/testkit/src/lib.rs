@@ -1,0 +1,74 @@
+//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "dlfs-test-{}-{}-{tag}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    #[allow(dead_code)] // not every test file lists entries
+    /// The names of the entries in the directory, hidden ones included, sorted.
+    pub fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The gzip stream of `bytes` (default compression), as MNIST's files are distributed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The IDX label file (magic `0x00000801`) holding `labels`.
+pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0801u32.to_be_bytes());
+    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    out.extend_from_slice(labels);
+    out
+}
+
+/// The IDX image file (magic `0x00000803`) of `n` images of `rows` x `cols`, pixel `p` of
+/// image `i` being `pixel(i, p)`.
+pub fn idx_images(n: u32, rows: u32, cols: u32, pixel: impl Fn(usize, usize) -> u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [0x0803, n, rows, cols] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    for i in 0..n as usize {
+        for p in 0..(rows * cols) as usize {
+            out.push(pixel(i, p));
+        }
+    }
+    out
+}
