@@ -37,6 +37,7 @@ pub mod export;
 mod figure;
 mod functions;
 mod gradients;
+pub mod live;
 mod mnist;
 mod surface;
 mod theme;
@@ -50,6 +51,7 @@ pub use export::{
 pub use figure::Figure;
 pub use functions::{function_1_tangents, log_curve, tangent_lines};
 pub use gradients::{descent_path, function_2_gradient_field, gradient_field, learning_rates};
+pub use live::LiveFigure;
 pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
 pub use theme::{Theme, FONT_FAMILY, PALETTE};
