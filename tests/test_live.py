@@ -358,6 +358,8 @@ def test_a_kernel_in_notebooks_warms_up_hidden_and_answers_at_once(scratch: Path
     assert code is not None and "let dlfs_warm_up = ();" in code and ":dep dlfs" in code, code
     assert relay.warm_up_code(ROOT / "notebooks" / "student").count('"../../') >= 1
     assert relay.warm_up_code(scratch) is None
+    four_five = relay.warm_up_code(ROOT / "notebooks", "notebooks/4.5-learning-algorithm.ipynb")
+    assert ":dep dlfs-fast" in four_five and ":dep dlfs-fast" not in code, four_five
     k = LiveKernel({"DLFS_KERNEL_POOL": str(scratch / "pool")}, ROOT / "notebooks")
     try:
         # Ready (kernel_info answered) while the warm-up still builds dlfs in the fresh slot.

@@ -36,7 +36,8 @@ type, the base64 of its UTF-8 text.
 
 Warming (DLFS_KERNEL_WARM=0 turns it off): when the kernel starts in notebooks/ (or below), the
 relay sends evcxr a cell of its own before any of Jupyter's: the `:dep` and `use` lines of the
-notebooks' set-up cell (notebooks/src/setup.evcxr, paths as seen from the kernel's directory, so
+notebooks' set-up cell (notebooks/src/setup.evcxr, or setup-4.5.evcxr for the notebook 4.5-*
+that JupyterLab names in JPY_SESSION_NAME; paths as seen from the kernel's directory, so
 the lecturer's set-up cell finds the same Cargo.toml) and `let dlfs_warm_up = ();`. evcxr then
 builds the crate, and its rust-analyzer resolves the crate graph for the first `let`, while
 JupyterLab opens the notebook instead of in the lecturer's first cells. The messages of that cell
@@ -106,12 +107,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 WARM_LET = "let dlfs_warm_up = ();"
 
 
-def warm_up_code(cwd: Path, root: Path = ROOT) -> str | None:
+def warm_up_code(cwd: Path, session: str | None = None, root: Path = ROOT) -> str | None:
     """The relay's own first cell for a kernel started in `cwd`: the `:dep` and `use` lines of
-    the notebooks' set-up cell with their paths as seen from `cwd`, and a `let` in a block;
-    None outside notebooks/ or without a set-up file."""
+    the notebooks' set-up cell with their paths as seen from `cwd`, and a first `let`; None
+    outside notebooks/ or without a set-up file. `session` is the notebook's path as JupyterLab
+    gives it (JPY_SESSION_NAME): for `4.5-....ipynb` the set-up is setup-4.5.evcxr if there is one."""
     notebooks = (root / "notebooks").resolve()
     setup = notebooks / "src" / "setup.evcxr"
+    section = Path(session or "").name.split("-", 1)[0]
+    if section and (notebooks / "src" / f"setup-{section}.evcxr").is_file():
+        setup = notebooks / "src" / f"setup-{section}.evcxr"
     cwd = cwd.resolve()
     if not setup.is_file() or not (cwd == notebooks or notebooks in cwd.parents):
         return None
@@ -419,7 +424,8 @@ class Relay:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Interrupt is a message (interrupt_mode "message")
         self.open_sockets()
         self.start_child()
-        warm = warm_up_code(Path.cwd()) if os.environ.get("DLFS_KERNEL_WARM", "1") != "0" else None
+        warm = (warm_up_code(Path.cwd(), os.environ.get("JPY_SESSION_NAME"))
+                if os.environ.get("DLFS_KERNEL_WARM", "1") != "0" else None)
         if warm:
             self.send_warm_up(warm)
         poller = zmq.Poller()
