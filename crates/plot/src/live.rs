@@ -260,4 +260,36 @@ mod tests {
         assert!(!due(&s, t0 + Duration::from_millis(399)));
         assert!(due(&s, t0 + Duration::from_millis(400)));
     }
+
+    #[test]
+    fn without_the_relay_nothing_is_drawn_and_the_last_figure_is_kept() {
+        let live = LiveFigure {
+            relay: None,
+            id: unique_id("fig"),
+            state: Mutex::new(State::default()),
+        };
+        assert!(!live.is_live() && !live.is_due());
+        let mut history = History::default();
+        history.train_loss.extend([2.3, 1.0, 0.5]);
+        live.update(loss_curve(&history));
+        live.finish();
+        let s = live.state();
+        assert!(
+            s.drawn.is_none() && !s.shown,
+            "nothing drawn without a relay"
+        );
+        let last = s
+            .last
+            .as_ref()
+            .expect("the last figure is kept for evcxr_display");
+        assert_eq!(last.title_text(), loss_curve(&history).title_text());
+        // A training watched without a relay runs to its end.
+        let mut watch = LiveTraining {
+            stop: Stoppable::with_relay(None),
+            loss: LiveFigure::new(),
+            accuracy: LiveFigure::new(),
+            epochs_drawn: 0,
+        };
+        assert!(!watch.after_update(&history));
+    }
 }
