@@ -38,6 +38,10 @@ it was linked in (target/<host>/debug/deps), but evcxr loads it from the
 directory above; from a build directory in /tmp the one `..` too many is lost
 at `/`, from one in the home directory that also holds ~/.rustup it is not, and
 the kernel dies with "dlopen failed".
+
+Live figures (issue 19): by default this process does not exec evcxr_jupyter but runs it as a
+child behind scripts/kernel/relay.py (see there), staying the kernel process Jupyter signals;
+it keeps the slot's lock and passes it on to evcxr. DLFS_KERNEL_RELAY=0 execs as described above.
 """
 
 from __future__ import annotations
