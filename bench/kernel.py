@@ -24,12 +24,13 @@ restart figures (medians over the repeats):
     kernel: restart_first_cell=X.Xs next_cell=Y.Ys median_cell=Z.Zs
 
 The machine's load is printed with it: on a shared machine the figures vary from run to run.
-To compare two set-ups in one sitting, alternate runs that differ by --env (variables for the
-kernels, e.g. DLFS_KERNEL_RELAY=0, PATH with a linker, DLFS_KERNEL_CARGO_CONFIG=...) with the same
---pool (a pool kept between runs, so its slot is warm and only the restarts are timed); --label
-names the run in its closing line; --pause waits between a restart and its first cell, as a
-lecturer does (what the kernel warms while it starts needs that time); which also gives the first cell with a top-level `let`
-(`first_let`, the cell that makes evcxr's rust-analyzer load the crate graph).
+To compare set-ups in one sitting, alternate runs that differ by --env (variables for the
+kernels, e.g. DLFS_KERNEL_RELAY=0 for the launcher without the relay, or a PATH with a linker)
+and give each set-up its own --pool (a pool kept between runs, so that its slot is built once and
+only the restarts are timed); --label names the run in its closing line. --pause waits between a
+restart and its first cell, as a lecturer does (what the kernel warms while it starts needs that
+time). The closing line also gives the first cell with a top-level `let` (`first_let`: the cell
+that makes evcxr's rust-analyzer resolve the crate graph).
 """
 
 from __future__ import annotations
@@ -212,8 +213,9 @@ def main() -> int:
     print(f"load after: {load()}")
     label = f" [{args.label}]" if args.label else ""
     first_let = f" first_let={statistics.median(lets):.2f}s" if lets else ""
-    print(f"kernel{label}: restart_first_cell={statistics.median(firsts):.2f}s next_cell={statistics.median(nexts):.2f}s "
-          f"median_cell={statistics.median(medians):.2f}s{first_let}", flush=True)
+    print(f"kernel{label}: restart_first_cell={statistics.median(firsts):.2f}s "
+          f"next_cell={statistics.median(nexts):.2f}s median_cell={statistics.median(medians):.2f}s{first_let}",
+          flush=True)
     return 0
 
 

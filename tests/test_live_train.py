@@ -127,7 +127,8 @@ def test_plain_evcxr_prints_no_markers_and_a_live_figure_shows_its_last_figure(t
     k = LiveKernel(env, tmp_path)
     try:
         assert not errors_of(k.execute(setup_cell(), timeout=1800))
-        got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &TrainSettings {{ iters_num: 300, ..{SHORT} }})?;")
+        settings = f"TrainSettings {{ iters_num: 300, ..{SHORT} }}"
+        got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &{settings})?;")
         assert not errors_of(got) and "DLFS-LIVE" not in text_of(got)
         assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
         got = k.execute("let live = LiveFigure::new();\nlive.update(loss_curve(&trained.history));\nlive")

@@ -159,7 +159,7 @@ def split(frames: list[bytes]) -> tuple[list[bytes], bytes, list[bytes]] | None:
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 class Relay:
