@@ -48,7 +48,11 @@ class LiveKernel:
         self.km.start_kernel(cwd=str(cwd), env={**os.environ, **env}, stdout=self.log, stderr=self.log)
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=120)
+        try:
+            self.kc.wait_for_ready(timeout=120)
+        except BaseException:
+            self.shutdown()
+            raise
         self._drain()
 
     def _drain(self) -> None:

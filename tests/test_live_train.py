@@ -51,10 +51,12 @@ def kernel(tmp_path_factory, pool: Path):
     scratch = tmp_path_factory.mktemp("live-train")
     env = {"DLFS_KERNEL_POOL": str(pool), "DLFS_DATA_DIR": mnist_dir()}
     k = LiveKernel(env, scratch)
-    got = k.execute(setup_cell(fast=True), timeout=1800)
-    assert not errors_of(got), errors_of(got)
-    yield k
-    k.shutdown()
+    try:
+        got = k.execute(setup_cell(fast=True), timeout=1800)
+        assert not errors_of(got), errors_of(got)
+        yield k
+    finally:
+        k.shutdown()
 
 
 @pytest.mark.parametrize("trainer,iters", [("dlfs_plot::live::train", 1200), ("dlfs_fast::train", 6000)])
