@@ -4,7 +4,7 @@
 //! evcxr 0.22 shows a cell's rich output once, when the cell ends. Started by the project's
 //! launcher, the kernel runs behind a relay (`scripts/kernel/relay.py`) that turns marker lines
 //! printed by [`dlfs::live::Relay`] into Jupyter's `display_data` and `update_display_data`
-//! messages: a [`LiveFigure`] is one display, redrawn a few times a second at most, and the
+//! messages: a [`LiveFigure`] is one display, redrawn at most 2.5 times a second, and the
 //! notebook keeps its last figure. Without the relay (plain `evcxr_jupyter`, a program)
 //! nothing is printed while the cell runs, and a `LiveFigure` left as the last expression of a
 //! cell shows its last figure when the cell ends, as any [`Figure`].
@@ -37,12 +37,12 @@ use dlfs::train::{epoch_line, train_watched, History, TrainSettings, Trained, Wa
 
 use crate::{accuracy_curve, loss_curve, Figure};
 
-/// The shortest time between two redraws of one display (at most 4 a second).
-pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
+/// The shortest time between two redraws of one display (at most 2.5 a second).
+pub const MIN_INTERVAL: Duration = Duration::from_millis(400);
 
 /// A redraw waits at least this many times as long as the last drawing took, so that drawing
-/// takes at most a fifth of the run's time.
-const COST_FACTOR: u32 = 4;
+/// takes at most a seventh of the run's time.
+const COST_FACTOR: u32 = 6;
 
 #[derive(Debug, Default)]
 struct State {
@@ -93,7 +93,7 @@ impl LiveFigure {
     }
 
     /// Whether an [`update`](Self::update) now would draw: behind the relay, and the last
-    /// drawing ended at least [`MIN_INTERVAL`] (or 4 times its own duration) ago. Check it
+    /// drawing ended at least [`MIN_INTERVAL`] (or 6 times its own duration) ago. Check it
     /// before building a figure that is costly to build.
     pub fn is_due(&self) -> bool {
         self.relay.is_some() && due(&self.state(), Instant::now())
@@ -249,16 +249,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_redraw_waits_the_interval_or_four_times_the_last_drawing() {
+    fn a_redraw_waits_the_interval_or_six_times_the_last_drawing() {
         let t0 = Instant::now();
         let mut s = State::default();
         assert!(due(&s, t0));
         s.drawn = Some((t0, Duration::from_millis(10)));
-        assert!(!due(&s, t0 + Duration::from_millis(249)));
+        assert!(!due(&s, t0 + Duration::from_millis(399)));
         assert!(due(&s, t0 + MIN_INTERVAL));
         s.drawn = Some((t0, Duration::from_millis(100)));
-        assert!(!due(&s, t0 + Duration::from_millis(399)));
-        assert!(due(&s, t0 + Duration::from_millis(400)));
+        assert!(!due(&s, t0 + Duration::from_millis(599)));
+        assert!(due(&s, t0 + Duration::from_millis(600)));
     }
 
     #[test]
