@@ -2,6 +2,7 @@
 """Benchmark of the `rust` kernel in class: how long a new kernel, a restart and each cell take.
 
     .venv/bin/python bench/kernel.py [--notebook notebooks/4.4-gradient.ipynb] [--restarts 2] [--no-cold]
+        [--no-pair] [--pool DIR] [--env KEY=VALUE ...] [--label TEXT] [--pause SECONDS]
 
 For one notebook, on the `rust` kernel as JupyterLab starts it (through
 scripts/kernel/launch.py), it prints
@@ -23,12 +24,20 @@ restart figures (medians over the repeats):
     kernel: restart_first_cell=X.Xs next_cell=Y.Ys median_cell=Z.Zs
 
 The machine's load is printed with it: on a shared machine the figures vary from run to run.
+To compare set-ups in one sitting, alternate runs that differ by --env (variables for the
+kernels, e.g. DLFS_KERNEL_RELAY=0 for the launcher without the relay, or a PATH with a linker)
+and give each set-up its own --pool (a pool kept between runs, so that its slot is built once and
+only the restarts are timed); --label names the run in its closing line. --pause waits between a
+restart and its first cell, as a lecturer does (what the kernel warms while it starts needs that
+time). The closing line also gives the first cell with a top-level `let` (`first_let`: the cell
+that makes evcxr's rust-analyzer resolve the crate graph).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -41,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "ker
 from client import NOTEBOOKS, ROOT, Kernel, first_line, median, notebook_cells  # noqa: E402
 
 CELL_TIMEOUT = 1800
+TOP_LET = re.compile(r"(?m)^let ")
 
 
 def load() -> str:
@@ -89,16 +99,29 @@ def main() -> int:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache kernel (minutes)")
     parser.add_argument("--no-pair", action="store_true", help="skip the two kernels at once")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every cell's time")
+    parser.add_argument("--pool", type=Path, help="keep the kernels' pool here between runs (default: a scratch one)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="an environment variable for every kernel (repeatable)")
+    parser.add_argument("--label", default="", help="a name for this run in the closing line")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds between a restart and its first cell (a lecturer talking; default 0)")
     args = parser.parse_args()
+    extra = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--env {item!r}: expected KEY=VALUE")
+        extra[key] = value
 
     cells = notebook_cells(args.notebook.resolve())
     if len(cells) < 3:
         raise SystemExit(f"{args.notebook}: needs at least 3 code cells, has {len(cells)}")
     scratch = Path(tempfile.mkdtemp(prefix="dlfs-kernel-bench-"))
-    pool = {"DLFS_KERNEL_POOL": str(scratch / "pool")}
+    pool = {"DLFS_KERNEL_POOL": str(args.pool.resolve() if args.pool else scratch / "pool")}
     # As scripts/common.sh: MNIST from ../shared/mnist when DLFS_DATA_DIR is unset (4.5).
     shared = ROOT.parent / "shared" / "mnist"
     data = {} if os.environ.get("DLFS_DATA_DIR") or not shared.is_dir() else {"DLFS_DATA_DIR": str(shared)}
+    data.update(extra)
     print(f"kernel benchmark: {args.notebook.name}, {len(cells)} code cells; {os.cpu_count()} CPUs, "
           f"load {load()}", flush=True)
     rows: list[tuple[str, str]] = []
@@ -118,13 +141,18 @@ def main() -> int:
             shutil.rmtree(scratch / "cold-pool", ignore_errors=True)
 
         # 2. warm cache, fresh slot; 3. restarts into the same slot
-        restart_s, firsts, nexts, medians = [], [], [], []
+        restart_s, firsts, nexts, medians, lets = [], [], [], [], []
+        let_at = next((i for i, c in enumerate(cells) if TOP_LET.search(c)), None)
         with Kernel(env={**data, **pool}) as k:
             row("warm: kernel start", f"{k.start_seconds:.1f}s")
             row("warm: first cell (warm evcxr cache, fresh slot)", f"{run_cell(k, cells[0]):.1f}s")
             for i in range(args.restarts):
                 restart_s.append(k.restart())
-                first, nxt, med = summary(run_notebook(k, cells, args.verbose, f"restart {i + 1}"))
+                time.sleep(args.pause)
+                times = run_notebook(k, cells, args.verbose, f"restart {i + 1}")
+                if let_at is not None:
+                    lets.append(times[let_at])
+                first, nxt, med = summary(times)
                 firsts.append(first)
                 nexts.append(nxt)
                 medians.append(med)
@@ -132,6 +160,8 @@ def main() -> int:
         row("restart: first cell", fmt(firsts))
         row("restart: the first code cell after it", fmt(nexts))
         row(f"restart: median of the later {len(cells) - 2} cells", fmt(medians))
+        if let_at is not None:
+            row(f"restart: the first cell with a top-level let (cell {let_at + 1})", fmt(lets))
 
         # 4. two kernels at once
         if not args.no_pair:
@@ -181,8 +211,11 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"load after: {load()}")
-    print(f"kernel: restart_first_cell={statistics.median(firsts):.1f}s next_cell={statistics.median(nexts):.1f}s "
-          f"median_cell={statistics.median(medians):.1f}s", flush=True)
+    label = f" [{args.label}]" if args.label else ""
+    first_let = f" first_let={statistics.median(lets):.2f}s" if lets else ""
+    print(f"kernel{label}: restart_first_cell={statistics.median(firsts):.2f}s "
+          f"next_cell={statistics.median(nexts):.2f}s median_cell={statistics.median(medians):.2f}s{first_let}",
+          flush=True)
     return 0
 
 

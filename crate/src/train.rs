@@ -36,6 +36,7 @@ use ndarray::{Array2, Axis};
 
 use crate::batch::{random_choice, rng};
 use crate::error::{Error, Result};
+use crate::live::Stoppable;
 use crate::loss::{Labels, Target};
 use crate::memory;
 use crate::mnist::{Mnist, CLASSES, IMAGE_PIXELS};
@@ -198,6 +199,18 @@ pub struct Trained {
     pub history: History,
 }
 
+/// Follows a training run update by update, and may end it early (issue 19): the live
+/// figures of `dlfs_plot::live`, or the stop request of an Interrupt in JupyterLab
+/// ([`crate::live::Stoppable`], what [`train`] and [`train_with`] use).
+pub trait Watch {
+    /// Called after every update with the history so far (`history.train_loss.len()` updates
+    /// made, the epoch records taken); `true` ends the run there: the run then returns the net
+    /// and the history as they are, with the final accuracies measured on that net.
+    fn after_update(&mut self, history: &History) -> bool;
+    /// Called once when the run ends (early or not), with its whole history.
+    fn finish(&mut self, _history: &History) {}
+}
+
 /// The line printed for an epoch: `epoch 3/16  loss 0.312  train 0.9012  test 0.9031`, where
 /// the number after the slash is the last epoch of the run (`iters_num / iter_per_epoch`).
 pub fn epoch_line(record: &EpochRecord, last_epoch: usize) -> String {
@@ -323,16 +336,29 @@ pub fn train_with(
     settings: &TrainSettings,
     on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Trained> {
-    settings.validate()?;
-    train_from(data, settings, initial_net(settings)?, on_epoch)
+    train_watched(data, settings, on_epoch, &mut Stoppable::start())
 }
 
-/// [`train_with`]'s loop from the net `network`.
+/// [`train_with`] followed by `watch` after every update ([`Watch`]): it may draw the run as
+/// it goes, and end it early (with the net and the history so far). [`train_with`] uses
+/// [`Stoppable`], which ends the run when Interrupt is pressed in JupyterLab.
+pub fn train_watched(
+    data: &Mnist,
+    settings: &TrainSettings,
+    on_epoch: impl FnMut(&EpochRecord, usize),
+    watch: &mut dyn Watch,
+) -> Result<Trained> {
+    settings.validate()?;
+    train_from(data, settings, initial_net(settings)?, on_epoch, watch)
+}
+
+/// [`train_watched`]'s loop from the net `network`.
 fn train_from(
     data: &Mnist,
     settings: &TrainSettings,
     mut network: TwoLayerNet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
+    watch: &mut dyn Watch,
 ) -> Result<Trained> {
     let start = Instant::now();
     // The data is checked once, here; the loop below reads it without checking it again.
@@ -390,13 +416,18 @@ fn train_from(
                 .epochs
                 .push(record(&network, (i + 1) / iter_per_epoch, loss));
         }
+        if watch.after_update(&history) {
+            break;
+        }
     }
-    check_weights(&network, settings.iters_num - 1)?;
+    let done = history.train_loss.len();
+    check_weights(&network, done - 1)?;
     (history.final_train_acc, history.final_test_acc) = match history.epochs.last() {
-        Some(last) if last.iteration == settings.iters_num => (last.train_acc, last.test_acc),
+        Some(last) if last.iteration == done => (last.train_acc, last.test_acc),
         _ => accuracies(&network),
     };
     history.seconds = start.elapsed().as_secs_f64();
+    watch.finish(&history);
     Ok(Trained {
         net: network,
         history,
@@ -419,4 +450,75 @@ pub fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
         Error::NonFinite(what) => non_finite(i, &what),
         e => e,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{train_watched, History, TrainSettings, Watch};
+    use crate::batch::{rand, rng};
+    use crate::loss::Target;
+    use crate::mnist::Mnist;
+
+    /// Stops a run after `after` updates (never for 0) and records what it was told.
+    struct StopAfter {
+        after: usize,
+        calls: usize,
+        finished: Option<usize>,
+    }
+
+    impl Watch for StopAfter {
+        fn after_update(&mut self, history: &History) -> bool {
+            self.calls += 1;
+            assert_eq!(history.train_loss.len(), self.calls);
+            self.calls == self.after
+        }
+        fn finish(&mut self, history: &History) {
+            self.finished = Some(history.train_loss.len());
+        }
+    }
+
+    fn stop_after(after: usize) -> StopAfter {
+        StopAfter {
+            after,
+            calls: 0,
+            finished: None,
+        }
+    }
+
+    #[test]
+    fn a_watch_that_stops_a_run_gets_the_net_and_the_history_so_far() {
+        let mut r = rng(7);
+        let labels = |n: usize| Target::Labels(Cow::Owned((0..n).map(|i| i % 10).collect()));
+        let data = Mnist {
+            x_train: rand(&mut r, 200, 784).unwrap(),
+            t_train: labels(200),
+            x_test: rand(&mut r, 50, 784).unwrap(),
+            t_test: labels(50),
+        };
+        // 200 rows in batches of 40: an epoch record every 5 updates.
+        let settings = TrainSettings {
+            iters_num: 12,
+            batch_size: 40,
+            hidden_size: 5,
+            ..TrainSettings::default()
+        };
+        let mut whole = stop_after(0);
+        let full = train_watched(&data, &settings, |_, _| {}, &mut whole).unwrap();
+        assert_eq!((whole.calls, whole.finished), (12, Some(12)));
+        let mut watch = stop_after(7);
+        let part = train_watched(&data, &settings, |_, _| {}, &mut watch).unwrap();
+        assert_eq!((watch.calls, watch.finished), (7, Some(7)));
+        // The same path as far as it went: 7 losses, the records of iterations 0 and 5.
+        assert_eq!(part.history.train_loss, full.history.train_loss[..7]);
+        assert_eq!(part.history.epochs, full.history.epochs[..2]);
+        // The final accuracies are those of the net it returns (not of the last record).
+        let t: Vec<usize> = (0..200).map(|i| i % 10).collect();
+        let acc = part
+            .net
+            .accuracy(&data.x_train, &Target::Labels(Cow::Borrowed(&t[..])));
+        assert_eq!(part.history.final_train_acc, acc.unwrap());
+        assert_ne!(part.net.params, full.net.params);
+    }
 }

@@ -38,6 +38,10 @@ it was linked in (target/<host>/debug/deps), but evcxr loads it from the
 directory above; from a build directory in /tmp the one `..` too many is lost
 at `/`, from one in the home directory that also holds ~/.rustup it is not, and
 the kernel dies with "dlopen failed".
+
+Live figures (issue 19): by default this process does not exec evcxr_jupyter but runs it as a
+child behind scripts/kernel/relay.py (see there), staying the kernel process Jupyter signals;
+it keeps the slot's lock and passes it on to evcxr. DLFS_KERNEL_RELAY=0 execs as described above.
 """
 
 from __future__ import annotations
@@ -200,6 +204,18 @@ def main(argv: list[str]) -> int:
         os.set_inheritable(fd, True)
         env["EVCXR_TMPDIR"] = str(slot)
         add_library_path(env)
+    # --- live figures (issue 19): evcxr runs behind scripts/kernel/relay.py, which passes Jupyter's
+    # sockets through and turns the crate's marker lines into display messages. This process
+    # stays the kernel (it holds the slot's lock and passes it on to evcxr); DLFS_KERNEL_RELAY=0
+    # execs evcxr_jupyter directly, as before.
+    if os.environ.get("DLFS_KERNEL_RELAY", "1") != "0":
+        try:
+            import relay
+        except ImportError as e:  # no pyzmq in this Python: no live figures, the rest as before
+            print(f"launch.py: no relay ({e}); live figures are off", file=sys.stderr)
+        else:
+            return relay.run(program, args, env, (taken[1],) if taken else ())
+    # --- end of live figures
     try:
         os.execve(program, [program, *args], env)
     except OSError as e:

@@ -70,12 +70,13 @@ use ndarray::{ArrayBase, Data, Dimension};
 
 use dlfs::batch::{random_choice, rng};
 use dlfs::error::{Error, Result};
+use dlfs::live::Stoppable;
 use dlfs::loss::IntoTarget;
 use dlfs::mnist::Mnist;
 use dlfs::net::{Params, TwoLayerNet};
 use dlfs::train::{
     at_iteration, check_weights, epoch_line, initial_net, non_finite, EpochRecord, GradientMethod,
-    History, TrainSettings, Trained,
+    History, TrainSettings, Trained, Watch,
 };
 
 mod data;
@@ -96,11 +97,12 @@ use passes::{batch_loss, Batch, Step, Trainer};
 pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
     settings.validate()?;
     let data = TrainingData::from_mnist(data)?;
-    train_with(
+    train_watched(
         &data,
         settings,
         |record, last_epoch| println!("{}", epoch_line(record, last_epoch)),
         |_, _| {},
+        &mut dlfs_plot::live::LiveTraining::start(),
     )
 }
 
@@ -116,10 +118,30 @@ pub fn train_with(
     on_epoch: impl FnMut(&EpochRecord, usize) + Send,
     on_iteration: impl FnMut(usize, f64) + Send,
 ) -> Result<Trained> {
+    train_watched(
+        data,
+        settings,
+        on_epoch,
+        on_iteration,
+        &mut Stoppable::start(),
+    )
+}
+
+/// [`train_with`] followed by `watch` after every update ([`Watch`]): it may draw the run as
+/// it goes, and end it early (with the net and the history so far). [`train`] uses
+/// `dlfs_plot::live::LiveTraining` (the curves drawn live in JupyterLab, Interrupt stops),
+/// [`train_with`] [`Stoppable`] (Interrupt stops).
+pub fn train_watched(
+    data: &TrainingData,
+    settings: &TrainSettings,
+    on_epoch: impl FnMut(&EpochRecord, usize) + Send,
+    on_iteration: impl FnMut(usize, f64) + Send,
+    watch: &mut (dyn Watch + Send),
+) -> Result<Trained> {
     settings.validate()?;
     let net = initial_net(settings)?;
     // Inside the pool, the passes' parallel parts start without waking a thread from outside.
-    rayon::scope(|_| train_in_pool(data, settings, net, on_epoch, on_iteration))
+    rayon::scope(|_| train_in_pool(data, settings, net, on_epoch, on_iteration, watch))
 }
 
 /// [`train_with`]'s loop from the net `net`, run on one of rayon's threads.
@@ -129,6 +151,7 @@ fn train_in_pool(
     mut net: TwoLayerNet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
     mut on_iteration: impl FnMut(usize, f64),
+    watch: &mut (dyn Watch + Send),
 ) -> Result<Trained> {
     let start = Instant::now();
     let train_size = data.x_train.nrows();
@@ -209,13 +232,18 @@ fn train_in_pool(
         if let Some(drawn) = std::mem::replace(&mut next, after) {
             batch = drawn;
         }
+        if watch.after_update(&history) {
+            break;
+        }
     }
-    check_weights(&net, settings.iters_num - 1)?;
+    let done = history.train_loss.len();
+    check_weights(&net, done - 1)?;
     (history.final_train_acc, history.final_test_acc) = match history.epochs.last() {
-        Some(last) if last.iteration == settings.iters_num => (last.train_acc, last.test_acc),
+        Some(last) if last.iteration == done => (last.train_acc, last.test_acc),
         _ => data.accuracies(&net)?,
     };
     history.seconds = start.elapsed().as_secs_f64();
+    watch.finish(&history);
     Ok(Trained { net, history })
 }
 
@@ -307,7 +335,15 @@ mod tests {
                     0 => net.params.w2[[2, 3]] = f64::INFINITY,
                     _ => net.params.b1[4] = f64::NAN,
                 }
-                let e = train_in_pool(&data, &settings, net, |_, _| {}, |_, _| {}).unwrap_err();
+                let e = train_in_pool(
+                    &data,
+                    &settings,
+                    net,
+                    |_, _| {},
+                    |_, _| {},
+                    &mut dlfs::live::Stoppable::start(),
+                )
+                .unwrap_err();
                 let e = e.to_string();
                 assert!(
                     e.contains("at iteration 0") && e.contains("smaller"),

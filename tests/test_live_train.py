@@ -1,0 +1,140 @@
+"""The crate's `train` drawn live in the kernel, and stopped by Interrupt (issue 19).
+
+The kernel is started as JupyterLab starts it (.venv's `rust` kernelspec, so launch.py and the
+relay), in a scratch directory, with the notebooks' own set-up cell (notebooks/src/setup.evcxr,
+its crate paths made absolute) and MNIST from DLFS_DATA_DIR (or ../shared/mnist, as
+scripts/common.sh finds it). Run: `.venv/bin/pytest tests/test_live_train.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_live import CELL_TIMEOUT, ROOT, LiveKernel, errors_of, of_type, text_of
+
+SHORT = "TrainSettings { iters_num: 1200, ..TrainSettings::default() }"
+
+
+def mnist_dir() -> str:
+    found = os.environ.get("DLFS_DATA_DIR") or str(ROOT.parent / "shared" / "mnist")
+    if not (Path(found) / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"MNIST not found in {found}: set DLFS_DATA_DIR (these tests train on it)")
+    return found
+
+
+def setup_cell(fast: bool = False) -> str:
+    """The notebooks' first cell, with `path = "../X"` made absolute and its last (display)
+    line dropped; with `fast`, the speed path's crate too (as 4.5 adds it)."""
+    text = (ROOT / "notebooks" / "src" / "setup.evcxr").read_text()
+    text = re.sub(r'path = "\.\./([^"]+)"', lambda m: f'path = "{ROOT / m.group(1)}"', text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    extra = [f':dep dlfs-fast = {{ path = "{ROOT / "crates" / "fast"}" }}'] if fast else []
+    commands = [line for line in lines[:-1] if line.startswith(":")]  # evcxr: commands first
+    code = [line for line in lines[:-1] if not line.startswith(":")]
+    return "\n".join([":cache 2000", *commands, *extra, *code, "let mnist = load_mnist(true, true, true)?;"])
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory) -> Path:
+    """One scratch pool for the module: the kernels after the first reuse its built slots."""
+    return tmp_path_factory.mktemp("live-train-pool")
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory, pool: Path):
+    scratch = tmp_path_factory.mktemp("live-train")
+    env = {"DLFS_KERNEL_POOL": str(pool), "DLFS_DATA_DIR": mnist_dir()}
+    k = LiveKernel(env, scratch)
+    try:
+        got = k.execute(setup_cell(fast=True), timeout=1800)
+        assert not errors_of(got), errors_of(got)
+        yield k
+    finally:
+        k.shutdown()
+
+
+@pytest.mark.parametrize("trainer,iters", [("dlfs_plot::live::train", 1200), ("dlfs_fast::train", 6000)])
+def test_train_redraws_its_loss_figure_while_it_runs_and_ends_on_the_final_one(
+        kernel: LiveKernel, trainer: str, iters: int) -> None:
+    settings = f"TrainSettings {{ iters_num: {iters}, ..TrainSettings::default() }}"
+    got = kernel.execute(f"let trained = {trainer}(&mnist, &{settings})?;\ntrained.history.train_loss.len()")
+    assert not errors_of(got), errors_of(got)
+    assert "DLFS-LIVE" not in text_of(got)
+    assert f"epoch {iters // 600}/{iters // 600}" in text_of(got), text_of(got)
+    shows = of_type(got, "display_data")
+    assert len(shows) == 2, [m["content"]["data"].get("text/plain") for _, m in shows]  # loss, accuracy
+    loss_id = shows[0][1]["content"]["transient"]["display_id"]
+    updates = [(t, m) for t, m in of_type(got, "update_display_data")
+               if m["content"]["transient"]["display_id"] == loss_id]
+    assert len(updates) > 3, f"{len(updates)} updates of the loss figure"
+    # At most 2.5 redraws a second (the last one, the final figure, is drawn without waiting).
+    times = [shows[0][0]] + [t for t, _ in updates[:-1]]
+    span = times[-1] - times[0]
+    assert len(times) - 1 <= 2.5 * span + 1, f"{len(times)} drawings in {span:.1f}s"
+    last = base64.b64decode(updates[-1][1]["content"]["data"]["image/png"])
+    assert last[1:4] == b"PNG"
+    assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == [str(iters)]
+
+
+def test_the_saved_notebook_keeps_one_final_figure_per_display(tmp_path: Path, pool: Path, monkeypatch) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("DLFS_KERNEL_POOL", str(pool))
+    monkeypatch.setenv("DLFS_DATA_DIR", mnist_dir())
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup_cell()),
+        nbformat.v4.new_code_cell(f"let trained = dlfs_plot::live::train(&mnist, &{SHORT})?;"),
+    ])
+    NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbformat.write(nb, tmp_path / "saved.ipynb")
+    saved = nbformat.read(tmp_path / "saved.ipynb", as_version=4)
+    figures = [o for o in saved.cells[1].outputs if o.output_type == "display_data"]
+    titles = [o.data["text/plain"] for o in figures]
+    assert len(figures) == 2 and "4-11" in titles[0] and "4-12" in titles[1], titles
+    # The final figures: the accuracy title names the last epoch's accuracies.
+    text = "".join(o.text for o in saved.cells[1].outputs if o.output_type == "stream")
+    last_epoch = re.findall(r"epoch 2/2 .* train (\d\.\d{4})\s+test (\d\.\d{4})", text)
+    assert last_epoch and f"train {last_epoch[0][0]}, test {last_epoch[0][1]}" in titles[1], (titles, text)
+    assert "DLFS-LIVE" not in text
+
+
+def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: LiveKernel) -> None:
+    """The prelude's `train` (dlfs, no figures) stops on Interrupt too."""
+    assert not errors_of(kernel.execute("let kept = 41;"))
+
+    def on_message(msg: dict) -> None:
+        if msg["msg_type"] == "stream" and "epoch 0/16" in msg["content"]["text"]:
+            threading.Timer(2.0, kernel.km.interrupt_kernel).start()
+
+    t0 = time.monotonic()
+    got = kernel.execute("let long = dlfs::train::train(&mnist, &TrainSettings::default())?;",
+                         on_message=on_message)
+    assert not errors_of(got), errors_of(got)
+    assert "Interrupt: training stopped after" in text_of(got), text_of(got)
+    assert time.monotonic() - t0 < CELL_TIMEOUT
+    got = kernel.execute("(kept + 1, long.history.train_loss.len() < 10_000, long.history.final_test_acc.is_finite())")
+    assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == ["(42, true, true)"]
+
+
+def test_plain_evcxr_prints_no_markers_and_a_live_figure_shows_its_last_figure(tmp_path: Path, pool: Path) -> None:
+    env = {"DLFS_KERNEL_POOL": str(pool), "DLFS_DATA_DIR": mnist_dir(), "DLFS_KERNEL_RELAY": "0"}
+    k = LiveKernel(env, tmp_path)
+    try:
+        assert not errors_of(k.execute(setup_cell(), timeout=1800))
+        settings = f"TrainSettings {{ iters_num: 300, ..{SHORT} }}"
+        got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &{settings})?;")
+        assert not errors_of(got) and "DLFS-LIVE" not in text_of(got)
+        assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
+        got = k.execute("let live = LiveFigure::new();\nlive.update(loss_curve(&trained.history));\nlive")
+        results = of_type(got, "execute_result")
+        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
+    finally:
+        k.shutdown()
