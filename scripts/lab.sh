@@ -6,7 +6,7 @@
 #   bash scripts/lab.sh --no-launch          # set up only (tests, CI)
 #   bash scripts/lab.sh --no-warm            # skip warming evcxr's build cache
 #
-# Needs: a Rust toolchain (cargo) and Python 3 (>= 3.11) with the venv module.
+# Needs: a Rust toolchain (cargo) and Python 3.11 or newer with the venv module.
 # Each step is skipped when it is already done, so rerunning is quick:
 #   1. .venv/            project-local Python environment from environment.txt
 #   2. evcxr_jupyter     the Rust kernel, pinned, `cargo install --locked`
@@ -118,7 +118,9 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 EOF
     local listed
-    listed="$("$VENV/bin/jupyter" kernelspec list 2>/dev/null | awk '$1 == "rust" { print $2 }')"
+    # The JSON listing, not the table: a path with spaces is one field there.
+    listed="$("$VENV/bin/jupyter" kernelspec list --json 2>/dev/null |
+        "$PY" -c 'import json, sys; print(json.load(sys.stdin)["kernelspecs"].get("rust", {}).get("resource_dir", ""))')"
     [ "$listed" = "$dir" ] || die "jupyter lists the rust kernel at '$listed', expected $dir"
     ok "kernel 'rust' registered at $dir, started by scripts/kernel/launch.py"
     ok "kernels build in $("$PY" "$ROOT/scripts/kernel/launch.py" --pool)/slot-N (clear: rm -rf that directory)"
