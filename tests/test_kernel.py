@@ -1,13 +1,10 @@
-#!/usr/bin/env python3
-"""Tests of the `rust` kernel's start-up: the launcher's pool of build directories
-(scripts/kernel/launch.py), restarts, concurrent kernels, and the JupyterLab settings.
+"""The `rust` kernel's start-up: the launcher's pool of build directories
+(scripts/kernel/launch.py), restarts, two kernels at once, an interrupt, and the
+JupyterLab settings that scripts/lab.sh writes.
 
-    .venv/bin/python scripts/test_kernel.py            # after bash scripts/lab.sh --no-launch
-
-The kernels build a scratch COPY of crate/ (in a temporary directory, with a test
-constant added) in a scratch pool (DLFS_KERNEL_POOL), so that an edit can be made
-and the real pool is left alone. Every wait is bounded and every kernel is shut
-down. Last line: ``kernel tests: N passed, M failed``.
+The kernels build a scratch COPY of crate/ (with a test constant added) in a
+scratch pool (DLFS_KERNEL_POOL), so that an edit can be made and the user's pool
+is left alone. Every wait is bounded and every kernel is shut down.
 """
 
 from __future__ import annotations
@@ -23,12 +20,11 @@ import textwrap
 import threading
 import time
 import tomllib
-import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "kernel"))
-import launch  # noqa: E402
-from client import ROOT, Kernel  # noqa: E402
+import launch
+import pytest
+from client import ROOT, Kernel
 
 VENV = ROOT / ".venv"
 CELL_TIMEOUT = 900  # a first build of the crate copy on a busy 2-core machine
@@ -58,7 +54,7 @@ class Scratch:
         """The test constant at the end of the copy's lib.rs, with a doc comment."""
         lib = self.crate / "src" / "lib.rs"
         text = re.sub(rf"\n/// Test mark.*\npub const {MARK}: u32 = \d+;\n", "\n", lib.read_text())
-        lib.write_text(text.rstrip("\n") + f"\n\n/// Test mark {value} (scripts/test_kernel.py).\npub const {MARK}: u32 = {value};\n")
+        lib.write_text(text.rstrip("\n") + f"\n\n/// Test mark {value} (tests/test_kernel.py).\npub const {MARK}: u32 = {value};\n")
 
     def env(self) -> dict[str, str]:
         return {"DLFS_KERNEL_POOL": str(self.pool)}
@@ -260,43 +256,10 @@ def test_an_interrupt_stops_a_running_cell(scratch: Scratch) -> None:
         assert ok_run(k, "1 + 2").text.strip() == "3"
 
 
-TESTS = [
-    test_kernelspec_starts_evcxr_through_the_launcher,
-    test_a_held_slot_is_skipped_and_a_dead_holder_frees_it,
-    test_all_slots_busy_falls_back_to_a_temporary_directory,
-    test_lab_settings_turn_off_news_and_update_checks,
-    test_two_kernels_at_once_each_in_its_own_slot,
-    test_a_restart_reuses_the_slot_and_picks_up_an_edit,
-    test_a_killed_kernels_slot_is_reused,
-    test_an_interrupt_stops_a_running_cell,
-]
-
-
-def main() -> int:
+@pytest.fixture(scope="module")
+def scratch():
     if not (VENV / "share/jupyter/kernels/rust/kernel.json").is_file():
-        print("error: no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first", file=sys.stderr)
-        return 2
-    names = sys.argv[1:]
-    scratch = Scratch()
-    passed = failed = 0
-    try:
-        for test in TESTS:
-            if names and not any(n in test.__name__ for n in names):
-                continue
-            t0 = time.monotonic()
-            try:
-                test(scratch)
-            except Exception:
-                failed += 1
-                print(f"FAIL {test.__name__} ({time.monotonic() - t0:.1f}s)\n{traceback.format_exc()}", flush=True)
-            else:
-                passed += 1
-                print(f"ok   {test.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
-    finally:
-        scratch.cleanup()
-    print(f"kernel tests: {passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        pytest.fail("no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first")
+    s = Scratch()
+    yield s
+    s.cleanup()
