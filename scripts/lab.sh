@@ -23,6 +23,7 @@
 # Environment: PYTHON (default python3) picks the interpreter for .venv;
 # DLFS_DATA_DIR the MNIST directory; CARGO_TARGET_DIR is respected.
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 launch=1
@@ -40,7 +41,7 @@ for arg in "$@"; do
     esac
 done
 
-cd "$ROOT"
+cd "$ROOT" || exit 1
 need cargo "Install Rust first (https://rustup.rs), then rerun."
 PYTHON="${PYTHON:-python3}"
 need "$PYTHON" "Install Python 3 (3.11 or newer), or set PYTHON=/path/to/python3."

@@ -18,7 +18,9 @@
 # or CHROMIUM=/path; installed with apt-get when missing and run as root), and
 # npm the first time (npm ci of scripts/browser/package-lock.json).
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=browser/chromium.sh
 . "$ROOT/scripts/browser/chromium.sh"
 
 # The JavaScript the decks load (reveal.js, require.js, jQuery, MathJax) is
@@ -40,9 +42,10 @@ for arg in "$@"; do
     esac
 done
 
-cd "$ROOT"
-[ -x "$PY" ] && "$PY" -c 'import nbconvert, playwright, pypdf' 2>/dev/null ||
+cd "$ROOT" || exit 1
+if ! { [ -x "$PY" ] && "$PY" -c 'import nbconvert, playwright, pypdf' 2>/dev/null; }; then
     die "no .venv with nbconvert, playwright and pypdf: run \`bash scripts/lab.sh --no-launch\` first"
+fi
 
 # npm_assets: `npm ci` of scripts/browser/package-lock.json into $VENDOR, once
 # per lockfile (npm checks every package against the lockfile's SHA-512).
@@ -64,8 +67,9 @@ npm_assets() {
 install_npm() {
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "npm not found: installing Debian's npm with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null ||
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; then
             die "apt-get could not install npm"
+        fi
     else
         die "npm not found: install Node.js and npm (e.g. apt-get install npm), then rerun"
     fi

@@ -54,7 +54,8 @@ class Scratch:
         """The test constant at the end of the copy's lib.rs, with a doc comment."""
         lib = self.crate / "src" / "lib.rs"
         text = re.sub(rf"\n/// Test mark.*\npub const {MARK}: u32 = \d+;\n", "\n", lib.read_text())
-        lib.write_text(text.rstrip("\n") + f"\n\n/// Test mark {value} (tests/test_kernel.py).\npub const {MARK}: u32 = {value};\n")
+        mark = f"/// Test mark {value} (tests/test_kernel.py).\npub const {MARK}: u32 = {value};\n"
+        lib.write_text(text.rstrip("\n") + "\n\n" + mark)
 
     def env(self) -> dict[str, str]:
         return {"DLFS_KERNEL_POOL": str(self.pool)}
@@ -184,7 +185,8 @@ def test_two_kernels_at_once_each_in_its_own_slot(scratch: Scratch) -> None:
                     print(f"  note: kernel {i}: evcxr's cache race ({EVCXR_CACHE_RACE!r}); running the cell again")
                     run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
                 assert run.ok, f"first cell failed:\n{run.error[-2000:]}"
-                results[i] = ok_run(k, f"let d = numerical_diff(|x| x * x, 3.0);\nprintln!(\"d = {{d:.6}} mark = {{}}\", dlfs::{MARK});")
+                cell = f'let d = numerical_diff(|x| x * x, 3.0);\nprintln!("d = {{d:.6}} mark = {{}}", dlfs::{MARK});'
+                results[i] = ok_run(k, cell)
             except BaseException as e:  # reported below
                 results[i] = e
 

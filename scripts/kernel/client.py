@@ -60,7 +60,7 @@ class Kernel:
         self.log = tempfile.TemporaryFile(mode="w+", prefix="dlfs-kernel-", suffix=".log")
 
     # -- life cycle ---------------------------------------------------------
-    def start(self) -> "Kernel":
+    def start(self) -> Kernel:
         t0 = time.monotonic()
         self.km.start_kernel(cwd=str(self.cwd), env=self.env, stdout=self.log, stderr=self.log)
         self._connect()
@@ -119,7 +119,7 @@ class Kernel:
                     self.km.shutdown_kernel(now=True)
             self.log.close()
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self.start()
 
     def __exit__(self, *exc) -> None:
