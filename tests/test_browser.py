@@ -140,6 +140,7 @@ def run_cell(page, index: int, name: str) -> float:
     Do not Advance, wait until it has run; its seconds. Fails on an error or stderr output."""
     cell = page.locator(f"{PANEL} .jp-CodeCell").nth(index)
     cell.locator(".jp-InputArea-prompt").click()
+    before = state(page)["prompts"][index]
     start = time.monotonic()
     menu(page, "Run", "Run Selected Cell and Do not Advance")
     seen_running = False
@@ -147,7 +148,7 @@ def run_cell(page, index: int, name: str) -> float:
         now = state(page)
         prompt = now["prompts"][index]
         assert not now["errors"], f"{name}: code cell {index + 1} shows an error:\n{now['errors'][0]}"
-        seen_running = seen_running or prompt.startswith("[*]")
+        seen_running = seen_running or prompt.startswith("[*]") or prompt != before
         if seen_running and re.fullmatch(r"\[\d+\]:", prompt) and now["status"] == "idle":
             return time.monotonic() - start
         waited = time.monotonic() - start
@@ -162,13 +163,13 @@ def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
     name = f"{notebook}.ipynb"
     page.goto(f"{lab.url}/lab/workspaces/t-{secrets.token_hex(4)}/tree/{name}?token={lab.token}",
               wait_until="domcontentloaded")
-    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", timeout=UI_MS)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    page.wait_for_function(f"""() => document.querySelectorAll('{PANEL} .jp-Notebook .jp-CodeCell').length
+        === {len(code_cells)}""", timeout=UI_MS)
     page.wait_for_function(f"""() => /rust/i.test(document.querySelector(
         '{PANEL} .jp-Toolbar-kernelName')?.innerText || '')""", timeout=UI_MS)
     wait_idle(page)
     shown = state(page)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert len(shown["prompts"]) == len(code_cells), f"{name}: not every code cell is on the page"
     assert not shown["errors"], f"{name}: an error or stderr output on the page:\n{shown['errors'][0]}"
 
     images = page.evaluate(f"""async () => {{
@@ -182,6 +183,7 @@ def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
     assert not any(lost.values()), f"{name}: key values not on the page: { {k: v for k, v in lost.items() if v} }"
     page.screenshot(path=str(tmp_path / f"{notebook}.png"))
 
+    menu(page, "Edit", "Clear Outputs of All Cells")  # prompts back to "[ ]:", as a lecturer starts
     run_cell(page, 0, name)  # the set-up cell
     run_cell(page, 1, name)  # and the lesson's first code cell
     menu(page, "Kernel", "Restart Kernel…")
@@ -190,6 +192,7 @@ def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
     while state(page)["status"] == "idle" and time.monotonic() < deadline:
         time.sleep(0.2)  # the indicator leaves "idle" while the kernel restarts
     wait_idle(page)
+    menu(page, "Edit", "Clear Outputs of All Cells")
     seconds = run_cell(page, 0, name)
     print(f"{name}: the first cell after Kernel > Restart took {seconds:.1f}s")
     lab.shutdown_kernels()
