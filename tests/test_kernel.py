@@ -19,7 +19,6 @@ import tempfile
 import textwrap
 import threading
 import time
-import tomllib
 from pathlib import Path
 
 import launch
@@ -38,16 +37,17 @@ class Scratch:
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="dlfs-kernel-test-"))
-        self.crate = self.dir / "crate"
-        self.pool = self.dir / "pool"
-        shutil.copytree(ROOT / "crate", self.crate, ignore=shutil.ignore_patterns("target"))
-        # The copy is outside the workspace: write the inherited keys out.
-        workspace = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]
-        manifest = (self.crate / "Cargo.toml").read_text()
-        for key, value in workspace.items():
-            manifest = manifest.replace(f"{key}.workspace = true", f"{key} = {json.dumps(value)}")
-        manifest = re.sub(r'(?m)^readme = .*\n', "", manifest)
-        (self.crate / "Cargo.toml").write_text(manifest)
+        workspace = self.dir / "workspace"
+        self.crate = workspace / "crate"
+        self.pool = self.dir / "pool"  # not under the workspace: cargo would take the slots for members
+        # A copy of the workspace (its manifest, lockfile and member folders), so that the
+        # members' inherited keys and path dependencies resolve as in the repository.
+        workspace.mkdir()
+        for name in ("Cargo.toml", "Cargo.lock"):
+            shutil.copyfile(ROOT / name, workspace / name)
+        for name in ("crate", "crates"):
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, workspace / name, ignore=shutil.ignore_patterns("target"))
         self.set_mark(1)
 
     def set_mark(self, value: int) -> None:
