@@ -216,23 +216,23 @@ def launch_chromium(playwright, chromium: str = CHROMIUM):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def is_local(url: str) -> bool:
+    """A URL that does not leave the machine: 127.0.0.1, or data:/blob:/about:."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
 class RequestLog:
-    """Records every request a page makes; ``foreign()`` lists those whose host
-    is not 127.0.0.1 (data: URLs are not requests)."""
+    """Records every request a page makes and aborts those that would leave
+    127.0.0.1 (so a deck never reaches the network); ``foreign()`` lists them."""
 
     def __init__(self, page) -> None:
         self.urls: list[str] = []
         page.on("request", lambda request: self.urls.append(request.url))
+        page.route(lambda url: not is_local(url), lambda route: route.abort())
 
     def foreign(self) -> list[str]:
-        bad = []
-        for url in self.urls:
-            parts = urlsplit(url)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.hostname != "127.0.0.1":
-                bad.append(url)
-        return bad
+        return [url for url in self.urls if not is_local(url)]
 
 
 def wait_deck_ready(page, name: str) -> None:
