@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("notebook", [p.stem for p in chapter_notebooks()])
 
 
+def wait_for_first_slot(limit: float = 60) -> None:
+    """Wait until the kernel pool's slot-0 is free: a kernel that just ended leaves its
+    lock with its child processes a moment longer, and the next kernel would otherwise
+    take a cold slot and compile `dlfs` again."""
+    import launch
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        fd = launch.try_lock(launch.pool_dir() / "slot-0")
+        if fd is not None:
+            os.close(fd)
+            return
+        time.sleep(0.5)
+
+
 class Executed:
     """Runs each notebook once, on first request, and keeps the result."""
 
@@ -69,6 +85,7 @@ class Executed:
                     cell.outputs, cell.execution_count = [], None
             run = run_notebooks.execute(nb, path.name, self.dir, log=lambda line: print(line, flush=True))
             nbformat.write(nb, self.dir / path.name)
+            wait_for_first_slot()
             self.runs[name] = (nb, run)
         return self.runs[name]
 

@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 import slides
-from conftest import ROOT, chapter_notebooks
+from conftest import ROOT, chapter_notebooks, wait_for_first_slot
 from facts import FACTS, missing
 
 UI_MS = 120_000
@@ -91,8 +91,15 @@ class Lab:
         return json.loads(body) if body else None
 
     def shutdown_kernels(self) -> None:
+        """End every session, and wait until the pool's first slot is free again (a kernel's
+        child processes hold its lock a moment longer), so that the next kernel gets it
+        with `dlfs` compiled rather than a cold slot."""
         for session in self.api("GET", "/api/sessions") or []:
             self.api("DELETE", f"/api/sessions/{session['id']}")
+        deadline = time.monotonic() + 60
+        while self.api("GET", "/api/kernels") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        wait_for_first_slot()
 
     def stop(self) -> None:
         if self.process.poll() is None:
