@@ -3,8 +3,8 @@
 Each entry names a notebook, a cell id (stable: written once into
 notebooks/src/*.md) and the numbers that cell's output must show. A number is
 written as the notebook prints it and matches any number in the output that
-rounds to it (to the digits written: "0.0975" matches 0.09750 and 0.097504,
-not 0.0976); ">=0.9" matches a number of at least 0.9; "NaN" matches NaN.
+rounds or truncates to it (to the digits written: "0.0975" matches 0.09750 and
+0.097504, not 0.0976); ">=0.9" matches a number of at least 0.9; "NaN" matches NaN.
 The sentences around the numbers are free to change: only numbers are compared.
 Most values are also checked inside the notebooks themselves, by `assert!`.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 FACTS: dict[str, dict[str, list[str]]] = {
     "4.2-loss-functions": {
@@ -79,7 +79,7 @@ def numbers(text: str) -> list[float]:
 
 
 def matches(expected: str, value: float) -> bool:
-    """`value` shows `expected`: rounds to it at its last written digit."""
+    """`value` shows `expected`: rounds or truncates to it at its last written digit."""
     if expected == "NaN":
         return math.isnan(value)
     if math.isnan(value):
@@ -87,8 +87,9 @@ def matches(expected: str, value: float) -> bool:
     if expected.startswith(">="):
         return value >= float(expected[2:])
     exact = Decimal(expected)
-    half_ulp = Decimal(5) * Decimal(10) ** (exact.as_tuple().exponent - 1)
-    return abs(Decimal(repr(value)) - exact) <= half_ulp
+    digits = Decimal(1).scaleb(exact.as_tuple().exponent)
+    shown = Decimal(repr(value))
+    return any(shown.quantize(digits, rounding=r) == exact for r in (ROUND_HALF_EVEN, ROUND_DOWN))
 
 
 def missing(expected: list[str], text: str) -> list[str]:

@@ -33,7 +33,7 @@ def run(command, cwd, env, timeout):
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
     """The repository's files (tracked and new, as `git ls-files` lists them) in
-    `<tmp>/my course/강의/dlfs`, with a kernel pool of its own, also under a space."""
+    `<tmp>/my course/강의/dlfs`, with a kernel pool of its own (see test_pool_path_has_no_space)."""
     base = tmp_path_factory.mktemp("paths")
     dest = base / "my course" / "강의" / "dlfs"
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
@@ -44,7 +44,7 @@ def clone(tmp_path_factory):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     target = os.environ.get("CARGO_TARGET_DIR") or str(ROOT / "target")  # reuse the compiled dependencies
-    env = {**os.environ, "CARGO_TARGET_DIR": target, "DLFS_KERNEL_POOL": str(base / "kernel pool"),
+    env = {**os.environ, "CARGO_TARGET_DIR": target, "DLFS_KERNEL_POOL": str(base / "kernel-pool"),
            "PYTHON": sys.executable if sys.version_info >= (3, 11) else "python3"}
     env.pop("VIRTUAL_ENV", None)
     yield dest, env
@@ -58,7 +58,7 @@ def test_setup_and_a_notebook_from_a_path_with_spaces_and_korean(clone):
     pool = run([str(dest / ".venv/bin/python"), "scripts/kernel/launch.py", "--pool"], dest, env, 60).strip()
     assert pool == env["DLFS_KERNEL_POOL"]
     run([str(dest / ".venv/bin/python"), "-c", RUN_NOTEBOOK], dest, env, 1800)
-    assert (dest.parent.parent / "kernel pool" / "slot-0" / "target").is_dir(), "the kernel did not build in its slot"
+    assert (dest.parent.parent / "kernel-pool" / "slot-0" / "target").is_dir(), "the kernel did not build in its slot"
 
 
 def test_a_deck_from_a_path_with_spaces_and_korean(clone):
@@ -69,3 +69,14 @@ def test_a_deck_from_a_path_with_spaces_and_korean(clone):
     run(["bash", "scripts/slides.sh", str(out), "notebooks/4.3-numerical-differentiation.ipynb"], dest, env, 900)
     assert (out / "4.3-numerical-differentiation.slides.html").is_file()
     assert (out / "4.3-numerical-differentiation.pdf").stat().st_size > 10_000
+
+
+def test_pool_path_has_no_space(monkeypatch):
+    """evcxr cannot load a cell built under a path with a space ("dlopen failed"): the
+    launcher's pool for a clone named `my course` has none (the clone's path may)."""
+    import launch
+
+    monkeypatch.delenv("DLFS_KERNEL_POOL", raising=False)
+    pool = launch.pool_dir(ROOT.parent / "my course" / "강의 자료")
+    assert " " not in str(pool.relative_to(launch.cache_home())), pool
+    assert pool != launch.pool_dir(ROOT.parent / "my course" / "강의-자료"), "two clones must not share a pool"
