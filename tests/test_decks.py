@@ -52,7 +52,8 @@ def test_deck(page, decks, served, path):
 def test_handout_has_one_page_per_slide(decks, path):
     pdf = decks / f"{path.stem}.pdf"
     assert pdf.is_file(), f"{pdf.name} was not written"
-    assert len(PdfReader(str(pdf)).pages) == slides.deck_facts(path)["slides"]
+    pages, want = len(PdfReader(str(pdf)).pages), slides.deck_facts(path)["slides"]
+    assert pages == want, f"{pdf.name}: {pages} pages, expected {want} (one per slide)"
 
 
 def test_assets_come_from_the_lockfile(decks):
