@@ -88,6 +88,8 @@ def matches(expected: str, value: float) -> bool:
         return value >= float(expected[2:])
     exact = Decimal(expected)
     digits = Decimal(1).scaleb(exact.as_tuple().exponent)
+    if abs(value - float(exact)) > 2 * float(digits):  # far off (and no quantize to too many digits)
+        return False
     shown = Decimal(repr(value))
     return any(shown.quantize(digits, rounding=r) == exact for r in (ROUND_HALF_EVEN, ROUND_DOWN))
 

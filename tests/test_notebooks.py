@@ -84,3 +84,5 @@ def test_facts_match_by_number_not_sentence():
     assert missing(["-2.58983747e13"], "x = [-2.58983747e13, -1.2e12]") == []
     assert missing(["NaN"], "loss = NaN") == [] and missing(["NaN"], "loss = 0.5") == ["NaN"]
     assert missing([">=0.9"], "test accuracy 0.9447") == [] and missing([">=0.9"], "acc 0.89") == [">=0.9"]
+    assert missing(["0.1999999999990898"], "[60000, 784] 1e300 -2.5e13 0.1999999999990898") == []
+    assert missing(["0.92806853"], "= 0.9280685387482351") == []  # printed with more digits
