@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # (the variables are for the scripts that source this file)
 # Shared shell functions for scripts/*.sh. Source it, do not run it:
 #   . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # It sets ROOT (the repository root), VENV, PY and the pinned evcxr version,

@@ -7,4 +7,4 @@
 set -eu
 out="${1:-out/figures}"
 [ "$#" -gt 0 ] && shift
-exec cargo run --release -p dlfs-cli -- figures --out "$out" "$@"
+exec cargo run --release --manifest-path "$(dirname "$0")/../Cargo.toml" -p dlfs-cli -- figures --out "$out" "$@"

@@ -6,7 +6,7 @@
 #   bash scripts/lab.sh --no-launch          # set up only (tests, CI)
 #   bash scripts/lab.sh --no-warm            # skip warming evcxr's build cache
 #
-# Needs: a Rust toolchain (cargo) and Python 3 (>= 3.11) with the venv module.
+# Needs: a Rust toolchain (cargo) and Python 3.11 or newer with the venv module.
 # Each step is skipped when it is already done, so rerunning is quick:
 #   1. .venv/            project-local Python environment from environment.txt
 #   2. evcxr_jupyter     the Rust kernel, pinned, `cargo install --locked`
@@ -23,6 +23,7 @@
 # Environment: PYTHON (default python3) picks the interpreter for .venv;
 # DLFS_DATA_DIR the MNIST directory; CARGO_TARGET_DIR is respected.
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 launch=1
@@ -40,7 +41,7 @@ for arg in "$@"; do
     esac
 done
 
-cd "$ROOT"
+cd "$ROOT" || exit 1
 need cargo "Install Rust first (https://rustup.rs), then rerun."
 PYTHON="${PYTHON:-python3}"
 need "$PYTHON" "Install Python 3 (3.11 or newer), or set PYTHON=/path/to/python3."
@@ -118,7 +119,9 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 EOF
     local listed
-    listed="$("$VENV/bin/jupyter" kernelspec list 2>/dev/null | awk '$1 == "rust" { print $2 }')"
+    # The JSON listing, not the table: a path with spaces is one field there.
+    listed="$("$VENV/bin/jupyter" kernelspec list --json 2>/dev/null |
+        "$PY" -c 'import json, sys; print(json.load(sys.stdin)["kernelspecs"].get("rust", {}).get("resource_dir", ""))')"
     [ "$listed" = "$dir" ] || die "jupyter lists the rust kernel at '$listed', expected $dir"
     ok "kernel 'rust' registered at $dir, started by scripts/kernel/launch.py"
     ok "kernels build in $("$PY" "$ROOT/scripts/kernel/launch.py" --pool)/slot-N (clear: rm -rf that directory)"

@@ -12,8 +12,9 @@
 #   bash scripts/notebooks.sh                                   # all notebooks
 #   bash scripts/notebooks.sh notebooks/4.4-gradient.ipynb      # just these
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 use_shared_mnist
 run_stage "notebook environment (scripts/lab.sh --no-launch)" bash scripts/lab.sh --no-launch --no-warm
 run_stage "notebook sources (scripts/notebook_source.py --check)" "$PY" scripts/notebook_source.py --check

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Export the notebooks' committed outputs as reveal.js decks and PDF handouts.
 
-Run through ``bash scripts/slides.sh [DIR]``, which fetches the pinned
-JavaScript packages first; directly:
+Run through ``bash scripts/slides.sh [DIR]``, which installs the pinned
+JavaScript packages first (npm ci); directly:
 
-    .venv/bin/python scripts/slides.py --out DIR --vendor .venv/slides-assets [NOTEBOOK...]
+    .venv/bin/python scripts/slides.py --out DIR --vendor .venv/slides-assets/node_modules [NOTEBOOK...]
 
 For each notebook (default ``notebooks/*.ipynb``, names starting with "_" left
 out) it writes ``DIR/<name>.slides.html`` (nbconvert's reveal.js exporter, with
@@ -17,9 +17,9 @@ page count is not the deck's slide count, or a deck that does not get ready
 stops the run with a message naming the deck. The last line is
 ``slides: N decks in DIR``.
 
-The module also holds what the browser test shares: ``launch_chromium``,
-``serve`` (a local HTTP server) and ``deck_facts`` (the expected slide and
-figure counts of a notebook's deck).
+The module also holds what tests/test_decks.py shares: ``serve`` (a local
+HTTP server), ``RequestLog`` and ``deck_facts`` (the expected slide and figure
+counts of a notebook's deck).
 """
 
 from __future__ import annotations
@@ -64,11 +64,11 @@ READY_TIMEOUT_MS = 60_000
 # Where each JavaScript package goes under DIR/assets, and which of its files
 # (globs relative to the unpacked npm package) the decks need.
 ASSETS = {
-    "reveal.js": ("reveal.js-4.0.2", ["LICENSE", "dist/**/*", "plugin/notes/**/*"]),
-    "requirejs": ("requirejs-2.1.10", ["require.js"]),
-    "jquery": ("jquery-2.2.4", ["LICENSE.txt", "dist/jquery.min.js"]),
+    "reveal.js": ("reveal.js", ["LICENSE", "dist/**/*", "plugin/notes/**/*"]),
+    "requirejs": ("requirejs", ["require.js"]),
+    "jquery": ("jquery", ["LICENSE.txt", "dist/jquery.min.js"]),
     "mathjax": (
-        "mathjax-2.7.7",
+        "mathjax",
         [
             "LICENSE",
             "MathJax.js",
@@ -121,8 +121,8 @@ def copy_assets(vendor: Path, dest: Path) -> None:
     into ``dest`` (DIR/assets)."""
     for target, (package, patterns) in ASSETS.items():
         src = vendor / package
-        if not (src / ".complete").is_file():
-            raise DeckError(f"{src} is missing: run `bash scripts/slides.sh`, which fetches it")
+        if not (src / "package.json").is_file():
+            raise DeckError(f"{src} is missing: run `bash scripts/slides.sh`, which installs it (npm ci)")
         for pattern in patterns:
             matched = [p for p in src.glob(pattern) if p.is_file()]
             if not matched:
@@ -216,23 +216,23 @@ def launch_chromium(playwright, chromium: str = CHROMIUM):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def is_local(url: str) -> bool:
+    """A URL that does not leave the machine: 127.0.0.1, or data:/blob:/about:."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
 class RequestLog:
-    """Records every request a page makes; ``foreign()`` lists those whose host
-    is not 127.0.0.1 (data: URLs are not requests)."""
+    """Records every request a page makes and aborts those that would leave
+    127.0.0.1 (so a deck never reaches the network); ``foreign()`` lists them."""
 
     def __init__(self, page) -> None:
         self.urls: list[str] = []
         page.on("request", lambda request: self.urls.append(request.url))
+        page.route(lambda url: not is_local(url), lambda route: route.abort())
 
     def foreign(self) -> list[str]:
-        bad = []
-        for url in self.urls:
-            parts = urlsplit(url)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.hostname != "127.0.0.1":
-                bad.append(url)
-        return bad
+        return [url for url in self.urls if not is_local(url)]
 
 
 def wait_deck_ready(page, name: str) -> None:
@@ -279,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "slides", help="output directory")
-    parser.add_argument("--vendor", type=Path, default=ROOT / ".venv" / "slides-assets",
-                        help="the unpacked npm packages (scripts/slides.sh fetches them)")
+    parser.add_argument("--vendor", type=Path, default=ROOT / ".venv" / "slides-assets" / "node_modules",
+                        help="the npm packages (scripts/slides.sh installs them with npm ci)")
     parser.add_argument("--chromium", default=CHROMIUM, help=f"chromium to print with (default {CHROMIUM})")
     parser.add_argument("--no-pdf", action="store_true", help="write the decks only")
     args = parser.parse_args(argv)

@@ -16,21 +16,17 @@
 #
 # Needs .venv (bash scripts/lab.sh --no-launch), chromium (/usr/bin/chromium,
 # or CHROMIUM=/path; installed with apt-get when missing and run as root), and
-# npm the first time, to fetch the pinned JavaScript packages below from the
-# npm registry into .venv/slides-assets/ (checked against their SHA-512).
+# npm the first time (npm ci of scripts/browser/package-lock.json).
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=browser/chromium.sh
 . "$ROOT/scripts/browser/chromium.sh"
 
-# Pinned JavaScript packages (npm name, version, SHA-512 of the tarball as npm's
-# "integrity"). reveal.js 4.0.2 is the version nbconvert's template is made
-# for; jQuery 2.2.4 stands in for nbconvert's default 2.0.3 (only the scrolling of tall slides uses it).
-PACKAGES=(
-    "reveal.js 4.0.2 sha512-LWZSUenufF1gpD7npxJ7KfoQQFKgc1D6XrLTFgKlwWNP1BQ74hT48KONFWMAw+8R/QUeaScCLCLrBVHDfFIEiw=="
-    "requirejs 2.1.10 sha512-4JqdTihK3kOnT387LxCHuJZ/9QsKg2EIl7LmaW35PIyM4LwCI2jwyy4fy6pbY/ZZH2JoY/QEcb5PzULFPP6gcQ=="
-    "mathjax 2.7.7 sha512-OOl0B2/0tSJAtAZarXnQuLDBLgTNRqiI9VqHTQzPsxf4okT2iIpDrvaklK9x2QEMD1sDj4yRn11Ygci41DxMAQ=="
-    "jquery 2.2.4 sha512-lBHj60ezci2u1v2FqnZIraShGgEXq35qCzMv4lITyHGppTnA13rwR0MgwyNJh9TnDs3aXUvd1xjAotfraMHX/Q=="
-)
+# The JavaScript the decks load (reveal.js, require.js, jQuery, MathJax) is
+# pinned in scripts/browser/package.json and package-lock.json and installed
+# with `npm ci` into .venv/slides-assets/node_modules (again only when the
+# lockfile changes).
 VENDOR="$VENV/slides-assets"
 
 out="out/slides"
@@ -46,42 +42,34 @@ for arg in "$@"; do
     esac
 done
 
-cd "$ROOT"
-[ -x "$PY" ] && "$PY" -c 'import nbconvert, playwright, pypdf' 2>/dev/null ||
+cd "$ROOT" || exit 1
+if ! { [ -x "$PY" ] && "$PY" -c 'import nbconvert, playwright, pypdf' 2>/dev/null; }; then
     die "no .venv with nbconvert, playwright and pypdf: run \`bash scripts/lab.sh --no-launch\` first"
+fi
 
-# fetch_package NAME VERSION INTEGRITY: unpack the npm tarball into
-# $VENDOR/NAME-VERSION (once; a failed fetch leaves nothing behind).
-fetch_package() {
-    local name="$1" version="$2" integrity="$3" dest="$VENDOR/$1-$2" tmp tgz got
-    [ -f "$dest/.complete" ] && return 0
+# npm_assets: `npm ci` of scripts/browser/package-lock.json into $VENDOR, once
+# per lockfile (npm checks every package against the lockfile's SHA-512).
+npm_assets() {
+    local lock="$ROOT/scripts/browser/package-lock.json"
+    if [ -f "$VENDOR/package-lock.json" ] && cmp -s "$lock" "$VENDOR/package-lock.json" &&
+        [ -d "$VENDOR/node_modules" ]; then
+        return 0
+    fi
     command -v npm >/dev/null 2>&1 || install_npm
-    tmp="$(mktemp -d "${TMPDIR:-/tmp}/dlfs-npm.XXXXXX")"
-    say "fetching $name@$version from the npm registry"
-    if ! (cd "$tmp" && npm pack --silent "$name@$version" >/dev/null); then
-        rm -rf "$tmp"
-        die "npm pack $name@$version failed (is the npm registry reachable?)"
-    fi
-    tgz="$(ls "$tmp"/*.tgz)"
-    got="sha512-$("$PY" -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$tgz")"
-    if [ "$got" != "$integrity" ]; then
-        rm -rf "$tmp"
-        die "$name@$version from the registry has $got, expected $integrity"
-    fi
-    mkdir -p "$tmp/x"
-    tar -xzf "$tgz" -C "$tmp/x"
-    rm -rf "$dest"
+    say "installing the decks' JavaScript with npm ci (scripts/browser/package-lock.json)"
+    rm -rf "$VENDOR"
     mkdir -p "$VENDOR"
-    mv "$tmp/x/package" "$dest"
-    rm -rf "$tmp"
-    touch "$dest/.complete"
+    cp "$ROOT/scripts/browser/package.json" "$lock" "$VENDOR/"
+    (cd "$VENDOR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+        die "npm ci failed in $VENDOR (is the npm registry reachable?)"
 }
 
 install_npm() {
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "npm not found: installing Debian's npm with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null ||
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; then
             die "apt-get could not install npm"
+        fi
     else
         die "npm not found: install Node.js and npm (e.g. apt-get install npm), then rerun"
     fi
@@ -89,10 +77,7 @@ install_npm() {
 
 ensure_chromium
 ensure_korean_font
-for spec in "${PACKAGES[@]}"; do
-    # shellcheck disable=SC2086
-    fetch_package $spec
-done
+npm_assets
 
-"$PY" scripts/slides.py --out "$out" --vendor "$VENDOR" --chromium "$CHROMIUM" \
+"$PY" scripts/slides.py --out "$out" --vendor "$VENDOR/node_modules" --chromium "$CHROMIUM" \
     ${notebooks[@]+"${notebooks[@]}"}

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Give every cell of a notebook a slide type, so that the notebook is a lecture deck.
 
+Our own rules, because no library gives slide types: nbconvert and RISE only read them.
+
     python scripts/slideshow.py notebooks/*.ipynb          # rewrite the metadata in place
     python scripts/slideshow.py --check notebooks/*.ipynb  # fail if a cell has no slide type
 
@@ -205,49 +207,6 @@ def count_types(nb) -> dict[str, int]:
     return counts
 
 
-def self_test() -> None:
-    """Check the rules on a small made-up notebook (``--self-test``)."""
-
-    def md(text, **meta):
-        return {"cell_type": "markdown", "metadata": meta, "source": text}
-
-    def code(text, outputs=(), **meta):
-        return {"cell_type": "code", "metadata": meta, "source": text, "outputs": list(outputs),
-                "execution_count": None}
-
-    png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="}, "metadata": {}}
-    long_out = {"output_type": "stream", "name": "stdout", "text": "line\n" * (LONG_OUTPUT + 1)}
-    short_out = {"output_type": "stream", "name": "stdout", "text": "x = 1\n"}
-    nb = {"cells": [
-        md("# Title\n\nintro"),                               # 0 slide (first visible)
-        code(":dep dlfs = { path = \"../crate\" }"),           # 1 skip (set-up)
-        md("## Section"),                                      # 2 slide (heading)
-        md("### Subsection"),                                  # 3 - (heading after a heading-only cell)
-        md("text under it"),                                   # 4 - (after a heading-only cell)
-        code("let x = 1;", [short_out]),                       # 5 fragment
-        code("plot()", [png]),                                 # 6 slide (figure)
-        md("after the figure"),                                # 7 slide (after a figure)
-        code("for i in 0..16 {}", [long_out]),                 # 8 subslide (long output)
-        md("after the long output"),                           # 9 subslide
-        md("kept", slideshow={"slide_type": "notes"}),        # 10 notes (kept)
-        code(""),                                              # 11 skip (empty)
-    ]}
-    assign(nb)
-    got = [slide_type(c) for c in nb["cells"]]
-    want = ["slide", "skip", "slide", "-", "-", "fragment", "slide", "slide", "subslide", "subslide",
-            "notes", "skip"]
-    assert got == want, f"slide types {got}, expected {want}"
-    # Slides: 0, 2, 6, 7, 8, 9 start one; notes and skip are not shown.
-    assert expected_slides(nb) == 6, f"expected_slides = {expected_slides(nb)}, expected 6"
-    # Idempotent: a second pass changes nothing.
-    again = json.loads(json.dumps(nb))
-    assign(again)
-    assert again == nb, "a second assign() changed the notebook"
-    # A notebook whose first visible cell is a fragment still starts with a slide.
-    assert expected_slides({"cells": [md("x", slideshow={"slide_type": "fragment"})]}) == 1
-    assert expected_slides({"cells": [md("x", slideshow={"slide_type": "skip"})]}) == 0
-
-
 def _write_like_nbformat(nb: dict, path: Path) -> None:
     """Write ``nb`` as nbformat does (indent 1, sorted keys, non-ASCII kept, final
     newline), through a temporary file, so that an interrupted write loses nothing."""
@@ -260,15 +219,9 @@ def _write_like_nbformat(nb: dict, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (.ipynb) to give slide types")
-    parser.add_argument("--self-test", action="store_true", help="check the rules on a made-up notebook")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; fail if a cell has no slide type or one reveal.js does not know")
     args = parser.parse_args(argv)
-    if args.self_test:
-        self_test()
-        print("slideshow rules: self-test passed")
-        if not args.notebooks:
-            return 0
     if not args.notebooks:
         parser.error("no notebooks given")
     failed = 0

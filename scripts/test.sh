@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The project's whole test run (what CI runs through .ci/run):
-#   formatting, clippy (default features and the notebooks' lean build),
-#   cargo test, cargo doc without warnings, then the notebook environment
-#   (scripts/lab.sh --no-launch) and every notebook executed headless with
-#   its key values checked (scripts/run_notebooks.py --check), and last the
-#   browser stage: the slide decks built (scripts/slides.sh) and the notebooks
-#   and decks opened in chromium through JupyterLab (scripts/browser_test.py).
+# The project's whole test run (what CI runs through .ci/run), one stage after
+# another, stopping at the first that fails and saying which:
+#   cargo fmt --check, clippy (default features and the notebooks' lean build),
+#   cargo test (ignored tests included), cargo doc without warnings;
+#   the notebook environment (scripts/lab.sh --no-launch);
+#   lint: ruff (Python) and shellcheck (shell), both installed into .venv;
+#   pytest (tests/): each notebook executed once headless with its key values,
+#   the sources and student copies, the kernel launcher and pool, the slide
+#   rules and decks, and the notebooks in JupyterLab in chromium.
 #
-#   bash scripts/test.sh
+#   bash scripts/test.sh            # extra arguments go to pytest, e.g. -x or -k 4.3
 #
 # MNIST: DLFS_DATA_DIR if set; else ../shared/mnist next to the repository if
 # it is there (this project's CI); else the crate's default ~/.cache/dlfs/mnist.
-# Stops at the first failing stage and says which one.
+# The last lines are cargo's and pytest's own closing lines.
 
+# shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 need cargo "Install Rust first (https://rustup.rs)."
 
 use_shared_mnist
@@ -26,30 +29,24 @@ fi
 
 TOTAL_START="$(now)"
 CARGO_TEST_LOG="$(mktemp "${TMPDIR:-/tmp}/dlfs-cargo-test.XXXXXX")"
-NOTEBOOK_LOG="$(mktemp "${TMPDIR:-/tmp}/dlfs-notebooks.XXXXXX")"
-BROWSER_LOG="$(mktemp "${TMPDIR:-/tmp}/dlfs-browser.XXXXXX")"
-trap 'rm -f "$CARGO_TEST_LOG" "$NOTEBOOK_LOG" "$BROWSER_LOG"' EXIT
+PYTEST_LOG="$(mktemp "${TMPDIR:-/tmp}/dlfs-pytest.XXXXXX")"
+trap 'rm -f "$CARGO_TEST_LOG" "$PYTEST_LOG"' EXIT
 
 cargo_test() {
     cargo test --workspace -- --include-ignored 2>&1 | tee "$CARGO_TEST_LOG"
 }
-notebooks() {
-    "$PY" scripts/run_notebooks.py --check 2>&1 | tee "$NOTEBOOK_LOG"
+lint() {
+    "$VENV/bin/ruff" check .
+    # Every shell script of the repository (common.sh and chromium.sh through those that source them).
+    git ls-files -z '*.sh' .ci/run | xargs -0 "$VENV/bin/shellcheck"
 }
-kernel_tests() { "$PY" scripts/test_kernel.py; }
-# The notebooks in JupyterLab in chromium (installed with apt-get when missing),
-# and the slide decks: built into a temporary directory, then opened and
-# checked; the screenshots' directory is printed at the end.
-browser() {
+# chromium and a Korean font for the browser tests and the decks (apt-get when missing, as root).
+run_pytest() {
+    # shellcheck source=browser/chromium.sh
     . "$ROOT/scripts/browser/chromium.sh"
     ensure_chromium
     ensure_korean_font
-    local dir
-    dir="$(mktemp -d "${TMPDIR:-/tmp}/dlfs-browser-shots.XXXXXX")"
-    # Every notebook carries slide types (scripts/slideshow.py gives them).
-    "$PY" scripts/slideshow.py --self-test --check notebooks/[!_]*.ipynb
-    bash scripts/slides.sh "$dir/slides"
-    "$PY" scripts/browser_test.py --decks "$dir/slides" --rise --shots "$dir" 2>&1 | tee "$BROWSER_LOG"
+    "$VENV/bin/pytest" "$@" 2>&1 | tee "$PYTEST_LOG"
 }
 
 run_stage "cargo fmt --check" cargo fmt --all -- --check
@@ -59,14 +56,12 @@ run_stage "cargo clippy (lib, no default features)" \
 run_stage "cargo test" cargo_test
 run_stage "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run_stage "notebook environment (scripts/lab.sh --no-launch)" bash scripts/lab.sh --no-launch
-run_stage "notebooks (scripts/run_notebooks.py --check)" notebooks
-run_stage "kernel: pool, restarts, two kernels (scripts/test_kernel.py)" kernel_tests
-run_stage "browser (scripts/slides.sh, scripts/browser_test.py)" browser
+run_stage "lint (ruff, shellcheck)" lint
+run_stage "pytest" run_pytest "$@"
 
 print_stage_times
 printf '  %8ss  total\n' "$(elapsed "$TOTAL_START")"
-# One line for all of cargo's test binaries (unit, integration, doc tests).
+# One line for all of cargo's test binaries (unit, integration, doc tests), then pytest's own.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
      END { printf "cargo tests: %d passed, %d failed\n", p, f }' "$CARGO_TEST_LOG"
-grep '^notebooks: ' "$NOTEBOOK_LOG" | tail -n 1
-grep '^browser: ' "$BROWSER_LOG" | tail -n 1
+grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$PYTEST_LOG" | tail -n 1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ensure_chromium: make sure a chromium for Playwright is there, and set CHROMIUM
 # to it. Source it after common.sh:
 #   . "$ROOT/scripts/browser/chromium.sh"; ensure_chromium

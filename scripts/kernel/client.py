@@ -1,4 +1,4 @@
-"""A small driver of the `rust` (evcxr) kernel for bench/kernel.py and scripts/test_kernel.py.
+"""A small driver of the `rust` (evcxr) kernel for bench/kernel.py and tests/test_kernel.py.
 
 Run with the project's Python (.venv, made by `bash scripts/lab.sh --no-launch`), which has
 jupyter_client. Every wait is bounded; `Kernel` is a context manager that always shuts the
@@ -60,7 +60,7 @@ class Kernel:
         self.log = tempfile.TemporaryFile(mode="w+", prefix="dlfs-kernel-", suffix=".log")
 
     # -- life cycle ---------------------------------------------------------
-    def start(self) -> "Kernel":
+    def start(self) -> Kernel:
         t0 = time.monotonic()
         self.km.start_kernel(cwd=str(self.cwd), env=self.env, stdout=self.log, stderr=self.log)
         self._connect()
@@ -119,7 +119,7 @@ class Kernel:
                     self.km.shutdown_kernel(now=True)
             self.log.close()
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -134,25 +134,10 @@ class Kernel:
 
     # -- cells --------------------------------------------------------------
     def run(self, source: str, timeout: float = 600) -> CellRun:
-        """Execute one cell; wait at most `timeout` seconds for it."""
-        t0 = time.monotonic()
-        msg_id = self.kc.execute(source, store_history=True)
+        """Execute one cell (jupyter_client's execute_interactive); wait at most `timeout` seconds."""
         run = CellRun(source, 0.0)
-        deadline = t0 + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise KernelError(f"cell did not finish within {timeout}s: {first_line(source)}\n"
-                                  f"{self.log_tail()}")
-            try:
-                msg = self.kc.get_iopub_msg(timeout=min(left, 5))
-            except queue.Empty:
-                if not self.km.is_alive():
-                    raise KernelError(f"the kernel died in the cell: {first_line(source)}\n"
-                                      f"{self.log_tail()}") from None
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
+
+        def collect(msg) -> None:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream":
                 if content.get("name") == "stderr":
@@ -164,8 +149,16 @@ class Kernel:
                 run.text += content.get("data", {}).get("text/plain", "")
             elif kind == "error":
                 run.error = ANSI.sub("", "\n".join(content.get("traceback") or [content.get("evalue", "")]))
-            elif kind == "status" and content.get("execution_state") == "idle":
-                break
+
+        t0 = time.monotonic()
+        try:
+            reply = self.kc.execute_interactive(source, timeout=timeout, output_hook=collect, store_history=True)
+        except TimeoutError:
+            alive = "still running" if self.km.is_alive() else "the kernel died"
+            raise KernelError(f"cell did not finish within {timeout}s ({alive}): {first_line(source)}\n"
+                              f"{self.log_tail()}") from None
+        if reply["content"].get("status") == "error" and not run.error:
+            run.error = f"{reply['content'].get('ename', '')}: {reply['content'].get('evalue', '')}"
         run.seconds = time.monotonic() - t0
         return run
 

@@ -51,6 +51,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -76,7 +77,9 @@ def pool_dir(root: Path = ROOT) -> Path:
     if explicit:
         return Path(explicit)
     tag = hashlib.sha256(str(root).encode()).hexdigest()[:10]
-    return cache_home() / "dlfs" / "evcxr-pool" / f"{root.name}-{tag}"
+    # No spaces in the slot's path: evcxr cannot load a cell built under one ("dlopen failed").
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.name)
+    return cache_home() / "dlfs" / "evcxr-pool" / f"{name}-{tag}"
 
 
 def slot_count() -> int:

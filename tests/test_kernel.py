@@ -1,13 +1,10 @@
-#!/usr/bin/env python3
-"""Tests of the `rust` kernel's start-up: the launcher's pool of build directories
-(scripts/kernel/launch.py), restarts, concurrent kernels, and the JupyterLab settings.
+"""The `rust` kernel's start-up: the launcher's pool of build directories
+(scripts/kernel/launch.py), restarts, two kernels at once, an interrupt, and the
+JupyterLab settings that scripts/lab.sh writes.
 
-    .venv/bin/python scripts/test_kernel.py            # after bash scripts/lab.sh --no-launch
-
-The kernels build a scratch COPY of crate/ (in a temporary directory, with a test
-constant added) in a scratch pool (DLFS_KERNEL_POOL), so that an edit can be made
-and the real pool is left alone. Every wait is bounded and every kernel is shut
-down. Last line: ``kernel tests: N passed, M failed``.
+The kernels build a scratch COPY of crate/ (with a test constant added) in a
+scratch pool (DLFS_KERNEL_POOL), so that an edit can be made and the user's pool
+is left alone. Every wait is bounded and every kernel is shut down.
 """
 
 from __future__ import annotations
@@ -22,13 +19,11 @@ import tempfile
 import textwrap
 import threading
 import time
-import tomllib
-import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "kernel"))
-import launch  # noqa: E402
-from client import ROOT, Kernel  # noqa: E402
+import launch
+import pytest
+from client import ROOT, Kernel
 
 VENV = ROOT / ".venv"
 CELL_TIMEOUT = 900  # a first build of the crate copy on a busy 2-core machine
@@ -42,24 +37,25 @@ class Scratch:
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="dlfs-kernel-test-"))
-        self.crate = self.dir / "crate"
-        self.pool = self.dir / "pool"
-        shutil.copytree(ROOT / "crate", self.crate, ignore=shutil.ignore_patterns("target"))
-        # The copy is outside the workspace: write the inherited keys out.
-        workspace = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]
-        manifest = (self.crate / "Cargo.toml").read_text()
-        for key, value in workspace.items():
-            manifest = manifest.replace(f"{key}.workspace = true", f"{key} = {json.dumps(value)}")
-        manifest = re.sub(r'(?m)^readme = .*\n', "", manifest)
-        manifest = manifest.split("\n[dev-dependencies]")[0]  # the tests' fixtures stay behind
-        (self.crate / "Cargo.toml").write_text(manifest)
+        workspace = self.dir / "workspace"
+        self.crate = workspace / "crate"
+        self.pool = self.dir / "pool"  # not under the workspace: cargo would take the slots for members
+        # A copy of the workspace (its manifest, lockfile and member folders), so that the
+        # members' inherited keys and path dependencies resolve as in the repository.
+        workspace.mkdir()
+        for name in ("Cargo.toml", "Cargo.lock"):
+            shutil.copyfile(ROOT / name, workspace / name)
+        for name in ("crate", "crates"):
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, workspace / name, ignore=shutil.ignore_patterns("target"))
         self.set_mark(1)
 
     def set_mark(self, value: int) -> None:
         """The test constant at the end of the copy's lib.rs, with a doc comment."""
         lib = self.crate / "src" / "lib.rs"
         text = re.sub(rf"\n/// Test mark.*\npub const {MARK}: u32 = \d+;\n", "\n", lib.read_text())
-        lib.write_text(text.rstrip("\n") + f"\n\n/// Test mark {value} (scripts/test_kernel.py).\npub const {MARK}: u32 = {value};\n")
+        mark = f"/// Test mark {value} (tests/test_kernel.py).\npub const {MARK}: u32 = {value};\n"
+        lib.write_text(text.rstrip("\n") + "\n\n" + mark)
 
     def env(self) -> dict[str, str]:
         return {"DLFS_KERNEL_POOL": str(self.pool)}
@@ -189,7 +185,8 @@ def test_two_kernels_at_once_each_in_its_own_slot(scratch: Scratch) -> None:
                     print(f"  note: kernel {i}: evcxr's cache race ({EVCXR_CACHE_RACE!r}); running the cell again")
                     run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
                 assert run.ok, f"first cell failed:\n{run.error[-2000:]}"
-                results[i] = ok_run(k, f"let d = numerical_diff(|x| x * x, 3.0);\nprintln!(\"d = {{d:.6}} mark = {{}}\", dlfs::{MARK});")
+                cell = f'let d = numerical_diff(|x| x * x, 3.0);\nprintln!("d = {{d:.6}} mark = {{}}", dlfs::{MARK});'
+                results[i] = ok_run(k, cell)
             except BaseException as e:  # reported below
                 results[i] = e
 
@@ -261,43 +258,10 @@ def test_an_interrupt_stops_a_running_cell(scratch: Scratch) -> None:
         assert ok_run(k, "1 + 2").text.strip() == "3"
 
 
-TESTS = [
-    test_kernelspec_starts_evcxr_through_the_launcher,
-    test_a_held_slot_is_skipped_and_a_dead_holder_frees_it,
-    test_all_slots_busy_falls_back_to_a_temporary_directory,
-    test_lab_settings_turn_off_news_and_update_checks,
-    test_two_kernels_at_once_each_in_its_own_slot,
-    test_a_restart_reuses_the_slot_and_picks_up_an_edit,
-    test_a_killed_kernels_slot_is_reused,
-    test_an_interrupt_stops_a_running_cell,
-]
-
-
-def main() -> int:
+@pytest.fixture(scope="module")
+def scratch():
     if not (VENV / "share/jupyter/kernels/rust/kernel.json").is_file():
-        print("error: no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first", file=sys.stderr)
-        return 2
-    names = sys.argv[1:]
-    scratch = Scratch()
-    passed = failed = 0
-    try:
-        for test in TESTS:
-            if names and not any(n in test.__name__ for n in names):
-                continue
-            t0 = time.monotonic()
-            try:
-                test(scratch)
-            except Exception:
-                failed += 1
-                print(f"FAIL {test.__name__} ({time.monotonic() - t0:.1f}s)\n{traceback.format_exc()}", flush=True)
-            else:
-                passed += 1
-                print(f"ok   {test.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
-    finally:
-        scratch.cleanup()
-    print(f"kernel tests: {passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        pytest.fail("no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first")
+    s = Scratch()
+    yield s
+    s.cleanup()

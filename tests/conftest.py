@@ -1,0 +1,110 @@
+"""Shared fixtures of the test suite (`.venv/bin/pytest`, or `bash scripts/test.sh`).
+
+- `notebook_names`: the chapter's notebooks (notebooks/*.ipynb, "_" names left out).
+- `executed`: each notebook executed ONCE per test run, headless (nbclient with
+  the evcxr rules of scripts/run_notebooks.py), on first request; the notebook
+  tests and the browser tests read the same run. The executed copies live in a
+  scratch folder laid out like the repository (notebooks/ beside a link to
+  crate/), so that `:dep dlfs = { path = "../crate" }` resolves there too.
+- `browser_type_launch_args`: Playwright's pytest plugin launches Debian's
+  /usr/bin/chromium (or CHROMIUM), never a browser download of its own.
+
+Nothing here starts JupyterLab: tests/test_browser.py brings its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Headless on a machine without a display, network or user namespaces.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def chapter_notebooks() -> list[Path]:
+    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("_"))
+
+
+def pytest_generate_tests(metafunc):
+    """`notebook` parameters: one per chapter notebook, named by its stem."""
+    if "notebook" in metafunc.fixturenames:
+        metafunc.parametrize("notebook", [p.stem for p in chapter_notebooks()])
+
+
+def wait_for_first_slot(limit: float = 60) -> None:
+    """Wait until the kernel pool's slot-0 is free: a kernel that just ended leaves its
+    lock with its child processes a moment longer, and the next kernel would otherwise
+    take a cold slot and compile `dlfs` again."""
+    import launch
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        fd = launch.try_lock(launch.pool_dir() / "slot-0")
+        if fd is not None:
+            os.close(fd)
+            return
+        time.sleep(0.5)
+
+
+class Executed:
+    """Runs each notebook once, on first request, and keeps the result."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.dir = scratch / "notebooks"
+        self.dir.mkdir(parents=True)
+        (scratch / "crate").symlink_to(ROOT / "crate", target_is_directory=True)
+        for extra in ("evcxr.toml",):
+            if (NOTEBOOKS / extra).is_file():
+                shutil.copyfile(NOTEBOOKS / extra, self.dir / extra)
+        self.runs: dict = {}
+
+    def __call__(self, name: str):
+        """(the executed notebook, its run_notebooks.Run) for notebooks/NAME.ipynb."""
+        if name not in self.runs:
+            import nbformat
+            import run_notebooks
+
+            path = NOTEBOOKS / f"{name}.ipynb"
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:  # run from a clean slate, as a student would
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            run = run_notebooks.execute(nb, path.name, self.dir, log=lambda line: print(line, flush=True))
+            nbformat.write(nb, self.dir / path.name)
+            wait_for_first_slot()
+            self.runs[name] = (nb, run)
+        return self.runs[name]
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory) -> Executed:
+    if not (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "rust" / "kernel.json").is_file():
+        pytest.fail("no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first")
+    return Executed(tmp_path_factory.mktemp("executed"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"chromium not found at {CHROMIUM}: install Debian's chromium "
+                    "(scripts/test.sh does, as root) or set CHROMIUM")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 720}}

@@ -1,0 +1,226 @@
+"""The notebooks as a person sees them: JupyterLab in chromium (Playwright's pytest plugin).
+
+JupyterLab serves the notebooks that the headless run of this test session
+produced (conftest.py's `executed`: nothing is run twice). For each notebook:
+the kernel shown is Rust, no error or stderr output is on the page, every figure
+is a decoded image, the key values are on the page; then two cells are run, the
+kernel is restarted from the Kernel menu and the first cell runs again. And the
+first notebook opens as a jupyterlab-rise slideshow on the Rust kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+import slides
+from conftest import ROOT, chapter_notebooks, wait_for_first_slot
+from facts import FACTS, missing
+
+UI_MS = 120_000
+CELL_TIMEOUT = 900  # a first cell that builds the crate on a busy 2-core machine
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+LAB_SETTINGS = {
+    # Every cell in the page (JupyterLab 4 renders only those near the viewport by default).
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False},
+}
+# What the page shows: code cells' prompts, error/stderr outputs, images, the kernel's state.
+STATE_JS = """() => {
+  const panel = document.querySelector('%(panel)s');
+  if (!panel) return null;
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell')]
+      .map(c => (c.querySelector('.jp-InputArea-prompt')?.innerText || '').trim());
+  const errors = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+      .map(o => o.innerText.slice(-2000));
+  const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {prompts, errors, status: indicator ? indicator.getAttribute('data-status') : null,
+          text: [...panel.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText).join('\\n')};
+}""".replace("%(panel)s", PANEL)
+
+
+class Lab:
+    """JupyterLab of .venv on a free 127.0.0.1 port with a token, on `root`; stopped by its pid."""
+
+    def __init__(self, root, scratch) -> None:
+        self.port = slides.free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = scratch / "settings"
+        for name, values in LAB_SETTINGS.items():
+            (settings / name).parent.mkdir(parents=True, exist_ok=True)
+            (settings / name).write_text(json.dumps(values))
+        env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+               "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")}
+        command = [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                   f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}"]
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        self.log_path = scratch / "jupyterlab.log"
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(command, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_up(self, limit: float = 120) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"JupyterLab exited:\n{self.log_path.read_text()[-3000:]}"
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"JupyterLab did not answer within {limit}s:\n{self.log_path.read_text()[-3000:]}")
+
+    def api(self, method: str, path: str):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """End every session, and wait until the pool's first slot is free again (a kernel's
+        child processes hold its lock a moment longer), so that the next kernel gets it
+        with `dlfs` compiled rather than a cold slot."""
+        for session in self.api("GET", "/api/sessions") or []:
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+        deadline = time.monotonic() + 60
+        while self.api("GET", "/api/kernels") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        wait_for_first_slot()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # JupyterLab shuts its kernels down
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        try:  # a kernel left in the process group this JupyterLab leads
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(executed, tmp_path_factory):
+    server = Lab(executed.dir, tmp_path_factory.mktemp("lab"))
+    try:
+        server.wait_up()
+        yield server
+    finally:
+        server.stop()
+
+
+def menu(page, top: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(top)}$")).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
+
+
+def state(page) -> dict:
+    return page.evaluate(STATE_JS)
+
+
+def wait_idle(page) -> None:
+    page.wait_for_function(f"""() => {{
+      const i = document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator');
+      return i && i.getAttribute('data-status') === 'idle';
+    }}""", timeout=UI_MS)
+
+
+def run_cell(page, index: int, name: str) -> float:
+    """Select code cell `index` (0-based among code cells), Run > Run Selected Cell and
+    Do not Advance, wait until it has run; its seconds. Fails on an error or stderr output."""
+    cell = page.locator(f"{PANEL} .jp-CodeCell").nth(index)
+    cell.locator(".jp-InputArea-prompt").click()
+    before = state(page)["prompts"][index]
+    start = time.monotonic()
+    menu(page, "Run", "Run Selected Cell and Do not Advance")
+    seen_running = False
+    while True:
+        now = state(page)
+        prompt = now["prompts"][index]
+        assert not now["errors"], f"{name}: code cell {index + 1} shows an error:\n{now['errors'][0]}"
+        seen_running = seen_running or prompt.startswith("[*]") or prompt != before
+        if seen_running and re.fullmatch(r"\[\d+\]:", prompt) and now["status"] == "idle":
+            return time.monotonic() - start
+        waited = time.monotonic() - start
+        assert seen_running or waited < 60, f"{name}: code cell {index + 1} did not start (prompt {prompt!r})"
+        assert waited < CELL_TIMEOUT, f"{name}: code cell {index + 1} did not finish within {CELL_TIMEOUT}s"
+        time.sleep(0.3)
+
+
+def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
+    nb, run = executed(notebook)
+    assert run.ok, f"{notebook} did not run through headless: {run.failure}"
+    name = f"{notebook}.ipynb"
+    page.goto(f"{lab.url}/lab/workspaces/t-{secrets.token_hex(4)}/tree/{name}?token={lab.token}",
+              wait_until="domcontentloaded")
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    page.wait_for_function(f"""() => document.querySelectorAll('{PANEL} .jp-Notebook .jp-CodeCell').length
+        === {len(code_cells)}""", timeout=UI_MS)
+    page.wait_for_function(f"""() => /rust/i.test(document.querySelector(
+        '{PANEL} .jp-Toolbar-kernelName')?.innerText || '')""", timeout=UI_MS)
+    wait_idle(page)
+    shown = state(page)
+    assert not shown["errors"], f"{name}: an error or stderr output on the page:\n{shown['errors'][0]}"
+
+    images = page.evaluate(f"""async () => {{
+      const imgs = [...document.querySelectorAll('{PANEL} .jp-OutputArea-output img')];
+      await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+      return imgs.map(i => i.complete && i.naturalWidth > 0);
+    }}""")
+    want = sum(1 for c in code_cells for o in c.outputs if "image/png" in o.get("data", {}))
+    assert images == [True] * want, f"{name}: figures decoded on the page {images}, expected {want}"
+    lost = {cell: missing(values, shown["text"]) for cell, values in FACTS.get(notebook, {}).items()}
+    assert not any(lost.values()), f"{name}: key values not on the page: { {k: v for k, v in lost.items() if v} }"
+    page.screenshot(path=str(tmp_path / f"{notebook}.png"))
+
+    menu(page, "Edit", "Clear Outputs of All Cells")  # prompts back to "[ ]:", as a lecturer starts
+    run_cell(page, 0, name)  # the set-up cell
+    run_cell(page, 1, name)  # and the lesson's first code cell
+    menu(page, "Kernel", "Restart Kernel…")
+    page.locator(".jp-Dialog .jp-mod-accept").click(timeout=UI_MS)
+    deadline = time.monotonic() + 15
+    while state(page)["status"] == "idle" and time.monotonic() < deadline:
+        time.sleep(0.2)  # the indicator leaves "idle" while the kernel restarts
+    wait_idle(page)
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    seconds = run_cell(page, 0, name)
+    print(f"{name}: the first cell after Kernel > Restart took {seconds:.1f}s")
+    lab.shutdown_kernels()
+
+
+def test_rise_slideshow(page, lab, executed):
+    """jupyterlab-rise shows the first notebook as the deck of its slide types, on the Rust kernel."""
+    notebook = chapter_notebooks()[0].stem
+    executed(notebook)
+    path = executed.dir / f"{notebook}.ipynb"
+    page.goto(f"{lab.url}/rise/{path.name}?token={lab.token}", wait_until="domcontentloaded")
+    page.wait_for_selector(".reveal .slides section.present", timeout=UI_MS)
+    assert page.locator(".reveal .slides section.present").first.inner_text().strip(), "the first slide is empty"
+    total = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides > section')]
+        .reduce((n, s) => n + Math.max(1, s.querySelectorAll(':scope > section').length), 0)""")
+    assert total == slides.deck_facts(path)["slides"]
+    kernels: list = []
+    deadline = time.monotonic() + 60
+    while not kernels and time.monotonic() < deadline:
+        kernels = [s["kernel"]["name"] for s in lab.api("GET", "/api/sessions") or []
+                   if s.get("path", "").endswith(path.name) and s.get("kernel")]
+        time.sleep(1)
+    assert kernels == ["rust"], f"the slideshow's kernel: {kernels or 'none started'}"
+    lab.shutdown_kernels()

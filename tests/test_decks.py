@@ -1,0 +1,66 @@
+"""The reveal.js decks and PDF handouts of scripts/slides.sh, opened in chromium
+(Playwright's pytest plugin): nothing loaded from the network, the slides the
+notebook's slide types give, every figure decoded, one PDF page per slide."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import slides
+from conftest import ROOT, chapter_notebooks
+from pypdf import PdfReader
+
+NOTEBOOKS = chapter_notebooks()
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("decks")
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "slides.sh"), str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, f"scripts/slides.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def served(decks):
+    with slides.serve(decks) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_deck(page, decks, served, path):
+    facts = slides.deck_facts(path)
+    log = slides.RequestLog(page)
+    name = slides.deck_name(path)
+    page.goto(f"{served}/{name}", wait_until="load")
+    slides.wait_deck_ready(page, name)
+    assert page.evaluate("Reveal.getTotalSlides()") == facts["slides"], \
+        f"{name}: not the {facts['slides']} slides of the notebook's slide types"
+    images = page.evaluate("""async () => {
+      const imgs = [...document.querySelectorAll('.reveal .slides img')];
+      await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+      return imgs.map(i => i.complete && i.naturalWidth > 0);
+    }""")
+    assert images == [True] * facts["figures"], f"{name}: figures decoded {images}, expected {facts['figures']}"
+    assert log.urls, "no request was recorded"
+    assert log.foreign() == [], f"{name}: requests that left 127.0.0.1"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_handout_has_one_page_per_slide(decks, path):
+    pdf = decks / f"{path.stem}.pdf"
+    assert pdf.is_file(), f"{pdf.name} was not written"
+    pages, want = len(PdfReader(str(pdf)).pages), slides.deck_facts(path)["slides"]
+    assert pages == want, f"{pdf.name}: {pages} pages, expected {want} (one per slide)"
+
+
+def test_assets_come_from_the_lockfile(decks):
+    """npm ci installed the versions the lockfile pins (reveal.js 4.0.2: nbconvert's template)."""
+    import json
+
+    lock = json.loads((ROOT / "scripts/browser/package-lock.json").read_text())
+    assert lock["packages"]["node_modules/reveal.js"]["version"] == "4.0.2"
+    assert (decks / "assets" / "reveal.js" / "dist" / "reveal.js").is_file()
+    assert (decks / "assets" / "mathjax" / "MathJax.js").is_file()

@@ -1,0 +1,52 @@
+"""The notebooks' sources (notebooks/src/*.md) and what is built from them: no kernel needed."""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+import notebook_source
+import pytest
+from conftest import ROOT
+
+RERUN = "run `bash scripts/notebooks.sh`"
+SOURCES = notebook_source.sources()
+
+
+def test_there_are_sources():
+    assert SOURCES, "no notebooks/src/*.md"
+
+
+def test_sources_are_sound():
+    assert notebook_source.check_sources(SOURCES) == []
+
+
+def test_inserting_a_cell_renumbers_no_other():
+    assert notebook_source.check_insertion_keeps_ids(SOURCES) == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
+def test_committed_notebook_is_what_the_source_gives(source):
+    path = notebook_source.notebook_path(source)
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: {RERUN}"
+    committed = nbformat.read(path, as_version=4)
+    diff = notebook_source.first_difference(notebook_source.build(source), committed, slides=False)
+    assert not diff, f"{path.relative_to(ROOT)} is not what {source.relative_to(ROOT)} gives ({diff}): {RERUN}"
+    reassigned = copy.deepcopy(committed)
+    notebook_source.assign_slides(reassigned)
+    diff = notebook_source.first_difference(committed, reassigned)
+    assert not diff, f"{path.relative_to(ROOT)}: slide types are not scripts/slideshow.py's ({diff}): {RERUN}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
+def test_student_copy_is_current(source):
+    student_path = notebook_source.student_path(source)
+    assert student_path.is_file(), f"{student_path.relative_to(ROOT)} is missing: {RERUN}"
+    student = nbformat.read(student_path, as_version=4)
+    committed = nbformat.read(notebook_source.notebook_path(source), as_version=4)
+    diff = notebook_source.first_difference(notebook_source.student_copy(committed), student)
+    assert not diff, f"{student_path.relative_to(ROOT)} is not current ({diff}): {RERUN}"
+    assert not any(c.cell_type == "code" and (c.outputs or c.execution_count) for c in student.cells), \
+        f"{student_path.relative_to(ROOT)} has outputs: {RERUN}"
+    assert not any(notebook_source.SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells), \
+        f"{student_path.relative_to(ROOT)} holds a solution cell: {RERUN}"
