@@ -159,9 +159,7 @@ fn partial_derivatives_of_function_2() {
 
 // ---------------------------------------------------------------- 4.4 gradient and descent
 
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
+use dlfs::gradient::function_2;
 
 #[test]
 fn numerical_gradient_of_function_2() {

@@ -85,8 +85,6 @@ mod output;
 mod passes;
 
 pub use data::{SparseRows, TrainingData};
-#[doc(hidden)]
-pub use passes::sparse_backprop;
 use passes::{batch_loss, Batch, Step, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST with the book's mini-batch

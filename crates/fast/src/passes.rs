@@ -271,10 +271,9 @@ fn segment(x: &SparseRows, r: usize, part: Option<usize>) -> Segment<'_> {
 const PIXELS_PER_TASK: usize = 64;
 
 /// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
-/// by row in parallel; exposed for the tests: the same as [`TwoLayerNet::gradient`] on
-/// `x.dense_rows(rows)` up to rounding, and what [`Trainer::step`] subtracts.
-#[doc(hidden)]
-pub fn sparse_backprop(
+/// by row in parallel: the same as [`TwoLayerNet::gradient`] on `x.dense_rows(rows)` up to
+/// rounding, and what [`Trainer::step`] subtracts (both tested below).
+pub(super) fn sparse_backprop(
     net: &TwoLayerNet,
     x: &SparseRows,
     rows: &[usize],
@@ -653,16 +652,45 @@ mod tests {
     use dlfs::net::TwoLayerNet;
     use ndarray_rand::rand::Rng;
 
-    #[test]
-    fn a_step_is_update_with_the_sparse_gradient_bit_for_bit() {
-        let mut r = rng(3);
-        let dense = ndarray::Array2::from_shape_fn((200, 784), |_| {
+    /// 200 rows of 784 values, a fifth of them not 0 (in [0, 1)), drawn from `seed`.
+    fn sparse_images(seed: u64) -> ndarray::Array2<f64> {
+        let mut r = rng(seed);
+        ndarray::Array2::from_shape_fn((200, 784), |_| {
             if r.random_bool(0.2) {
                 r.random_range(0.0..1.0)
             } else {
                 0.0
             }
-        });
+        })
+    }
+
+    #[test]
+    fn sparse_backprop_is_the_nets_gradient() {
+        let x = SparseRows::from_dense(&sparse_images(7).view(), "x").unwrap();
+        let rows = random_choice(&mut rng(8), 200, 40).unwrap();
+        let labels = random_choice(&mut rng(9), 10, 40).unwrap();
+        let dense = x.dense_rows(&rows);
+        // 50 (the book's) takes a one-pass kernel, the others blocks of columns.
+        for hidden in [50, 30, 3, 100] {
+            let net = TwoLayerNet::with_seed(784, hidden, 10, 0.3, 7).unwrap();
+            let sparse = sparse_backprop(&net, &x, &rows, &labels);
+            let by_net = net.gradient(&dense, &labels).unwrap();
+            for ((name, a), (_, b)) in sparse.arrays().into_iter().zip(by_net.arrays()) {
+                let d = a
+                    .iter()
+                    .zip(b.iter())
+                    .fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
+                let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                assert!(d <= 1e-13 * scale.max(1e-3), "{name}: {d:e} (scale {scale:e})");
+                assert!(scale > 1e-4, "{name} is not trivially zero");
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_is_update_with_the_sparse_gradient_bit_for_bit() {
+        let mut r = rng(3);
+        let dense = sparse_images(3);
         let exact = SparseRows::from_dense(&dense.view(), "x").unwrap();
         let coded =
             SparseRows::from_dense(&dense.mapv(|v| (v * 8.0).floor() / 8.0).view(), "x").unwrap();

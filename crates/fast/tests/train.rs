@@ -6,7 +6,7 @@ use dlfs::batch::{random_choice, rng};
 use dlfs::mnist::{Labels, Mnist, RawMnist};
 use dlfs::net::TwoLayerNet;
 use dlfs::train::{train_with, EpochRecord, GradientMethod, History, TrainSettings, Trained};
-use dlfs_fast::{sparse_backprop, SparseRows, TrainingData};
+use dlfs_fast::{SparseRows, TrainingData};
 use ndarray::{Array1, Array2, Ix2};
 use ndarray_rand::rand::Rng;
 
@@ -417,37 +417,6 @@ fn one_hot_and_class_labels_train_alike() {
     let b = fast(&prepared(&one_hot), &small(30)).unwrap();
     assert_eq!(a.history.train_loss, b.history.train_loss);
     assert_eq!(a.history.epochs, b.history.epochs);
-}
-
-#[test]
-fn sparse_backprop_is_the_nets_gradient() {
-    let data = synthetic(300, 10, false, 7);
-    let prepared = prepared(&data);
-    let rows = random_choice(&mut rng(8), 300, 40).unwrap();
-    let labels: Vec<usize> = rows.iter().map(|&r| prepared.t_train[r]).collect();
-    let x = prepared.x_train.dense_rows(&rows);
-    // 50 (the book's) takes a one-pass kernel, the others blocks of columns.
-    for hidden in [50, 30, 3, 100] {
-        let net = TwoLayerNet::with_seed(784, hidden, 10, 0.3, 7).unwrap();
-        let sparse = sparse_backprop(&net, &prepared.x_train, &rows, &labels);
-        let dense = net.gradient(&x, &labels).unwrap();
-        for ((name, a), (_, b)) in sparse.arrays().into_iter().zip(dense.arrays()) {
-            let d = a
-                .iter()
-                .zip(b.iter())
-                .fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
-            let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-            assert!(
-                d <= 1e-13 * scale.max(1e-3),
-                "{name}: {d:e} (scale {scale:e})"
-            );
-            assert!(scale > 1e-4, "{name} is not trivially zero");
-        }
-    }
-    // The dense rows are the images as given.
-    let x_given =
-        ndarray::Array2::from_shape_fn((rows.len(), 784), |(i, j)| data.x_train[[rows[i], j]]);
-    assert_eq!(x, x_given);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::{
     function_2_surface, learning_rates, log_curve, loss_curve, weights, Figure,
 };
 use dlfs::descent::gradient_descent;
+use dlfs::gradient::function_2;
 use dlfs::mnist::Mnist;
 use dlfs::net::argmax;
 use dlfs::train::Trained;
@@ -22,10 +23,6 @@ pub const MNIST_FIGURE_NAMES: [&str; 5] = [
     "mnist_predictions",
     "tlnet_weights",
 ];
-
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
 
 /// Figures 4-3 to 4-10 (no data needed), as (file stem, figure):
 /// `fig4-3_log`, `fig4-6_tangents`, `fig4-8_surface`, `fig4-9_gradient_field`,

@@ -10,9 +10,7 @@ use dlfs::prelude::{gradient_descent, EpochRecord, History};
 use dlfs_plot::*;
 use ndarray::{array, Array2, ArrayView1};
 
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
+use dlfs::gradient::function_2;
 
 /// A made-up training run: the loss falls from about 2.3 with some noise, accuracies rise.
 fn history() -> History {
