@@ -1,5 +1,6 @@
 //! The fast trainer's passes: the forward pass and the accuracy on sparse rows, the gradient
-//! by backpropagation ([`sparse_backprop`]), and one step of SGD ([`Trainer::step`]).
+//! by backpropagation (`sparse_backprop`, the reference the tests hold a step to), and one step
+//! of SGD ([`Trainer::step`]).
 //!
 //! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels (two halves of the
 //!   image, each holding about half of the ink), the second added to the first
@@ -15,15 +16,14 @@
 //!   `dy`, `da1`) are computed row by row, the rows shared out among the threads; the rows of
 //!   the mini-batch after the next are fetched from memory while a step runs.
 
-use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
 use super::data::{Row, Segment, SparseRows, TrainingData, PARTS};
 use super::kernels::{self, Finish};
-use super::output::{self, Grads};
+use super::output;
 use dlfs::error::{Error, Result};
 use dlfs::mnist::{CLASSES, IMAGE_PIXELS};
-use dlfs::net::{argmax, Params, TwoLayerNet};
+use dlfs::net::{argmax, TwoLayerNet};
 
 /// Rows per parallel task in the forward passes.
 const CHUNK: usize = 256;
@@ -114,20 +114,6 @@ pub(super) fn batch_loss(
 ) -> f64 {
     let z1 = batch_hidden(net, x, rows);
     output::loss(&output::softmax(&z1, &net.params), labels)
-}
-
-/// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
-/// `dW1` ([`Grads::backprop`]); `dW1 = xᵀ da1` is left to the caller, which adds up only the
-/// non-zero pixels ([`Columns::w1_row`]).
-pub(super) fn backprop_parts(
-    net: &TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-) -> Grads {
-    let z1 = batch_hidden(net, x, rows);
-    let mut y = output::softmax(&z1, &net.params);
-    Grads::backprop(&z1, &mut y, labels, &net.params)
 }
 
 /// A mini-batch by columns, for the pixels `lo..hi`: for each pixel, the (batch row, value)
@@ -264,39 +250,6 @@ fn segment(x: &SparseRows, r: usize, part: Option<usize>) -> Segment<'_> {
     match part {
         Some(k) => x.row(r).part(k),
         None => x.row(r).all(),
-    }
-}
-
-/// Pixels (rows of `W1`) per parallel task in [`sparse_backprop`].
-const PIXELS_PER_TASK: usize = 64;
-
-/// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
-/// by row in parallel: the same as [`TwoLayerNet::gradient`] on `x.dense_rows(rows)` up to
-/// rounding, and what [`Trainer::step`] subtracts (both tested below).
-pub(super) fn sparse_backprop(
-    net: &TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-) -> Params {
-    let grads = backprop_parts(net, x, rows, labels);
-    let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
-    let mut columns = Columns::default();
-    columns.build(x, rows, None);
-    let da1s = &grads.da1;
-    let mut w1 = vec![0.0; inputs * h];
-    w1.par_chunks_mut(PIXELS_PER_TASK * h)
-        .enumerate()
-        .for_each(|(task, out)| {
-            for (k, o) in out.chunks_mut(h).enumerate() {
-                columns.w1_row(x, task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
-            }
-        });
-    Params {
-        w1: Array2::from_shape_vec((inputs, h), w1).expect("inputs x hidden values"),
-        b1: Array1::from(grads.b1),
-        w2: Array2::from_shape_vec(net.params.w2.raw_dim(), grads.w2).expect("hidden x classes"),
-        b2: Array1::from(grads.b2),
     }
 }
 
@@ -647,10 +600,61 @@ impl Trainer {
 
 #[cfg(test)]
 mod tests {
-    use super::{sparse_backprop, Batch, SparseRows, Step, Trainer};
+    use super::output::Grads;
+    use super::{batch_hidden, output, Batch, Columns, Finish, SparseRows, Step, Trainer};
     use dlfs::batch::{random_choice, rng};
-    use dlfs::net::TwoLayerNet;
+    use dlfs::net::{Params, TwoLayerNet};
+    use ndarray::{Array1, Array2};
     use ndarray_rand::rand::Rng;
+    use rayon::prelude::*;
+
+    /// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
+    /// `dW1` (`Grads::backprop`); `dW1 = xᵀ da1` is left to the caller, which adds up only the
+    /// non-zero pixels ([`Columns::w1_row`]).
+    fn backprop_parts(
+        net: &TwoLayerNet,
+        x: &SparseRows,
+        rows: &[usize],
+        labels: &[usize],
+    ) -> Grads {
+        let z1 = batch_hidden(net, x, rows);
+        let mut y = output::softmax(&z1, &net.params);
+        Grads::backprop(&z1, &mut y, labels, &net.params)
+    }
+
+    /// Pixels (rows of `W1`) per parallel task in [`sparse_backprop`].
+    const PIXELS_PER_TASK: usize = 64;
+
+    /// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
+    /// by row in parallel: the same as [`TwoLayerNet::gradient`] on `x.dense_rows(rows)` up to
+    /// rounding, and what [`Trainer::step`] subtracts (both tested below).
+    fn sparse_backprop(
+        net: &TwoLayerNet,
+        x: &SparseRows,
+        rows: &[usize],
+        labels: &[usize],
+    ) -> Params {
+        let grads = backprop_parts(net, x, rows, labels);
+        let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
+        let mut columns = Columns::default();
+        columns.build(x, rows, None);
+        let da1s = &grads.da1;
+        let mut w1 = vec![0.0; inputs * h];
+        w1.par_chunks_mut(PIXELS_PER_TASK * h)
+            .enumerate()
+            .for_each(|(task, out)| {
+                for (k, o) in out.chunks_mut(h).enumerate() {
+                    columns.w1_row(x, task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
+                }
+            });
+        Params {
+            w1: Array2::from_shape_vec((inputs, h), w1).expect("inputs x hidden values"),
+            b1: Array1::from(grads.b1),
+            w2: Array2::from_shape_vec(net.params.w2.raw_dim(), grads.w2)
+                .expect("hidden x classes"),
+            b2: Array1::from(grads.b2),
+        }
+    }
 
     /// 200 rows of 784 values, a fifth of them not 0 (in [0, 1)), drawn from `seed`.
     fn sparse_images(seed: u64) -> ndarray::Array2<f64> {
@@ -681,7 +685,10 @@ mod tests {
                     .zip(b.iter())
                     .fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
                 let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-                assert!(d <= 1e-13 * scale.max(1e-3), "{name}: {d:e} (scale {scale:e})");
+                assert!(
+                    d <= 1e-13 * scale.max(1e-3),
+                    "{name}: {d:e} (scale {scale:e})"
+                );
                 assert!(scale > 1e-4, "{name} is not trivially zero");
             }
         }

@@ -33,7 +33,7 @@ fn synthetic(train: usize, test: usize, one_hot: bool, seed: u64) -> Mnist {
         let t = if one_hot {
             Labels::from(dlfs::batch::one_hot(&labels, 10).unwrap())
         } else {
-            Labels::from(Array1::from(labels))
+            Labels::from(labels)
         };
         (x, t)
     };
@@ -173,12 +173,12 @@ fn bad_data_is_refused_with_what_is_wrong() {
     assert!(e.contains("x_test") && e.contains("783"), "{e}");
 
     let mut data = good.clone();
-    data.t_train = Labels::from(Array1::from(vec![1usize; 199]));
+    data.t_train = Labels::from(vec![1usize; 199]);
     let e = quiet(&data, &settings).unwrap_err().to_string();
     assert!(e.contains("200 train images but 199 train labels"), "{e}");
 
     let mut data = good.clone();
-    data.t_test = Labels::from(Array1::from(vec![10usize; 50]));
+    data.t_test = Labels::from(vec![10usize; 50]);
     let e = quiet(&data, &settings).unwrap_err().to_string();
     assert!(e.contains("label 10"), "{e}");
 
@@ -197,7 +197,7 @@ fn bad_data_is_refused_with_what_is_wrong() {
 
     let mut data = good.clone();
     data.x_test = Array2::<f64>::zeros((0, 784));
-    data.t_test = Labels::from(Array1::from(Vec::<usize>::new()));
+    data.t_test = Labels::from(Vec::<usize>::new());
     let e = quiet(&data, &settings).unwrap_err().to_string();
     assert!(e.contains("test set has no images"), "{e}");
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ndarray::{array, ArrayView1, Axis};
+use ndarray::{array, Axis};
 
 use super::{
     accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use dlfs::prelude::{gradient_descent, EpochRecord, History};
 use dlfs_plot::*;
-use ndarray::{array, Array2, ArrayView1};
+use ndarray::{array, Array2};
 
 use dlfs::gradient::function_2;
 
