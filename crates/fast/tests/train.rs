@@ -383,8 +383,9 @@ fn the_same_seed_gives_the_same_history_bit_for_bit() {
     )
     .unwrap();
     assert_ne!(bits(&a.history.train_loss), bits(&c.history.train_loss));
-    // Also on one thread or three: the parallel parts split the work, never the sums.
-    for threads in [1, 3] {
+    // Also on one to four threads: the step's tasks (as many as threads) split the work,
+    // never a sum.
+    for threads in [1, 2, 3, 4] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
