@@ -1,6 +1,6 @@
 //! Numerical differentiation (4.3) and the numerical gradient (4.4).
 
-use ndarray::{Array, ArrayBase, ArrayD, ArrayView, DataMut, Dimension};
+use ndarray::{Array, ArrayBase, ArrayD, ArrayView, ArrayView1, DataMut, Dimension};
 
 /// The step `h` of the central difference: 1e-4, as in the book (4.3.1).
 ///
@@ -22,6 +22,17 @@ pub const H: f64 = 1e-4;
 /// ```
 pub fn numerical_diff(f: impl Fn(f64) -> f64, x: f64) -> f64 {
     (f(x + H) - f(x - H)) / (2.0 * H)
+}
+
+/// The book's `function_2` (4.3.3, 4.4): `f(x0, x1) = x0² + x1²`, the sum of the squares of
+/// `x`'s elements. Its gradient is `2x`, its minimum 0 at the origin.
+///
+/// ```
+/// use dlfs::gradient::function_2;
+/// assert_eq!(function_2(&ndarray::array![3.0, 4.0].view()), 25.0);
+/// ```
+pub fn function_2(x: &ArrayView1<f64>) -> f64 {
+    x.mapv(|v| v * v).sum()
 }
 
 /// The gradient of a scalar function `f` at `x` by central differences, for an array of any

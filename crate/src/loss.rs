@@ -10,10 +10,7 @@
 
 use std::borrow::Cow;
 
-use ndarray::{
-    Array1, Array2, ArrayBase, ArrayD, ArrayView, ArrayView1, ArrayView2, Axis, CowArray, Data,
-    Dimension, Ix2,
-};
+use ndarray::{Array2, ArrayBase, ArrayView2, Axis, CowArray, Data, Dimension, Ix2};
 
 use crate::error::{Error, Result};
 
@@ -80,13 +77,6 @@ impl From<Vec<usize>> for Labels {
     }
 }
 
-/// Class labels as an owned target.
-impl From<Array1<usize>> for Labels {
-    fn from(labels: Array1<usize>) -> Labels {
-        Target::Labels(Cow::Owned(labels.to_vec()))
-    }
-}
-
 /// One-hot rows as an owned target.
 impl From<Array2<f64>> for Labels {
     fn from(rows: Array2<f64>) -> Labels {
@@ -96,10 +86,10 @@ impl From<Array2<f64>> for Labels {
 
 /// Anything that can serve as a target of a loss, by value or by reference:
 ///
-/// - one-hot rows (or rows of probabilities): `Array1<f64>` (one sample), `Array2<f64>` (a
-///   batch), their views, or an `ArrayD<f64>` of one or two axes;
-/// - class labels: a single `usize` (one sample), `[usize]`, `Vec<usize>`, `[usize; N]`,
-///   `Array1<usize>` or its view (one per row);
+/// - one-hot rows (or rows of probabilities): an array of `f64` of one axis (one sample) or
+///   two (a batch), owned or a view;
+/// - class labels: a single `usize` (one sample), `[usize]`, `Vec<usize>` or `[usize; N]` (one
+///   per row);
 /// - a [`Target`].
 ///
 /// So `cross_entropy_error(&y, &t)`, `cross_entropy_error(&y, 2)` and
@@ -149,62 +139,14 @@ impl<const N: usize> IntoTarget for [usize; N] {
     }
 }
 
-/// Labels from a vector of them: borrowed when contiguous.
-fn labels(t: ArrayView1<'_, usize>) -> Result<Target<'_>> {
-    Ok(Target::Labels(match t.to_slice() {
-        Some(slice) => Cow::Borrowed(slice),
-        None => Cow::Owned(t.to_vec()),
-    }))
-}
-
-impl IntoTarget for ArrayView1<'_, usize> {
-    fn target(&self) -> Result<Target<'_>> {
-        labels(self.view())
-    }
-}
-
-impl IntoTarget for Array1<usize> {
-    fn target(&self) -> Result<Target<'_>> {
-        labels(self.view())
-    }
-}
-
-/// One-hot rows from an array of `f64` of any number of axes: one axis is one sample, two a
+/// One-hot rows (or rows of probabilities), owned or a view: one axis is one sample, two a
 /// batch, more an error.
-fn one_hot_rows<D: Dimension>(t: ArrayView<'_, f64, D>) -> Result<Target<'_>> {
-    Ok(Target::OneHot(CowArray::from(as_rows(
-        t,
-        "one-hot target",
-    )?)))
-}
-
-impl IntoTarget for ArrayView1<'_, f64> {
+impl<S: Data<Elem = f64>, D: Dimension> IntoTarget for ArrayBase<S, D> {
     fn target(&self) -> Result<Target<'_>> {
-        one_hot_rows(self.view())
-    }
-}
-
-impl IntoTarget for ArrayView2<'_, f64> {
-    fn target(&self) -> Result<Target<'_>> {
-        one_hot_rows(self.view())
-    }
-}
-
-impl IntoTarget for Array1<f64> {
-    fn target(&self) -> Result<Target<'_>> {
-        one_hot_rows(self.view())
-    }
-}
-
-impl IntoTarget for Array2<f64> {
-    fn target(&self) -> Result<Target<'_>> {
-        one_hot_rows(self.view())
-    }
-}
-
-impl IntoTarget for ArrayD<f64> {
-    fn target(&self) -> Result<Target<'_>> {
-        one_hot_rows(self.view())
+        Ok(Target::OneHot(CowArray::from(as_rows(
+            self.view(),
+            "one-hot target",
+        )?)))
     }
 }
 

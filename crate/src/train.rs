@@ -79,7 +79,7 @@ impl Default for TrainSettings {
             batch_size: 100,
             learning_rate: 0.1,
             hidden_size: 50,
-            seed: 42,
+            seed: crate::net::DEFAULT_SEED,
             gradient: GradientMethod::Backprop,
         }
     }
@@ -456,8 +456,8 @@ pub fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
 mod tests {
     use std::borrow::Cow;
 
-    use super::{train_watched, History, TrainSettings, Watch};
-    use crate::batch::{rand, rng};
+    use super::{initial_net, train_from, train_watched, History, TrainSettings, Watch};
+    use crate::batch::{rand, random_choice, rng};
     use crate::loss::Target;
     use crate::mnist::Mnist;
 
@@ -520,5 +520,38 @@ mod tests {
             .accuracy(&data.x_train, &Target::Labels(Cow::Borrowed(&t[..])));
         assert_eq!(part.history.final_train_acc, acc.unwrap());
         assert_ne!(part.net.params, full.net.params);
+    }
+
+    #[test]
+    fn a_nan_weight_stops_the_books_loop_at_the_first_iteration() {
+        let mut r = rng(1);
+        let labels = |r: &mut _, n| random_choice(r, 10, n).unwrap().into();
+        let data = Mnist {
+            x_train: rand(&mut r, 200, 784).unwrap(),
+            t_train: labels(&mut r, 200),
+            x_test: rand(&mut r, 20, 784).unwrap(),
+            t_test: labels(&mut r, 20),
+        };
+        let settings = TrainSettings {
+            iters_num: 3,
+            batch_size: 10,
+            hidden_size: 5,
+            ..TrainSettings::default()
+        };
+        let mut net = initial_net(&settings).unwrap();
+        net.params.w1[[100, 2]] = f64::NAN;
+        net.params.w2[[2, 3]] = f64::NAN;
+        let mut epochs = 0;
+        let e = train_from(
+            &data,
+            &settings,
+            net,
+            |_, _| epochs += 1,
+            &mut stop_after(0),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("at iteration 0") && e.contains("smaller"), "{e}");
+        assert_eq!(epochs, 0, "no epoch is recorded with a NaN loss");
     }
 }

@@ -69,7 +69,7 @@ fn sum_squares_error_batch_is_the_mean_of_the_rows() {
     assert!(close(sum_squares_error(&y, &t).unwrap(), mean, 1e-12));
     assert!(close(sum_squares_error(&y, &[2, 2]).unwrap(), mean, 1e-12));
     assert!(close(
-        sum_squares_error(&y, &array![2usize, 2]).unwrap(),
+        sum_squares_error(&y, vec![2usize, 2]).unwrap(),
         mean,
         1e-12
     ));
@@ -159,9 +159,7 @@ fn partial_derivatives_of_function_2() {
 
 // ---------------------------------------------------------------- 4.4 gradient and descent
 
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
+use dlfs::gradient::function_2;
 
 #[test]
 fn numerical_gradient_of_function_2() {

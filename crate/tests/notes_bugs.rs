@@ -192,7 +192,7 @@ fn fixing_only_the_reshape_bug_gives_nan() {
 /// "from init_x" (as for the book's learning-rate comparison) starts somewhere else.
 #[test]
 fn gradient_descent_leaves_the_callers_array_alone() {
-    let function_2 = |x: &ArrayView1<f64>| x.mapv(|v| v * v).sum();
+    use dlfs::gradient::function_2;
     // The notes' version: Python's `x = init_x` is a `&mut` to the caller's array.
     fn gradient_descent_notes(
         f: impl Fn(&ArrayView1<f64>) -> f64,
@@ -292,7 +292,7 @@ fn loss_w_uses_its_argument() {
 /// zeros; `TwoLayerNet::with_seed` draws them the same way from `rng(seed)`.
 #[test]
 fn two_layer_net_init_draws_the_weights_and_zeroes_the_biases() {
-    let mut r = rng(42);
+    let mut r = rng(dlfs::net::DEFAULT_SEED);
     let w1 = 0.01 * randn(&mut r, 784, 100).unwrap();
     let w2 = 0.01 * randn(&mut r, 100, 10).unwrap();
     let net = TwoLayerNet::new(784, 100, 10, 0.01).unwrap();

@@ -44,7 +44,7 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         hidden: usize,
         /// Seed of the weights.
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = dlfs::net::DEFAULT_SEED)]
         seed: u64,
         /// Directory with the four MNIST files.
         #[arg(long)]

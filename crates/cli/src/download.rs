@@ -20,11 +20,12 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use dlfs::error::{Error, Result};
-use dlfs::mnist::datadir::{
-    check_named_dirs, find, find_file, not_found_message, MnistFiles, SearchDir,
+use crate::datadir::{
+    check_named_dirs, find, find_file, not_found_message, MnistFiles, SearchDir, HOW_TO_PROVIDE,
 };
-use dlfs::mnist::{idx, RawMnist};
+use crate::idx;
+use dlfs::error::{Error, Result};
+use dlfs::mnist::RawMnist;
 
 /// Public mirrors of the MNIST files, tried in this order. The original host,
 /// `yann.lecun.com`, answers 403 today; it is kept last in case it comes back.
@@ -659,7 +660,7 @@ pub fn find_or_download(
             looked.join("\n"),
             target.path.display(),
             why.replace('\n', "\n  "),
-            dlfs::mnist::HOW_TO_PROVIDE
+            HOW_TO_PROVIDE
         ))
     })?;
     find(std::slice::from_ref(target))

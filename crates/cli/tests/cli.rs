@@ -449,8 +449,7 @@ fn closed_pipe(cmd: &mut Command, lines: usize) -> (std::process::ExitStatus, St
 }
 
 #[test]
-#[ignore = "needs MNIST"]
-fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
+fn a_closed_pipe_ends_figures_and_where_quietly() {
     let cache = TempDir::new("cli-pipe");
     let out_dir = cache.path().join("out");
     // Closed before the first line.
@@ -476,6 +475,12 @@ fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
     write_tiny_mnist(&cache_mnist(cache.path()));
     let (status, err) = closed_pipe(&mut dlfs(cache.path(), &["where"]), 1);
     assert!(status.success(), "one line only: {err}");
+}
+
+#[test]
+#[ignore = "needs MNIST"]
+fn a_closed_pipe_ends_train_and_download_quietly_with_status_141() {
+    let cache = TempDir::new("cli-pipe-mnist");
     let full = std::env::var_os("DLFS_DATA_DIR")
         .filter(|v| !v.is_empty())
         .expect("DLFS_DATA_DIR names the directory with the full MNIST");

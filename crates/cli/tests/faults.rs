@@ -16,9 +16,7 @@ use ndarray::Array2;
 
 use dlfs_testkit::TempDir;
 
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
+use dlfs::gradient::function_2;
 
 /// Renders `fig` small (PNG and SVG) and returns the PNG's result; a panic fails the test
 /// with the case's name.

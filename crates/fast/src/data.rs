@@ -37,7 +37,10 @@ pub struct SparseRows {
     parts: [usize; PARTS + 1],
 }
 
-/// How many ranges of columns a row's sums are split in (see [`SparseRows::parts`]).
+/// How many ranges of columns a row's sums are split in (see [`SparseRows::parts`]): part of
+/// the arithmetic, not of the machine. The order of every sum over a row's pixels is fixed by
+/// it, whatever the number of threads (which the work is shared out among); another value
+/// would move the last bits of every history.
 pub(super) const PARTS: usize = 2;
 
 /// The non-zero values of [`SparseRows`].

@@ -36,16 +36,17 @@
 //!
 //! Three bytes per non-zero pixel (about 19% of MNIST's pixels), read 100 random rows per
 //! step. The pixels are split in two parts (0-406 and 407-783 for MNIST) holding about half
-//! of the ink each; each part owns the rows of `W1` of its pixels, and keeps them on the same
-//! thread for the whole run, so that they stay in that core's cache.
+//! of the ink each: every sum over a row is the sum of part 0, then part 1 added. A step's
+//! work is cut in as many tasks as there are threads, each never splitting a sum.
 //!
 //! ## Why each special case exists
 //!
 //! - **Sparse rows**: MNIST is 81% zeros; multiplying only the non-zero pixels skips most of
 //!   the work of `x · W1` and `xᵀ · da1`.
-//! - **Two parts**: the machine this was written for has two cores. Every sum over a row is
-//!   computed part by part and the parts added in order, whatever the number of threads, so
-//!   one thread or eight give the same bits.
+//! - **Two parts**: every sum over a row's pixels is computed in two parts (two ranges of
+//!   pixels holding about half of the ink each) and the parts added in order. This fixes the
+//!   order of every sum, so the bits of a run; the work is shared out among the threads rayon
+//!   has (`rayon::current_num_threads`), and one thread or three give the same history.
 //! - **`h == 50`**: the book's hidden layer; a fused kernel keeps all 50 sums (48 in vector
 //!   registers and a tail of 2) while a row of pixels goes by once. Other widths take blocks
 //!   of columns and give the same numbers.
@@ -86,8 +87,6 @@ mod output;
 mod passes;
 
 pub use data::{SparseRows, TrainingData};
-#[doc(hidden)]
-pub use passes::sparse_backprop;
 use passes::{batch_loss, Batch, Step, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST with the book's mini-batch

@@ -117,9 +117,11 @@ pub(super) fn loss(y: &[f64], labels: &[usize]) -> f64 {
     mean_loss(&losses)
 }
 
-/// The gradients of the mini-batch loss by backpropagation, all but `dW1`.
+/// The gradients of the mini-batch loss by backpropagation, all but `dW1`: the reference that
+/// the tests hold [`Trainer::step`](super::passes) to.
+#[cfg(test)]
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Grads {
+pub(crate) struct Grads {
     /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, rows x hidden: what `dW1 = xᵀ da1` needs.
     pub(super) da1: Vec<f64>,
     /// `db1 = sum of the rows of da1`.
@@ -266,11 +268,12 @@ pub(super) fn backprop_rows(
     hidden_grads_rows(z, y, w2t, da1);
 }
 
+#[cfg(test)]
 impl Grads {
     /// From the hidden layer `z` (rows of `hidden`) and the softmax `y` of the scores, as the
     /// book's `gradient`: `dy = (y - t) / N`, `dW2 = z1ᵀ dy`, `db2 = sum dy`,
     /// `da1 = dy W2ᵀ ⊙ z1 (1 - z1)`, `db1 = sum da1`. `y` becomes `dy`.
-    pub(super) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
+    pub(crate) fn backprop(z: &[f64], y: &mut [f64], labels: &[usize], p: &Params) -> Grads {
         let h = p.w2.nrows();
         let mut da1 = vec![0.0; z.len()];
         backprop_rows(z, y, labels, labels.len(), &transpose_w2(p), &mut da1);

@@ -1,29 +1,31 @@
 //! The fast trainer's passes: the forward pass and the accuracy on sparse rows, the gradient
-//! by backpropagation ([`sparse_backprop`]), and one step of SGD ([`Trainer::step`]).
+//! by backpropagation (`sparse_backprop`, the reference the tests hold a step to), and one step
+//! of SGD ([`Trainer::step`]).
 //!
 //! - a sum over a row's pixels is computed in [`PARTS`] ranges of pixels (two halves of the
 //!   image, each holding about half of the ink), the second added to the first
 //!   ([`pre_activation`]). Every sum is split the same way whatever the number of threads, so
 //!   a run gives the same numbers, bit for bit, on one thread or eight;
-//! - a step ([`Trainer::step`]) gives each range of pixels, with its rows of `W1`, to one
-//!   thread, always the same, so that those rows stay in that core's cache: the thread
-//!   updates them (`W1 <- W1 + (-lr) dW1`, row by row as each row of `dW1` is computed from
-//!   the mini-batch's columns, [`Columns`]; rows of pixels blank in the whole mini-batch are
-//!   left alone), then adds up its part of this mini-batch's new forward pass (for its loss)
-//!   and of the next mini-batch's, and sorts the next mini-batch's pixels by column;
+//! - a step ([`Trainer::step`]) shares its work out among as many tasks as rayon has threads
+//!   (`rayon::current_num_threads`): each task updates its range of rows of `W1`
+//!   (`W1 <- W1 + (-lr) dW1`, row by row as each row of `dW1` is computed from the
+//!   mini-batch's columns, [`Columns`]; rows of pixels blank in the whole mini-batch are left
+//!   alone) and computes its rows of `dW2`; then the parts' sums of this mini-batch's new
+//!   forward pass (for its loss) and of the next mini-batch's are computed, their rows shared
+//!   out, while the next mini-batch's pixels are sorted by column. No sum is split between
+//!   tasks, so the number of threads changes no bit;
 //! - the second layers of the two mini-batches (the sigmoid, the scores, the softmax, the loss,
 //!   `dy`, `da1`) are computed row by row, the rows shared out among the threads; the rows of
 //!   the mini-batch after the next are fetched from memory while a step runs.
 
-use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
 use super::data::{Row, Segment, SparseRows, TrainingData, PARTS};
 use super::kernels::{self, Finish};
-use super::output::{self, Grads};
+use super::output;
 use dlfs::error::{Error, Result};
 use dlfs::mnist::{CLASSES, IMAGE_PIXELS};
-use dlfs::net::{argmax, Params, TwoLayerNet};
+use dlfs::net::{argmax, TwoLayerNet};
 
 /// Rows per parallel task in the forward passes.
 const CHUNK: usize = 256;
@@ -114,20 +116,6 @@ pub(super) fn batch_loss(
 ) -> f64 {
     let z1 = batch_hidden(net, x, rows);
     output::loss(&output::softmax(&z1, &net.params), labels)
-}
-
-/// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
-/// `dW1` ([`Grads::backprop`]); `dW1 = xᵀ da1` is left to the caller, which adds up only the
-/// non-zero pixels ([`Columns::w1_row`]).
-pub(super) fn backprop_parts(
-    net: &TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-) -> Grads {
-    let z1 = batch_hidden(net, x, rows);
-    let mut y = output::softmax(&z1, &net.params);
-    Grads::backprop(&z1, &mut y, labels, &net.params)
 }
 
 /// A mini-batch by columns, for the pixels `lo..hi`: for each pixel, the (batch row, value)
@@ -267,46 +255,12 @@ fn segment(x: &SparseRows, r: usize, part: Option<usize>) -> Segment<'_> {
     }
 }
 
-/// Pixels (rows of `W1`) per parallel task in [`sparse_backprop`].
-const PIXELS_PER_TASK: usize = 64;
-
-/// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
-/// by row in parallel; exposed for the tests: the same as [`TwoLayerNet::gradient`] on
-/// `x.dense_rows(rows)` up to rounding, and what [`Trainer::step`] subtracts.
-#[doc(hidden)]
-pub fn sparse_backprop(
-    net: &TwoLayerNet,
-    x: &SparseRows,
-    rows: &[usize],
-    labels: &[usize],
-) -> Params {
-    let grads = backprop_parts(net, x, rows, labels);
-    let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
-    let mut columns = Columns::default();
-    columns.build(x, rows, None);
-    let da1s = &grads.da1;
-    let mut w1 = vec![0.0; inputs * h];
-    w1.par_chunks_mut(PIXELS_PER_TASK * h)
-        .enumerate()
-        .for_each(|(task, out)| {
-            for (k, o) in out.chunks_mut(h).enumerate() {
-                columns.w1_row(x, task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
-            }
-        });
-    Params {
-        w1: Array2::from_shape_vec((inputs, h), w1).expect("inputs x hidden values"),
-        b1: Array1::from(grads.b1),
-        w2: Array2::from_shape_vec(net.params.w2.raw_dim(), grads.w2).expect("hidden x classes"),
-        b2: Array1::from(grads.b2),
-    }
-}
-
 /// What one range of pixels keeps from one step to the next: its columns of this mini-batch
 /// and of the next, and its parts of their forward passes.
 #[derive(Debug, Default)]
 struct Part {
     k: usize,
-    lo: usize,
+    /// The part's pixels end here (they start where the previous part's end).
     hi: usize,
     columns: Columns,
     next_columns: Columns,
@@ -337,57 +291,51 @@ pub(super) struct Step<'a> {
 }
 
 impl Part {
-    /// The part's first phase of a step, on one thread: its rows `dw2` of `dW2`; `W1 <- W1 +
-    /// (-lr) dW1` on its rows `w1` of `W1`, row by row as each row of `dW1` is computed from
-    /// the columns (pixels blank in the whole mini-batch left alone); its sums `x · W1` for
-    /// this mini-batch and the next under the new `W1`; the next mini-batch's columns.
-    ///
-    /// `current` is the second layer of the mini-batch (`dy` in `y`, and `da1`), `h` the
-    /// number of hidden units.
-    fn first_phase(
-        &mut self,
-        w1: &mut [f64],
-        dw2: &mut [f64],
-        step: &Step<'_>,
-        current: &Layer,
-        h: usize,
-    ) {
+    /// The part's share of phase 1b of a step, its rows shared out in `tasks` tasks: its
+    /// sums `x · W1` over its pixels for this mini-batch and the next under the updated `W1`
+    /// (the whole of it, row-major), and the next mini-batch's columns.
+    fn forward(&mut self, w1: &[f64], step: &Step<'_>, h: usize, tasks: usize) {
         let (x, k) = (step.x, self.k);
         // The mini-batch after the next one, on its way from memory while this step runs.
         if let Some(rows) = step.after {
             x.prefetch(rows, k);
         }
-        output::second_grads_rows(&current.z, &current.y, h, k * h / PARTS, dw2);
-        for (c, w) in (self.lo..self.hi).zip(w1.chunks_mut(h)) {
-            if !self.columns.blank(c) {
-                // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
-                let finish = Finish::AddScaled(-step.lr);
-                self.columns.w1_row(x, c, &current.da1, w, finish);
-            }
-        }
-        self.this.resize(step.batch.rows.len() * h, 0.0);
-        for (o, &r) in self.this.chunks_mut(h).zip(step.batch.rows) {
-            x.row(r).part(k).times(w1, self.lo, o, Finish::Store);
-        }
-        if let Some(next) = step.next {
-            // The next mini-batch's sums, and its columns: its pixels counted while its rows
-            // are at hand, then put in place.
-            self.next.resize(next.rows.len() * h, 0.0);
-            self.next_columns.reset(x, Some(k));
-            for (o, &r) in self.next.chunks_mut(h).zip(next.rows) {
-                let segment = x.row(r).part(k);
-                segment.times(w1, self.lo, o, Finish::Store);
-                self.next_columns.count(segment);
-            }
-            self.next_columns.fill(x, next.rows, Some(k));
-        }
+        let sums = |out: &mut Vec<f64>, rows: &[usize]| {
+            out.resize(rows.len() * h, 0.0);
+            let chunk = rows.len().div_ceil(tasks).max(1);
+            out.par_chunks_mut(chunk * h)
+                .zip(rows.par_chunks(chunk))
+                .for_each(|(out, rows)| {
+                    for (o, &r) in out.chunks_mut(h).zip(rows) {
+                        x.row(r).part(k).times(w1, 0, o, Finish::Store);
+                    }
+                });
+        };
+        let Part {
+            next_columns,
+            this,
+            next,
+            ..
+        } = self;
+        rayon::join(
+            || {
+                sums(this, step.batch.rows);
+                if let Some(batch) = step.next {
+                    sums(next, batch.rows);
+                }
+            },
+            || {
+                if let Some(batch) = step.next {
+                    next_columns.build(x, batch.rows, Some(k));
+                }
+            },
+        );
     }
+}
 
-    /// Rows `hidden_units` of `dW2` (hidden x classes) that the part computes: its share
-    /// of the hidden units.
-    fn hidden_units(&self, h: usize) -> std::ops::Range<usize> {
-        self.k * h / PARTS..(self.k + 1) * h / PARTS
-    }
+/// `0..n` cut in `tasks` consecutive ranges as even as can be, as their `tasks + 1` bounds.
+fn even_bounds(n: usize, tasks: usize) -> Vec<usize> {
+    (0..=tasks).map(|t| t * n / tasks).collect()
 }
 
 /// `slice` cut in consecutive pieces of the given lengths.
@@ -480,7 +428,6 @@ impl Trainer {
             parts: (0..PARTS)
                 .map(|k| Part {
                     k,
-                    lo: bounds[k],
                     hi: bounds[k + 1],
                     ..Part::default()
                 })
@@ -530,8 +477,8 @@ impl Trainer {
     /// ready for the step on it; the rows `after` (the mini-batch after) are prefetched.
     ///
     /// The work, in three phases:
-    /// 1. [`Trainer::first_layer`]: on each range of pixels, in parallel, its rows of `dW2`
-    ///    and of `W1` ([`Part::first_phase`]);
+    /// 1. [`Trainer::first_layer`]: `dW2` and `W1`'s update, then the parts' sums `x · W1`
+    ///    ([`Part::forward`]), the work shared out among the threads;
     /// 2. [`Trainer::update_rest`]: `b1`, `W2`, `b2` updated;
     /// 3. [`Trainer::second_layers`]: the second layers of `batch` (its loss) and `next` (its
     ///    `dy` and `da1`), row by row, the rows shared out among the threads; then `db1`,
@@ -542,30 +489,48 @@ impl Trainer {
         self.second_layers(net, step.batch, step.next)
     }
 
-    /// Phase 1 of [`Trainer::step`]: each part, on its own thread, with its rows of `W1` and
-    /// its share of the rows of `dW2`.
+    /// Phase 1 of [`Trainer::step`], on as many tasks as rayon has threads: (a) `dW2`, and
+    /// `W1 <- W1 + (-lr) dW1` row by row as each row of `dW1` is computed from the columns
+    /// (pixels blank in the whole mini-batch left alone), each task on its range of pixels and
+    /// of hidden units; then (b) each part's sums `x · W1` for this mini-batch and the next
+    /// ([`Part::forward`]). No value is summed across tasks, so the bits do not depend on
+    /// how many there are.
     fn first_layer(&mut self, net: &mut TwoLayerNet, step: &Step<'_>) {
-        let h = net.params.w1.ncols();
+        let tasks = rayon::current_num_threads().max(1);
+        let (inputs, h) = net.params.w1.dim();
         self.dw2.resize(h * CLASSES, 0.0);
         let w1 = net
             .params
             .w1
             .as_slice_mut()
             .expect("W1 is in standard layout");
-        let w1_rows = split_lengths(w1, self.parts.iter().map(|part| (part.hi - part.lo) * h));
+        let (pixels, units) = (even_bounds(inputs, tasks), even_bounds(h, tasks));
+        let w1_rows = split_lengths(w1, pixels.windows(2).map(|b| (b[1] - b[0]) * h));
         let dw2_rows = split_lengths(
             &mut self.dw2,
-            self.parts
-                .iter()
-                .map(|part| part.hidden_units(h).len() * CLASSES),
+            units.windows(2).map(|b| (b[1] - b[0]) * CLASSES),
         );
-        let current = &self.current;
+        let (parts, current, x) = (&self.parts, &self.current, step.x);
+        w1_rows
+            .into_par_iter()
+            .zip(dw2_rows)
+            .enumerate()
+            .with_max_len(1)
+            .for_each(|(t, (w1, dw2))| {
+                output::second_grads_rows(&current.z, &current.y, h, units[t], dw2);
+                for (c, w) in (pixels[t]..pixels[t + 1]).zip(w1.chunks_mut(h)) {
+                    let part = parts.iter().find(|p| c < p.hi).expect("parts cover W1");
+                    if !part.columns.blank(c) {
+                        // W1[c] += (-lr) * dW1[c], as `scaled_add` in `TwoLayerNet::update`.
+                        let finish = Finish::AddScaled(-step.lr);
+                        part.columns.w1_row(x, c, &current.da1, w, finish);
+                    }
+                }
+            });
+        let w1 = net.params.w1.as_slice().expect("W1 is in standard layout");
         self.parts
             .par_iter_mut()
-            .zip(w1_rows)
-            .zip(dw2_rows)
-            .with_max_len(1)
-            .for_each(|((part, w1), dw2)| part.first_phase(w1, dw2, step, current, h));
+            .for_each(|part| part.forward(w1, step, h, tasks));
     }
 
     /// Phase 2 of [`Trainer::step`]: `b1`, `W2`, `b2` <- themselves + (-lr) grad, as
@@ -648,21 +613,104 @@ impl Trainer {
 
 #[cfg(test)]
 mod tests {
-    use super::{sparse_backprop, Batch, SparseRows, Step, Trainer};
+    use super::output::Grads;
+    use super::{batch_hidden, output, Batch, Columns, Finish, SparseRows, Step, Trainer};
     use dlfs::batch::{random_choice, rng};
-    use dlfs::net::TwoLayerNet;
+    use dlfs::net::{Params, TwoLayerNet};
+    use ndarray::{Array1, Array2};
     use ndarray_rand::rand::Rng;
+    use rayon::prelude::*;
 
-    #[test]
-    fn a_step_is_update_with_the_sparse_gradient_bit_for_bit() {
-        let mut r = rng(3);
-        let dense = ndarray::Array2::from_shape_fn((200, 784), |_| {
+    /// The gradient of the mini-batch loss by backpropagation, with the sparse input, all but
+    /// `dW1` (`Grads::backprop`); `dW1 = xᵀ da1` is left to the caller, which adds up only the
+    /// non-zero pixels ([`Columns::w1_row`]).
+    fn backprop_parts(
+        net: &TwoLayerNet,
+        x: &SparseRows,
+        rows: &[usize],
+        labels: &[usize],
+    ) -> Grads {
+        let z1 = batch_hidden(net, x, rows);
+        let mut y = output::softmax(&z1, &net.params);
+        Grads::backprop(&z1, &mut y, labels, &net.params)
+    }
+
+    /// Pixels (rows of `W1`) per parallel task in [`sparse_backprop`].
+    const PIXELS_PER_TASK: usize = 64;
+
+    /// The whole gradient of the mini-batch loss by backpropagation on sparse rows, `dW1` built row
+    /// by row in parallel: the same as [`TwoLayerNet::gradient`] on `x.dense_rows(rows)` up to
+    /// rounding, and what [`Trainer::step`] subtracts (both tested below).
+    fn sparse_backprop(
+        net: &TwoLayerNet,
+        x: &SparseRows,
+        rows: &[usize],
+        labels: &[usize],
+    ) -> Params {
+        let grads = backprop_parts(net, x, rows, labels);
+        let (inputs, h) = (net.params.w1.nrows(), net.params.w1.ncols());
+        let mut columns = Columns::default();
+        columns.build(x, rows, None);
+        let da1s = &grads.da1;
+        let mut w1 = vec![0.0; inputs * h];
+        w1.par_chunks_mut(PIXELS_PER_TASK * h)
+            .enumerate()
+            .for_each(|(task, out)| {
+                for (k, o) in out.chunks_mut(h).enumerate() {
+                    columns.w1_row(x, task * PIXELS_PER_TASK + k, da1s, o, Finish::Store);
+                }
+            });
+        Params {
+            w1: Array2::from_shape_vec((inputs, h), w1).expect("inputs x hidden values"),
+            b1: Array1::from(grads.b1),
+            w2: Array2::from_shape_vec(net.params.w2.raw_dim(), grads.w2)
+                .expect("hidden x classes"),
+            b2: Array1::from(grads.b2),
+        }
+    }
+
+    /// 200 rows of 784 values, a fifth of them not 0 (in [0, 1)), drawn from `seed`.
+    fn sparse_images(seed: u64) -> ndarray::Array2<f64> {
+        let mut r = rng(seed);
+        ndarray::Array2::from_shape_fn((200, 784), |_| {
             if r.random_bool(0.2) {
                 r.random_range(0.0..1.0)
             } else {
                 0.0
             }
-        });
+        })
+    }
+
+    #[test]
+    fn sparse_backprop_is_the_nets_gradient() {
+        let x = SparseRows::from_dense(&sparse_images(7).view(), "x").unwrap();
+        let rows = random_choice(&mut rng(8), 200, 40).unwrap();
+        let labels = random_choice(&mut rng(9), 10, 40).unwrap();
+        let dense = x.dense_rows(&rows);
+        // 50 (the book's) takes a one-pass kernel, the others blocks of columns.
+        for hidden in [50, 30, 3, 100] {
+            let net = TwoLayerNet::with_seed(784, hidden, 10, 0.3, 7).unwrap();
+            let sparse = sparse_backprop(&net, &x, &rows, &labels);
+            let by_net = net.gradient(&dense, &labels).unwrap();
+            for ((name, a), (_, b)) in sparse.arrays().into_iter().zip(by_net.arrays()) {
+                let d = a
+                    .iter()
+                    .zip(b.iter())
+                    .fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
+                let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                assert!(
+                    d <= 1e-13 * scale.max(1e-3),
+                    "{name}: {d:e} (scale {scale:e})"
+                );
+                assert!(scale > 1e-4, "{name} is not trivially zero");
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_is_update_with_the_sparse_gradient_bit_for_bit() {
+        let mut r = rng(3);
+        let dense = sparse_images(3);
         let exact = SparseRows::from_dense(&dense.view(), "x").unwrap();
         let coded =
             SparseRows::from_dense(&dense.mapv(|v| (v * 8.0).floor() / 8.0).view(), "x").unwrap();

@@ -10,8 +10,8 @@ use super::figure::Figure;
 use super::theme::INK;
 use dlfs::{Error, Result};
 
-/// The step of the book's `numerical_diff` (4.3.1), marked in [`difference_errors`].
-pub const BOOK_H: f64 = 1e-4;
+/// The step of the book's `numerical_diff` (4.3.1), marked in [`difference_errors`]: `h = 1e-4`.
+pub use dlfs::gradient::H as BOOK_H;
 
 /// The errors of the forward and the central difference of one function at one point, for
 /// steps `h` from `1e-16` to `1` (4.3.1).

@@ -2,13 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use ndarray::{array, ArrayView1, Axis};
+use ndarray::{array, Axis};
 
 use super::{
     accuracy_curve, descent_path, digits, function_1_tangents, function_2_gradient_field,
     function_2_surface, learning_rates, log_curve, loss_curve, weights, Figure,
 };
 use dlfs::descent::gradient_descent;
+use dlfs::gradient::function_2;
 use dlfs::mnist::Mnist;
 use dlfs::net::argmax;
 use dlfs::train::Trained;
@@ -22,10 +23,6 @@ pub const MNIST_FIGURE_NAMES: [&str; 5] = [
     "mnist_predictions",
     "tlnet_weights",
 ];
-
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
 
 /// Figures 4-3 to 4-10 (no data needed), as (file stem, figure):
 /// `fig4-3_log`, `fig4-6_tangents`, `fig4-8_surface`, `fig4-9_gradient_field`,

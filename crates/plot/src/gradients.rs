@@ -15,14 +15,10 @@ use super::draw::{
 use super::figure::Figure;
 use super::theme::{Theme, INK};
 use dlfs::descent::{gradient_descent, Descent};
-use dlfs::gradient::numerical_gradient;
+use dlfs::gradient::{function_2, numerical_gradient};
 
 /// At most this many grid points per axis in [`gradient_field`].
 const MAX_FIELD_POINTS: usize = 81;
-
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
 
 fn pair(p: (f64, f64)) -> String {
     format!("({}, {})", fmt_num(p.0), fmt_num(p.1))

@@ -8,11 +8,9 @@ use std::path::PathBuf;
 use base64::Engine;
 use dlfs::prelude::{gradient_descent, EpochRecord, History};
 use dlfs_plot::*;
-use ndarray::{array, Array2, ArrayView1};
+use ndarray::{array, Array2};
 
-fn function_2(x: &ArrayView1<f64>) -> f64 {
-    x.mapv(|v| v * v).sum()
-}
+use dlfs::gradient::function_2;
 
 /// A made-up training run: the loss falls from about 2.3 with some noise, accuracies rise.
 fn history() -> History {

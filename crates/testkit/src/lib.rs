@@ -72,3 +72,46 @@ pub fn idx_images(n: u32, rows: u32, cols: u32, pixel: impl Fn(usize, usize) -> 
     }
     out
 }
+
+/// The standard names of the four MNIST files without `.gz`, in the order of
+/// `dlfs::mnist::FILES` (a test checks that they agree).
+pub const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// The labels of the small MNIST of [`mnist_contents`]: 3 training images, 2 test images.
+pub const TRAIN_LABELS: [u8; 3] = [5, 0, 9];
+/// See [`TRAIN_LABELS`].
+pub const TEST_LABELS: [u8; 2] = [7, 2];
+
+/// The test pattern of [`mnist_contents`]: pixel `p` of image `i` of set `set` (0 training, 1
+/// test), covering 0 and 255.
+pub fn mnist_pixel(set: usize, i: usize, p: usize) -> u8 {
+    ((set * 101 + i * 31 + p * 7) % 256) as u8
+}
+
+/// A small MNIST, the four files' contents raw in the order of [`MNIST_FILES`]: 28x28 images
+/// of [`mnist_pixel`], labels [`TRAIN_LABELS`] and [`TEST_LABELS`].
+pub fn mnist_contents() -> [Vec<u8>; 4] {
+    [
+        idx_images(3, 28, 28, |i, p| mnist_pixel(0, i, p)),
+        idx_labels(&TRAIN_LABELS),
+        idx_images(2, 28, 28, |i, p| mnist_pixel(1, i, p)),
+        idx_labels(&TEST_LABELS),
+    ]
+}
+
+/// Writes `contents` (in the order of [`MNIST_FILES`]) into `dir`, gzip-compressed as
+/// `name.gz` where `gz[k]`, raw as `name` otherwise.
+pub fn write_mnist(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
+    for ((name, bytes), gz) in MNIST_FILES.iter().zip(contents).zip(gz) {
+        if gz {
+            std::fs::write(dir.join(format!("{name}.gz")), gzip(bytes)).unwrap();
+        } else {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+}

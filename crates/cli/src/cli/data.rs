@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::download::{find_or_download, print_event, DownloadConfig};
-use dlfs::mnist::datadir::describe_dir;
-use dlfs::mnist::{
-    check_named_dirs, find, search_dirs, DirSource, MnistFiles, RawMnist, SearchDir,
+use crate::datadir::{
+    check_named_dirs, describe_dir, find, search_dirs, DirSource, MnistFiles, SearchDir,
 };
+use crate::download::{find_or_download, print_event, DownloadConfig};
+use dlfs::mnist::RawMnist;
 
 use super::output::{note, out};
 

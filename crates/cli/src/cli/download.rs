@@ -35,7 +35,7 @@ pub fn run(args: DownloadArgs) -> dlfs::Result<()> {
     // A directory named on the command line is created; one named by DLFS_DATA_DIR must
     // exist, so that a mistyped variable is not silently created and downloaded into.
     if target.source == dlfs::mnist::DirSource::EnvVar {
-        dlfs::mnist::check_named_dirs(std::slice::from_ref(&target))?;
+        crate::datadir::check_named_dirs(std::slice::from_ref(&target))?;
     }
     let dir = target.path.clone();
     let existed = dir.is_dir();

@@ -69,7 +69,7 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
     }
     settings.validate()?;
     let dirs = dlfs::mnist::search_dirs(args.data_dir.as_deref());
-    dlfs::mnist::check_named_dirs(&dirs)?;
+    crate::datadir::check_named_dirs(&dirs)?;
     std::fs::create_dir_all(&args.out).map_err(|e| dlfs::Error::io(&args.out, e))?;
 
     // 2. The figures that need no data.

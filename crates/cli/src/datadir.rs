@@ -1,6 +1,6 @@
-//! Where the MNIST files are looked for (4.5.2's `load_mnist` reads them from `dataset/`).
-//!
-//! In order:
+//! Where the MNIST files are looked for, and what each place holds, for the command line's
+//! messages (`dlfs where`, `dlfs train`, `dlfs download`); the search itself is
+//! `dlfs::mnist::search_dirs`. In order:
 //! 1. the directory the caller gives (`MnistOptions::data_dir`, `--data-dir`);
 //! 2. the directory in the environment variable `DLFS_DATA_DIR`;
 //! 3. the user's cache directory, `dlfs/mnist` inside it (`~/.cache/dlfs/mnist` on Linux,
@@ -8,23 +8,16 @@
 //!
 //! The first directory that holds all four files is used. `dlfs download` (crates/cli)
 //! downloads into the first directory of the list.
+//!
+//! Where the library's [`locate`] says only where it looked, [`find`] says what each
+//! directory holds or lacks, and why it cannot be read.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-
-/// The environment variable naming a directory with the four MNIST files.
-pub const ENV_VAR: &str = "DLFS_DATA_DIR";
-
-/// The four MNIST files, by their standard names without `.gz`: training images, training
-/// labels, test images, test labels. Each may be present gzip-compressed (`name.gz`) or raw.
-pub const FILES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
+pub use dlfs::mnist::{
+    cache_dir, locate, search_dirs, DirSource, MnistFiles, SearchDir, ENV_VAR, FILES,
+};
+use dlfs::{Error, Result};
 
 /// How to provide the files, for error messages (one line).
 pub const HOW_TO_PROVIDE: &str =
@@ -35,80 +28,6 @@ pub const HOW_TO_PROVIDE: &str =
 /// The four file names as distributed, for messages.
 const GZ_NAMES: &str = "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, \
     t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz";
-
-/// Why a directory is on the list of places to look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DirSource {
-    /// Given by the caller (`MnistOptions::data_dir`, `--data-dir`).
-    Explicit,
-    /// From the environment variable `DLFS_DATA_DIR`.
-    EnvVar,
-    /// The user's cache directory.
-    UserCache,
-}
-
-impl fmt::Display for DirSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DirSource::Explicit => "given by the caller",
-            DirSource::EnvVar => "from DLFS_DATA_DIR",
-            DirSource::UserCache => "the user's cache directory",
-        })
-    }
-}
-
-/// A directory where the MNIST files are looked for, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDir {
-    /// The directory.
-    pub path: PathBuf,
-    /// Why it is looked at.
-    pub source: DirSource,
-}
-
-/// The user's cache directory for MNIST: `dirs::cache_dir()/dlfs/mnist` (`~/.cache/dlfs/mnist`
-/// on Linux), or `None` where the system has no such directory (no `HOME`, say).
-pub fn cache_dir() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("dlfs").join("mnist"))
-}
-
-/// The directories where MNIST is looked for, in order: `explicit` if given, `DLFS_DATA_DIR`
-/// if set and not empty, the user's cache directory if the system has one.
-pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
-    let mut dirs = Vec::new();
-    if let Some(path) = explicit {
-        dirs.push(SearchDir {
-            path: path.to_path_buf(),
-            source: DirSource::Explicit,
-        });
-    }
-    if let Some(value) = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty()) {
-        dirs.push(SearchDir {
-            path: PathBuf::from(value),
-            source: DirSource::EnvVar,
-        });
-    }
-    if let Some(path) = cache_dir() {
-        dirs.push(SearchDir {
-            path,
-            source: DirSource::UserCache,
-        });
-    }
-    dirs
-}
-
-/// The paths of the four MNIST files found in one directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MnistFiles {
-    /// `train-images-idx3-ubyte(.gz)`.
-    pub train_images: PathBuf,
-    /// `train-labels-idx1-ubyte(.gz)`.
-    pub train_labels: PathBuf,
-    /// `t10k-images-idx3-ubyte(.gz)`.
-    pub test_images: PathBuf,
-    /// `t10k-labels-idx1-ubyte(.gz)`.
-    pub test_labels: PathBuf,
-}
 
 /// What is in a directory at the place of one MNIST file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,38 +71,6 @@ pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
     match file_state(dir, name) {
         FileState::Found(path) => Some(path),
         _ => None,
-    }
-}
-
-impl MnistFiles {
-    /// The four files in `dir`, or the names of those missing.
-    pub fn in_dir(dir: &Path) -> std::result::Result<MnistFiles, Vec<&'static str>> {
-        let found: Vec<Option<PathBuf>> = FILES.iter().map(|name| find_file(dir, name)).collect();
-        let missing: Vec<&'static str> = FILES
-            .iter()
-            .zip(&found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(name, _)| *name)
-            .collect();
-        match found.as_slice() {
-            [Some(a), Some(b), Some(c), Some(d)] => Ok(MnistFiles {
-                train_images: a.clone(),
-                train_labels: b.clone(),
-                test_images: c.clone(),
-                test_labels: d.clone(),
-            }),
-            _ => Err(missing),
-        }
-    }
-
-    /// The four paths, in the order of [`FILES`].
-    pub fn paths(&self) -> [&Path; 4] {
-        [
-            &self.train_images,
-            &self.train_labels,
-            &self.test_images,
-            &self.test_labels,
-        ]
     }
 }
 
@@ -305,9 +192,4 @@ pub fn find(dirs: &[SearchDir]) -> Result<(SearchDir, MnistFiles)> {
     dirs.iter()
         .find_map(|d| MnistFiles::in_dir(&d.path).ok().map(|f| (d.clone(), f)))
         .ok_or_else(|| Error::NotFound(not_found_message(dirs, "")))
-}
-
-/// The first of `dirs` that holds all four files (see [`find`]).
-pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
-    find(dirs).map(|(_, files)| files)
 }

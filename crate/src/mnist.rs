@@ -1,0 +1,431 @@
+//! MNIST (3.6.1, used for learning in 4.5.2-4.5.3): the book's `load_mnist` in Rust.
+//!
+//! ```no_run
+//! use dlfs::mnist::load_mnist;
+//! // normalize to [0, 1], flatten to (N, 784), labels as class numbers
+//! let mnist = load_mnist(true, true, false)?;
+//! assert_eq!(mnist.x_train.shape(), &[60000, 784]);
+//! assert_eq!(mnist.t_test.len(), 10000);
+//! # Ok::<(), dlfs::Error>(())
+//! ```
+//!
+//! The four files are read from the first directory that holds them ([`search_dirs`]: the
+//! caller's, then `DLFS_DATA_DIR`, then the user's cache directory, `~/.cache/dlfs/mnist` on
+//! Linux), each gzip-compressed (`name.gz`, as distributed) or raw. This crate never downloads:
+//! the command line of `crates/cli` does (`dlfs download`), and says in detail what a
+//! directory lacks.
+//!
+//! Each file is in the IDX format: a big-endian header, then one byte per value.
+//!
+//! | bytes | images (`*-images-idx3-ubyte`) | labels (`*-labels-idx1-ubyte`) |
+//! | --- | --- | --- |
+//! | 0-3 | magic `0x00000803` (unsigned bytes, 3 dimensions) | magic `0x00000801` (1 dimension) |
+//! | 4-7 | number of images N | number of labels N |
+//! | 8-15 | rows, columns (28, 28) | - |
+//! | then | N x 28 x 28 pixels, 0-255, row by row | N labels, 0-9 |
+//!
+//! What is read is checked: a file that is not what its name says, cut short or too long,
+//! images that are not 28 x 28, a label that is not a digit, or counts of images and labels
+//! that differ give an [`Error::Data`] naming the file and the fault.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array1, Array2};
+
+use crate::error::{Error, Result};
+pub use crate::loss::Labels;
+
+/// Rows and columns of an MNIST image.
+pub const IMAGE_SIDE: usize = 28;
+/// Pixels of an MNIST image, 28 x 28 = 784.
+pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
+/// Number of classes, the digits 0-9.
+pub const CLASSES: usize = 10;
+
+/// The environment variable naming a directory with the four MNIST files.
+pub const ENV_VAR: &str = "DLFS_DATA_DIR";
+
+/// The four MNIST files, by their standard names without `.gz`: training images, training
+/// labels, test images, test labels. Each may be present gzip-compressed (`name.gz`) or raw.
+pub const FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// Magic number of an IDX file of unsigned bytes with 3 dimensions (images).
+pub const IMAGES_MAGIC: u32 = 0x0000_0803;
+/// Magic number of an IDX file of unsigned bytes with 1 dimension (labels).
+pub const LABELS_MAGIC: u32 = 0x0000_0801;
+
+/// Why a directory is on the list of places to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirSource {
+    /// Given by the caller (`MnistOptions::data_dir`, `--data-dir`).
+    Explicit,
+    /// From the environment variable `DLFS_DATA_DIR`.
+    EnvVar,
+    /// The user's cache directory.
+    UserCache,
+}
+
+impl fmt::Display for DirSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DirSource::Explicit => "given by the caller",
+            DirSource::EnvVar => "from DLFS_DATA_DIR",
+            DirSource::UserCache => "the user's cache directory",
+        })
+    }
+}
+
+/// A directory where the MNIST files are looked for, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// Why it is looked at.
+    pub source: DirSource,
+}
+
+/// The user's cache directory for MNIST: `dirs::cache_dir()/dlfs/mnist` (`~/.cache/dlfs/mnist`
+/// on Linux), or `None` where the system has no such directory (no `HOME`, say).
+pub fn cache_dir() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("dlfs").join("mnist"))
+}
+
+/// The directories where MNIST is looked for, in order: `explicit` if given, `DLFS_DATA_DIR`
+/// if set and not empty, the user's cache directory if the system has one.
+pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
+    let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
+    let named = [
+        (explicit.map(Path::to_path_buf), DirSource::Explicit),
+        (env.map(PathBuf::from), DirSource::EnvVar),
+        (cache_dir(), DirSource::UserCache),
+    ];
+    named
+        .into_iter()
+        .filter_map(|(path, source)| path.map(|path| SearchDir { path, source }))
+        .collect()
+}
+
+/// The paths of the four MNIST files found in one directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistFiles {
+    /// `train-images-idx3-ubyte(.gz)`.
+    pub train_images: PathBuf,
+    /// `train-labels-idx1-ubyte(.gz)`.
+    pub train_labels: PathBuf,
+    /// `t10k-images-idx3-ubyte(.gz)`.
+    pub test_images: PathBuf,
+    /// `t10k-labels-idx1-ubyte(.gz)`.
+    pub test_labels: PathBuf,
+}
+
+impl MnistFiles {
+    /// The four files in `dir` (each `name.gz` if it is a file, else the raw `name`), or the
+    /// names of those missing.
+    pub fn in_dir(dir: &Path) -> std::result::Result<MnistFiles, Vec<&'static str>> {
+        let find = |name: &str| {
+            [dir.join(format!("{name}.gz")), dir.join(name)]
+                .into_iter()
+                .find(|p| p.is_file())
+        };
+        let found: Vec<Option<PathBuf>> = FILES.iter().map(|name| find(name)).collect();
+        match found.as_slice() {
+            [Some(a), Some(b), Some(c), Some(d)] => Ok(MnistFiles {
+                train_images: a.clone(),
+                train_labels: b.clone(),
+                test_images: c.clone(),
+                test_labels: d.clone(),
+            }),
+            _ => Err(FILES
+                .iter()
+                .zip(&found)
+                .filter(|(_, f)| f.is_none())
+                .map(|(name, _)| *name)
+                .collect()),
+        }
+    }
+}
+
+/// The first of `dirs` that holds all four files. A directory that was named (by the caller
+/// or `DLFS_DATA_DIR`) and does not exist is an error naming it, not silently skipped; when no
+/// directory holds the files, [`Error::NotFound`] says where it looked and how to get them.
+pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
+    for d in dirs {
+        if d.source != DirSource::UserCache && !d.path.is_dir() {
+            let problem = match d.path.exists() {
+                true => "is not a directory",
+                false => "does not exist",
+            };
+            return Err(Error::NotFound(format!(
+                "the data directory {} ({}) {problem}; check its spelling",
+                d.path.display(),
+                d.source
+            )));
+        }
+        if let Ok(files) = MnistFiles::in_dir(&d.path) {
+            return Ok(files);
+        }
+    }
+    let looked: Vec<String> = dirs
+        .iter()
+        .map(|d| format!("{} ({})", d.path.display(), d.source))
+        .collect();
+    Err(Error::NotFound(format!(
+        "no directory holds the four MNIST files (looked in: {}); run `cargo run --release \
+         -p dlfs-cli -- download`, or set DLFS_DATA_DIR to a folder that holds them",
+        if looked.is_empty() {
+            "nowhere".to_string()
+        } else {
+            looked.join(", ")
+        }
+    )))
+}
+
+/// The MNIST training and test sets, as the book's `load_mnist` returns them with
+/// `flatten=True`: one image per row of 784 pixels, so that `x_train.select(Axis(0), &mask)`
+/// is a mini-batch (an `Array2<f64>`) as `x_train[batch_mask]` is in the book.
+#[derive(Debug, Clone)]
+pub struct Mnist {
+    /// Training images, (60000, 784).
+    pub x_train: Array2<f64>,
+    /// Training labels: class numbers, or one-hot rows (60000, 10).
+    pub t_train: Labels,
+    /// Test images, (10000, 784).
+    pub x_test: Array2<f64>,
+    /// Test labels.
+    pub t_test: Labels,
+}
+
+/// How to load MNIST: the arguments of [`load_mnist`] and where the files are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MnistOptions {
+    /// Divide pixel values by 255 (to [0, 1]).
+    pub normalize: bool,
+    /// Must be `true`: images as rows of 784 (see [`load_mnist`]).
+    pub flatten: bool,
+    /// Labels as one-hot rows rather than class numbers.
+    pub one_hot_label: bool,
+    /// Where the files are; `None` looks in `DLFS_DATA_DIR`, then the user's cache directory.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The book's `load_mnist(normalize, flatten, one_hot_label)` (3.6.1, 4.5.2), looking for the
+/// files in `DLFS_DATA_DIR`, then `~/.cache/dlfs/mnist` ([`search_dirs`]).
+///
+/// - `normalize`: pixels as `value / 255` in [0, 1], else 0.0-255.0;
+/// - `flatten`: must be `true`. Chapter 4's network takes rows of 784 pixels, so the images
+///   are always rows, shape (N, 784); `flatten=false` (the book's (N, 1, 28, 28), for chapter
+///   7's convolutions) is an error that says so. One image as 28 x 28 is
+///   `x.row(i).into_shape_with_order((28, 28))`;
+/// - `one_hot_label`: labels as one-hot rows (N, 10), else class numbers (N).
+///
+/// The bytes are read once, as [`RawMnist`]: this is `RawMnist::load(None)?.to_mnist(normalize,
+/// flatten, one_hot_label)`.
+pub fn load_mnist(normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
+    RawMnist::load(None)?.to_mnist(normalize, flatten, one_hot_label)
+}
+
+/// MNIST as stored: pixels and labels as bytes, images as rows of 784 (a quarter of a
+/// megabyte per thousand images rather than six for `f64`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMnist {
+    /// Training images, (60000, 784), 0-255.
+    pub train_images: Array2<u8>,
+    /// Training labels, 0-9.
+    pub train_labels: Array1<u8>,
+    /// Test images, (10000, 784).
+    pub test_images: Array2<u8>,
+    /// Test labels.
+    pub test_labels: Array1<u8>,
+}
+
+fn data_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::Data {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// The content of the IDX file `path` (gzip, told by its first bytes `1f 8b`, or raw) with the
+/// magic number `magic`: its dimensions and its values, the size checked against the header.
+pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+    let mut data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if data.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&data[..])
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                data_error(
+                    path,
+                    format!("corrupt or cut-short gzip ({e}); delete it and download it again"),
+                )
+            })?;
+        data = out;
+    }
+    let what = if magic == IMAGES_MAGIC {
+        "images"
+    } else {
+        "labels"
+    };
+    let header = 4 + 4 * (magic & 0xff) as usize;
+    let be_u32 =
+        |at: usize| u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
+    if data.len() >= 4 && be_u32(0) != magic {
+        return Err(data_error(
+            path,
+            format!(
+                "wrong magic number 0x{:08x}, expected 0x{magic:08x} for {what}: not an MNIST \
+                 {what} file",
+                be_u32(0)
+            ),
+        ));
+    }
+    if data.len() < header {
+        let n = data.len();
+        return Err(data_error(
+            path,
+            format!("truncated at byte {n} of {header} (the header)"),
+        ));
+    }
+    let dims: Vec<usize> = (4..header)
+        .step_by(4)
+        .map(|at| be_u32(at) as usize)
+        .collect();
+    let expected = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .and_then(|n| n.checked_add(header));
+    let shape = format!("{dims:?}");
+    match expected {
+        None => Err(data_error(
+            path,
+            format!("the header announces {what} of impossible shape {shape}"),
+        )),
+        Some(e) if data.len() < e => Err(data_error(
+            path,
+            format!(
+                "truncated at byte {} of {e} ({what} of shape {shape})",
+                data.len()
+            ),
+        )),
+        Some(e) if data.len() > e => Err(data_error(
+            path,
+            format!(
+                "{} unexpected bytes after the end ({what} of shape {shape})",
+                data.len() - e
+            ),
+        )),
+        Some(_) => {
+            data.drain(..header);
+            Ok((dims, data))
+        }
+    }
+}
+
+/// Reads and checks one image file and its label file.
+fn read_pair(images: &Path, labels: &Path) -> Result<(Array2<u8>, Array1<u8>)> {
+    let (dims, pixels) = read_idx(images, IMAGES_MAGIC)?;
+    let (_, t) = read_idx(labels, LABELS_MAGIC)?;
+    if dims[1..] != [IMAGE_SIDE, IMAGE_SIDE] {
+        let (r, c) = (dims[1], dims[2]);
+        let m = format!("images are {r}x{c} pixels, expected {IMAGE_SIDE}x{IMAGE_SIDE} for MNIST");
+        return Err(data_error(images, m));
+    }
+    if let Some((i, &label)) = t.iter().enumerate().find(|(_, &l)| l as usize >= CLASSES) {
+        let m = format!("label value {label} at index {i} is not a digit 0-9");
+        return Err(data_error(labels, m));
+    }
+    if t.len() != dims[0] {
+        let m = format!(
+            "{} labels but {} images in {}: image and label counts differ",
+            t.len(),
+            dims[0],
+            images.display()
+        );
+        return Err(data_error(labels, m));
+    }
+    let x = Array2::from_shape_vec((dims[0], IMAGE_PIXELS), pixels)
+        .map_err(|e| data_error(images, format!("images do not fit ({e})")))?;
+    Ok((x, Array1::from(t)))
+}
+
+impl RawMnist {
+    /// Reads the four files (each gzip or raw) and checks them: 28x28 images, labels 0-9, as
+    /// many labels as images. Every error names the file and the fault.
+    pub fn read(files: &MnistFiles) -> Result<RawMnist> {
+        let (train_images, train_labels) = read_pair(&files.train_images, &files.train_labels)?;
+        let (test_images, test_labels) = read_pair(&files.test_images, &files.test_labels)?;
+        Ok(RawMnist {
+            train_images,
+            train_labels,
+            test_images,
+            test_labels,
+        })
+    }
+
+    /// Finds the files ([`locate`] in [`search_dirs`]) and reads them; never downloads.
+    pub fn load(data_dir: Option<&Path>) -> Result<RawMnist> {
+        RawMnist::read(&locate(&search_dirs(data_dir))?)
+    }
+
+    /// MNIST in the book's layout, as `load_mnist(normalize, flatten, one_hot_label)` returns
+    /// it (see [`load_mnist`]; `flatten` must be true): pixels as `f64` (`b * (1 / 255)` when
+    /// normalized), labels as classes or one-hot rows ([`one_hot`](crate::batch::one_hot)).
+    pub fn to_mnist(&self, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
+        if !flatten {
+            return Err(Error::InvalidArgument(
+                "load_mnist: flatten=false (images as (N, 1, 28, 28)) is for chapter 7's \
+                 convolutions; chapter 4's network takes rows of 784 pixels: use flatten=true, \
+                 and x.row(i).into_shape_with_order((28, 28)) for one image as 28 x 28"
+                    .into(),
+            ));
+        }
+        let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
+        let images = |x: &Array2<u8>, what: &str| {
+            if x.ncols() != IMAGE_PIXELS {
+                return Err(Error::Shape(format!(
+                    "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels \
+                     (28 x 28)",
+                    x.shape()
+                )));
+            }
+            Ok(x.mapv(|p| f64::from(p) * scale))
+        };
+        let labels = |t: &Array1<u8>| -> Result<Labels> {
+            let classes: Vec<usize> = t.iter().map(|&l| usize::from(l)).collect();
+            if let Some((i, l)) = classes.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
+                let m = format!("label {l} at index {i} is not a digit 0-9");
+                return Err(Error::Label(m));
+            }
+            Ok(if one_hot_label {
+                Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into())
+            } else {
+                Labels::Labels(classes.into())
+            })
+        };
+        Ok(Mnist {
+            x_train: images(&self.train_images, "train_images")?,
+            t_train: labels(&self.train_labels)?,
+            x_test: images(&self.test_images, "test_images")?,
+            t_test: labels(&self.test_labels)?,
+        })
+    }
+}
+
+impl Mnist {
+    /// Loads MNIST as `options` say (3.6.1, 4.5.2), from the first directory that holds the four
+    /// files: `options.data_dir`, `DLFS_DATA_DIR`, the user's cache directory; never downloads.
+    pub fn load(options: &MnistOptions) -> Result<Mnist> {
+        RawMnist::load(options.data_dir.as_deref())?.to_mnist(
+            options.normalize,
+            options.flatten,
+            options.one_hot_label,
+        )
+    }
+}
