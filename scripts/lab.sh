@@ -79,7 +79,16 @@ evcxr_installed() {
     [ -x "$EVCXR_BIN" ] &&
         cargo install --list 2>/dev/null | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"
 }
+# evcxr infers the type of a cell's `let` from the standard library's sources (rustup's rust-src).
+setup_rust_src() {
+    command -v rustup >/dev/null 2>&1 || return 0
+    rustup component list --installed 2>/dev/null | grep -q '^rust-src' && return 0
+    say "adding rustup's rust-src (evcxr reads the standard library's sources to infer types)"
+    rustup component add rust-src ||
+        warn "rust-src could not be added: a cell may then need the type of a \`let\` written out"
+}
 setup_evcxr() {
+    setup_rust_src
     if evcxr_installed; then
         ok "evcxr_jupyter $EVCXR_VERSION is installed ($EVCXR_BIN)"
         return 0
