@@ -6,8 +6,6 @@
 //! subset of NanumGothic, SIL OFL: `assets/fonts/`), any other text with DejaVu Sans, so a
 //! title a student writes in Korean draws on a machine with no fonts at all.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 /// The language of the words a figure writes by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
@@ -18,9 +16,12 @@ pub enum Language {
     Korean,
 }
 
-static KOREAN: AtomicBool = AtomicBool::new(false);
+/// Where the setting lives: an environment variable of the process, since evcxr links the crate
+/// into every cell anew, and a `static` would be back at its default in the next cell.
+pub const LANGUAGE_VARIABLE: &str = "DLFS_FIGURE_LANGUAGE";
 
-/// Sets the language of every figure made from now on (titles, axis labels, legends, notes).
+/// Sets the language of every figure made from now on (titles, axis labels, legends, notes), for
+/// the whole process (it sets [`LANGUAGE_VARIABLE`] to `ko` or `en`).
 ///
 /// ```
 /// use dlfs_plot::{language, set_language, Language};
@@ -29,15 +30,19 @@ static KOREAN: AtomicBool = AtomicBool::new(false);
 /// set_language(Language::English);
 /// ```
 pub fn set_language(language: Language) {
-    KOREAN.store(language == Language::Korean, Ordering::Relaxed);
+    let code = match language {
+        Language::English => "en",
+        Language::Korean => "ko",
+    };
+    std::env::set_var(LANGUAGE_VARIABLE, code);
 }
 
-/// The language figures are written in now (see [`set_language`]).
+/// The language figures are written in now: Korean when [`LANGUAGE_VARIABLE`] is `ko` (see
+/// [`set_language`]), else English.
 pub fn language() -> Language {
-    if KOREAN.load(Ordering::Relaxed) {
-        Language::Korean
-    } else {
-        Language::English
+    match std::env::var(LANGUAGE_VARIABLE) {
+        Ok(code) if code == "ko" => Language::Korean,
+        _ => Language::English,
     }
 }
 

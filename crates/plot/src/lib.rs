@@ -53,7 +53,7 @@ pub use export::{
 pub use figure::Figure;
 pub use functions::{function_1_tangents, log_curve, tangent_lines};
 pub use gradients::{descent_path, function_2_gradient_field, gradient_field, learning_rates};
-pub use lang::{language, set_language, Language};
+pub use lang::{language, set_language, Language, LANGUAGE_VARIABLE};
 pub use live::LiveFigure;
 pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
