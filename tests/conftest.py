@@ -5,7 +5,7 @@
   the evcxr rules of scripts/run_notebooks.py), on first request; the notebook
   tests and the browser tests read the same run. The executed copies live in a
   scratch folder laid out like the repository (notebooks/ beside a link to
-  crate/), so that `:dep dlfs = { path = "../crate" }` resolves there too.
+  crate/ and crates/), so that the set-up cell's `path` dependencies resolve there too.
 - `browser_type_launch_args`: Playwright's pytest plugin launches Debian's
   /usr/bin/chromium (or CHROMIUM), never a browser download of its own.
 
@@ -66,7 +66,8 @@ class Executed:
     def __init__(self, scratch: Path) -> None:
         self.dir = scratch / "notebooks"
         self.dir.mkdir(parents=True)
-        (scratch / "crate").symlink_to(ROOT / "crate", target_is_directory=True)
+        for folder in ("crate", "crates"):  # the set-up cell's `path` dependencies
+            (scratch / folder).symlink_to(ROOT / folder, target_is_directory=True)
         for extra in ("evcxr.toml",):
             if (NOTEBOOKS / extra).is_file():
                 shutil.copyfile(NOTEBOOKS / extra, self.dir / extra)

@@ -64,7 +64,7 @@ class Scratch:
         return textwrap.dedent(f"""\
             :opt 2
             :cache 2000
-            :dep dlfs = {{ path = "{self.crate}", default-features = false }}
+            :dep dlfs = {{ path = "{self.crate}" }}
             use dlfs::prelude::*;""")
 
     def owner_pid(self, slot: int) -> int | None:
