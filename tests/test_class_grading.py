@@ -117,21 +117,34 @@ def submit(course: dict, student: str, answers: dict[str, str]) -> dict[str, lis
     return json.loads(r.stdout)
 
 
+def graded_ids(course) -> tuple[list[str], list[str]]:
+    """The autograded test cells and the hand-graded solutions of the graded notebook's source."""
+    src = json.loads((course["course"] / "source" / ASSIGNMENT / f"{GRADED}.ipynb").read_text())
+    meta = [c["metadata"].get("nbgrader", {}) for c in src["cells"]]
+    auto = [m["grade_id"] for m in meta if m.get("grade") and not m.get("solution")]
+    manual = [m["grade_id"] for m in meta if m.get("grade") and m.get("solution")]
+    return auto, manual
+
+
 def test_correct_submission_gets_full_marks(course):
     scores = submit(course, "good", {})
+    auto_ids, manual_ids = graded_ids(course)
     auto = {k: v for k, v in scores.items() if k.endswith("-test")}
-    assert sorted(auto) == ["sol-4-3-1-test", "sol-4-3-3-test", "sol-4-3-4-test"]
+    assert auto_ids and sorted(auto) == sorted(auto_ids)
     assert all(score == top == 2 for score, top, _ in auto.values()), auto
-    # the exercise whose solution binds nothing (a loop that prints) is graded by hand
-    assert scores["sol-4-3-2"][2] is True and scores["sol-4-3-2"][1] == 2
+    # a solution that binds nothing (a loop that prints, a figure) is graded by hand
+    assert all(scores[m][2] is True and scores[m][1] == 2 for m in manual_ids), scores
 
 
 def test_wrong_answer_and_panic_lose_exactly_their_points(course):
     scores = submit(course, "bad", {
-        "sol-4-3-1": 'panic!("student code panics");',
-        "sol-4-3-3": "let (d15, b15) = tangent_line(function_1, 10.0); // x = 10: wrong",
+        # x = 5 at h = 1e-2 instead of 1e-1: other numbers, so its test scores 0
+        "sol-4-3-1": "let quad = dlfs_plot::DifferenceErrors::measure(function_1, 5.0, 0.2)?;\n"
+                     "let (h_b, fwd_b, cen_b) = quad.at(1e-2);",
+        "sol-4-3-4": 'panic!("student code panics");',  # the last exercise
     })
-    assert scores["sol-4-3-1-test"][0] == 0, scores  # panicked
-    assert scores["sol-4-3-3-test"][0] == 0, scores  # wrong value
-    assert scores["sol-4-3-4-test"][0] == 2, scores  # after both, untouched: full marks
-    assert sum(s for s, _, manual in scores.values() if not manual) == 2
+    assert scores["sol-4-3-1-test"][0] == 0, scores  # wrong value
+    assert scores["sol-4-3-4-test"][0] == 0, scores  # panicked
+    auto_ids, _ = graded_ids(course)
+    others = [a for a in auto_ids if a not in ("sol-4-3-1-test", "sol-4-3-4-test")]
+    assert others and all(scores[a][0] == 2 for a in others), scores  # untouched: full marks

@@ -251,7 +251,9 @@ def test_the_lecturer_sees_the_solutions(hub):
     assert "error" not in res, res.get("error")
     nb = Path(pwd.getpwnam(lecturer).pw_dir) / "dlfs" / "notebooks" / "4.2-loss-functions.ipynb"
     cells = json.loads(nb.read_text())["cells"]
-    assert sum("solution" in c["metadata"].get("tags", []) for c in cells) == 4
+    ours = json.loads((ROOT / "notebooks" / "4.2-loss-functions.ipynb").read_text())["cells"]
+    solutions = sum("solution" in c["metadata"].get("tags", []) for c in ours)
+    assert solutions > 0 and sum("solution" in c["metadata"].get("tags", []) for c in cells) == solutions
     assert nb.read_bytes() == (ROOT / "notebooks" / "4.2-loss-functions.ipynb").read_bytes()
 
 

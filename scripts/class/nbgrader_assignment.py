@@ -42,10 +42,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import notebook_source  # noqa: E402  (the student copies' header)
+
 SOLUTION_TAG = "solution"
 CODE_STUB = "// 여기에 답을 써 보세요."
-CRATE_PATH = 'path = "../crate"'
-STUDENT_CRATE_PATH = 'path = "../../crate"'
+# As scripts/notebook_source.py: every `path` dependency one directory further up.
+CRATE_PATH = 'path = "../'
+STUDENT_CRATE_PATH = 'path = "../../'
 POINTS = 2
 CELL_TIMEOUT = 900  # seconds: a first cell on a cold build cache takes minutes
 LET_RE = re.compile(r"^let\s+(?:mut\s+)?(\(?[A-Za-z_][A-Za-z0-9_,\s]*\)?)\s*[:=]")
@@ -171,6 +175,8 @@ def assignment_notebook(nb):
         if SOLUTION_TAG not in cell.metadata.get("tags", []):
             cells.append(cell)
             continue
+        if cell.cell_type == "markdown":
+            continue  # a prose answer: in the lecturer's notebook, not in the assignment
         names = bound_names(cell.source)
         cell.metadata["nbgrader"] = nbgrader_meta(cell["id"], solution=True, grade=not names,
                                                   locked=False, points=POINTS)
@@ -181,6 +187,10 @@ def assignment_notebook(nb):
             test.metadata["nbgrader"] = nbgrader_meta(test["id"], solution=False, grade=True,
                                                       locked=True, points=POINTS)
             cells.append(test)
+    # The student copies' header after the title, so that the released version is the copy.
+    header = nbformat.v4.new_markdown_cell(notebook_source.STUDENT_HEADER)
+    header["id"] = notebook_source.STUDENT_HEADER_ID
+    cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, header)
     out.cells = cells
     return out
 
