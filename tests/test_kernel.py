@@ -58,7 +58,8 @@ class Scratch:
         lib.write_text(text.rstrip("\n") + "\n\n" + mark)
 
     def env(self) -> dict[str, str]:
-        return {"DLFS_KERNEL_POOL": str(self.pool)}
+        # No warm-up cell: it would load the repository's dlfs beside this scratch copy of it.
+        return {"DLFS_KERNEL_POOL": str(self.pool), "DLFS_KERNEL_WARM": "0"}
 
     def first_cell(self) -> str:
         return textwrap.dedent(f"""\
