@@ -10,7 +10,6 @@ use base64::Engine;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos};
-use plotters::style::FontTransform;
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
@@ -154,32 +153,19 @@ fn hangul_runs(text: &str) -> Vec<(String, bool)> {
 }
 
 /// One run's style: the Hangul font or the figure's own, anchored at the run's left end, with
-/// the vertical anchor, size, weight and colour of `style`.
+/// the vertical anchor, size, weight, colour and turn of `style`.
 fn run_style<S: BackendTextStyle>(style: &S, hangul: bool) -> TextStyle<'static> {
-    let mut s = if hangul {
-        hangul_style(style)
-    } else {
-        let font = (FONT_FAMILY, style.size(), style.style()).into_font();
-        TextStyle {
-            font,
-            color: style.color(),
-            pos: style.anchor(),
-        }
-    };
-    s.pos = Pos::new(HPos::Left, style.anchor().v_pos);
-    s
-}
-
-/// `style` with the Hangul font in place of its family: the one place where text with Hangul
-/// changes font, since plotters draws a string with one font.
-fn hangul_style<S: BackendTextStyle>(style: &S) -> TextStyle<'static> {
-    let font = (HANGUL_FONT_FAMILY, style.size(), style.style()).into_font();
+    let family = if hangul { HANGUL_FONT_FAMILY } else { FONT_FAMILY };
+    let font = (family, style.size(), style.style()).into_font();
     TextStyle {
         font: font.transform(style.transform()),
         color: style.color(),
-        pos: style.anchor(),
+        pos: Pos::new(HPos::Left, style.anchor().v_pos),
     }
 }
+
+/// A run of text laid out: its text, its style and its advance along the line, in pixels.
+type Run = (String, TextStyle<'static>, i32);
 
 /// Encodes 8-bit RGB pixels as PNG (deterministic: fixed filter and compression settings).
 pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> dlfs::Result<Vec<u8>> {
@@ -199,6 +185,30 @@ pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> dlfs::Result<Vec<u8>> {
             .map_err(|e| dlfs::Error::Plot(format!("PNG data ({w}x{h}): {e}")))?;
     }
     Ok(out)
+}
+
+impl Canvas<'_> {
+    /// `text` with Hangul cut into runs ([`hangul_runs`]), each with its font and its advance
+    /// measured by the backend in that font: what [`DrawingBackend::draw_text`] draws and
+    /// [`DrawingBackend::estimate_text_size`] reports, so a box sized by one fits the other.
+    fn layout_runs<S: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(Vec<Run>, u32), DrawingErrorKind<CanvasError>> {
+        let mut runs = Vec::new();
+        let mut height = 0;
+        for (run, hangul) in hangul_runs(text) {
+            let s = run_style(style, hangul);
+            let (w, h) = match self {
+                Canvas::Bitmap(b) => b.estimate_text_size(&run, &s).map_err(conv)?,
+                Canvas::Svg(b, _) => b.estimate_text_size(&run, &s).map_err(conv)?,
+            };
+            height = height.max(h);
+            runs.push((run, s, w as i32));
+        }
+        Ok((runs, height))
+    }
 }
 
 impl DrawingBackend for Canvas<'_> {
@@ -281,29 +291,22 @@ impl DrawingBackend for Canvas<'_> {
         if !has_hangul(text) {
             return both!(self, b => b.draw_text(text, style, pos));
         }
-        if !matches!(style.transform(), FontTransform::None) {
-            // Turned text (axis labels) goes in the Hangul font whole.
-            let (text, style) = (for_hangul_font(text), hangul_style(style));
-            return both!(self, b => b.draw_text(&text, &style, pos));
-        }
-        // Runs of Hangul in the Hangul font, the rest (x0², −∇f) in DejaVu Sans, side by side
-        // from the left end of the whole: both fonts put the baseline at the same height.
-        let runs = hangul_runs(text);
-        let mut widths = Vec::with_capacity(runs.len());
-        for (run, hangul) in &runs {
-            let (w, _) = self.estimate_text_size(run, &run_style(style, *hangul))?;
-            widths.push(w as i32);
-        }
-        let total: i32 = widths.iter().sum();
-        let mut x = match style.anchor().h_pos {
-            HPos::Left => pos.0,
-            HPos::Center => pos.0 - total / 2,
-            HPos::Right => pos.0 - total,
+        // Runs of Hangul in the Hangul font, the rest (x₀², −∇f, log₁₀) in DejaVu Sans, one
+        // after the other along the line from its start, turned with the text (an axis label
+        // written upwards is laid out as it would be flat, then turned): both fonts put the
+        // baseline at the same height.
+        let (runs, _) = self.layout_runs(text, style)?;
+        let total: i32 = runs.iter().map(|r| r.2).sum();
+        let mut along = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Center => -total / 2,
+            HPos::Right => -total,
         };
-        for ((run, hangul), w) in runs.iter().zip(widths) {
-            let run_style = run_style(style, *hangul);
-            both!(self, b => b.draw_text(run, &run_style, (x, pos.1)))?;
-            x += w;
+        let turn = style.transform();
+        for (run, run_style, w) in &runs {
+            let (dx, dy) = turn.transform(along, 0);
+            both!(self, b => b.draw_text(run, run_style, (pos.0 + dx, pos.1 + dy)))?;
+            along += w;
         }
         Ok(())
     }
@@ -314,11 +317,9 @@ impl DrawingBackend for Canvas<'_> {
         style: &TStyle,
     ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
         if has_hangul(text) {
-            let (text, style) = (for_hangul_font(text), hangul_style(style));
-            return match self {
-                Canvas::Bitmap(b) => b.estimate_text_size(&text, &style).map_err(conv),
-                Canvas::Svg(b, _) => b.estimate_text_size(&text, &style).map_err(conv),
-            };
+            let (runs, height) = self.layout_runs(text, style)?;
+            let width: i32 = runs.iter().map(|r| r.2).sum();
+            return Ok((width.max(0) as u32, height));
         }
         match self {
             Canvas::Bitmap(b) => b.estimate_text_size(text, style).map_err(conv),
@@ -364,5 +365,85 @@ impl<'a> plotters::element::Drawable<Canvas<'a>> for Raster {
             Some(p) => backend.raster(p, self.extent, self.size, &self.rgb),
             None => Ok(()),
         }
+    }
+}
+
+/// Draws with `draw` on a white `w x h` bitmap [`Canvas`] with the embedded fonts, and returns
+/// its RGB pixels (tests look at what was drawn, pixel by pixel).
+#[cfg(test)]
+pub(crate) fn render_bitmap(w: u32, h: u32, draw: impl FnOnce(&Area<'_>)) -> Vec<u8> {
+    crate::theme::ensure_fonts();
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = Canvas::Bitmap(BitMapBackend::with_buffer(&mut buf, (w, h))).into_drawing_area();
+        draw(&root);
+        root.present().expect("the bitmap is written");
+    }
+    buf
+}
+
+/// The pixels of `rgb` (`w` wide) darker than mid-grey in every channel: text in the theme's ink.
+#[cfg(test)]
+pub(crate) fn dark_pixels(rgb: &[u8], w: u32) -> Vec<(i32, i32)> {
+    rgb.chunks(3)
+        .enumerate()
+        .filter(|(_, p)| p.iter().all(|&c| c < 128))
+        .map(|(i, _)| ((i as u32 % w) as i32, (i as u32 / w) as i32))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::Theme;
+    use plotters::style::text_anchor::VPos;
+    use plotters::style::FontTransform;
+
+    const MIXED: &str = "log₁₀ |오차|, 학습률 0.01과 x₀²";
+
+    #[test]
+    fn the_width_measured_is_the_width_drawn() {
+        let font = Theme { k: 1.0 }.legend_font().pos(Pos::new(HPos::Left, VPos::Center));
+        let mut width = 0;
+        let rgb = render_bitmap(800, 100, |area| {
+            width = area.estimate_text_size(MIXED, &font).unwrap().0 as i32;
+            area.draw(&Text::new(MIXED, (10, 50), font.clone())).unwrap();
+        });
+        let last = dark_pixels(&rgb, 800).iter().map(|p| p.0).max().unwrap();
+        // The ink ends within the measured width, and near its end (a glyph's side bearing).
+        assert!(last < 10 + width, "ink to x = {last}, measured end {}", 10 + width);
+        assert!(last > 10 + width - 8, "ink to x = {last}, measured end {}", 10 + width);
+    }
+
+    /// The dark pixels of text drawn at (200, 200) with `turn`, relative to their bounding box.
+    fn ink(turn: FontTransform) -> Vec<(i32, i32)> {
+        let font = Theme { k: 1.0 }
+            .label_font()
+            .transform(turn)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        let rgb = render_bitmap(400, 400, |area| {
+            area.draw(&Text::new(MIXED, (200, 200), font.clone())).unwrap();
+        });
+        let px = dark_pixels(&rgb, 400);
+        let (x0, y0) = (
+            px.iter().map(|p| p.0).min().unwrap(),
+            px.iter().map(|p| p.1).min().unwrap(),
+        );
+        px.iter().map(|p| (p.0 - x0, p.1 - y0)).collect()
+    }
+
+    #[test]
+    fn turned_text_is_the_flat_text_turned() {
+        // An axis label written upwards (y axis): the same runs, fonts and gaps as flat, so
+        // "log₁₀" stays one word (not "log1 0" from another font's digits).
+        let flat = ink(FontTransform::None);
+        let up = ink(FontTransform::Rotate270);
+        let wide = flat.iter().map(|p| p.0).max().unwrap();
+        let mut turned: Vec<(i32, i32)> = flat.iter().map(|&(x, y)| (y, wide - x)).collect();
+        let mut up = up;
+        turned.sort_unstable();
+        up.sort_unstable();
+        assert!(flat.len() > 300, "{} dark pixels", flat.len());
+        assert_eq!(turned, up, "the upright label is not the flat one turned");
     }
 }

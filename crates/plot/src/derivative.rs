@@ -5,7 +5,7 @@ use crate::canvas::plot_error;
 use crate::lang::{say, tr};
 use plotters::prelude::*;
 
-use super::draw::{chart, dash_mark, draw_legend, draw_note, line_mark, Aspect, Axes};
+use super::draw::{chart, draw_clipped, draw_note, Aspect, Axes, Legend, Mark};
 use super::figure::Figure;
 use super::theme::INK;
 use dlfs::{Error, Result};
@@ -104,8 +104,26 @@ fn best(h: &[f64], err: &[f64]) -> (f64, f64) {
         .unwrap_or((f64::NAN, f64::NAN))
 }
 
-/// Errors below this are drawn at this value (an error of exactly 0 has no logarithm).
-const FLOOR: f64 = 1e-17;
+/// The points `(log10 h, log10 error)` of one error curve, cut into the pieces a log plot can
+/// draw: an error of exactly 0 has no logarithm, so it is left out and breaks the line. Also
+/// the number of such zeros.
+fn log_pieces(h: &[f64], err: &[f64]) -> (Vec<Vec<(f64, f64)>>, usize) {
+    let (mut pieces, mut current, mut zeros) = (Vec::new(), Vec::new(), 0);
+    for (&h, &e) in h.iter().zip(err) {
+        if e > 0.0 {
+            current.push((h.log10(), e.log10()));
+        } else {
+            zeros += 1;
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    (pieces, zeros)
+}
 
 /// The error of the forward and the central difference of `f` at `x` against the step `h`, on
 /// log-log axes (4.3.1; not a figure of the book): two V shapes, truncation error falling to
@@ -113,6 +131,8 @@ const FLOOR: f64 = 1e-17;
 /// book's `h = 1e-4` marked. `exact` is `f'(x)`; `name` describes the function in the title,
 /// e.g. `"sin x at x = 1"`. Take a function whose third derivative is not 0 at `x`: for a
 /// quadratic the central difference has no truncation error and only the left arm shows.
+/// An error of exactly 0 (the rounding happened to cancel) has no logarithm: it is left out,
+/// the line breaks there, and a note gives how many steps that was.
 ///
 /// ```
 /// let fig = dlfs_plot::difference_errors(f64::sin, 1.0, 1f64.cos(), "sin x at x = 1");
@@ -127,8 +147,26 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
         "error of numerical differentiation against h: {name}",
         "h에 따른 수치 미분의 오차: {name}"
     );
+    let series = [
+        (
+            tr(
+                "forward (f(x+h) − f(x)) / h",
+                "전방 차분 (f(x+h) − f(x)) / h",
+            ),
+            log_pieces(&data.h, &data.forward),
+            data.best_forward(),
+        ),
+        (
+            tr(
+                "central (f(x+h) − f(x−h)) / 2h",
+                "중심 차분 (f(x+h) − f(x−h)) / 2h",
+            ),
+            log_pieces(&data.h, &data.central),
+            data.best_central(),
+        ),
+    ];
+    let (_, fwd, cen) = data.at(BOOK_H);
     Figure::from_fn(title, move |area, theme| {
-        let log = |v: f64| v.max(FLOOR).log10();
         let (xr, yr) = (-16.2..0.2, -17.2..1.0);
         let mut c = chart(
             area,
@@ -141,84 +179,98 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 aspect: Aspect::Free,
             },
         )?;
-        let series = [
-            (
-                tr(
-                    "forward (f(x+h) − f(x)) / h",
-                    "전방 차분 (f(x+h) − f(x)) / h",
-                ),
-                &data.forward,
-                data.best_forward(),
-            ),
-            (
-                tr(
-                    "central (f(x+h) − f(x−h)) / 2h",
-                    "중심 차분 (f(x+h) − f(x−h)) / 2h",
-                ),
-                &data.central,
-                data.best_central(),
-            ),
-        ];
-        for (i, (label, err, (bh, be))) in series.into_iter().enumerate() {
+        let mut legend = Legend::default();
+        let mut zero_notes = Vec::new();
+        for (i, (label, (pieces, zeros), (bh, be))) in series.iter().enumerate() {
             let color = theme.color(i);
             let style = theme.line(color);
-            let pts: Vec<(f64, f64)> = data
-                .h
-                .iter()
-                .zip(err)
-                .map(|(&h, &e)| (h.log10(), log(e)))
-                .collect();
-            c.draw_series(LineSeries::new(pts, style))
-                .map_err(plot_error)?
-                .label(say!(
+            for piece in pieces {
+                draw_clipped(&mut c, theme, piece, Mark::Line(style))?;
+            }
+            legend.add(
+                say!(
                     "{label}: smallest {} at h = {}",
                     "{label}: 최소 {} (h = {})",
-                    sci(be),
-                    sci(bh)
-                ))
-                .legend(line_mark(theme, style));
-            c.draw_series(std::iter::once(Circle::new(
-                (bh.log10(), log(be)),
-                theme.px(7.0),
-                color.filled(),
-            )))
-            .map_err(plot_error)?;
+                    sci(*be),
+                    sci(*bh)
+                ),
+                Mark::Line(style),
+            );
+            if *be > 0.0 {
+                c.draw_series(std::iter::once(Circle::new(
+                    (bh.log10(), be.log10()),
+                    theme.px(7.0),
+                    color.filled(),
+                )))
+                .map_err(plot_error)?;
+            }
+            if *zeros > 0 {
+                let which = tr("forward", "전방");
+                let which = if i == 0 { which } else { tr("central", "중심") };
+                zero_notes.push(say!(
+                    "{which}: error exactly 0 at {zeros} of {} steps (left out: no logarithm)",
+                    "{which}: h {}개 중 {zeros}개에서 오차가 정확히 0 (로그가 없어 생략)",
+                    data.h.len()
+                ));
+            }
         }
         let mark = theme.thin(INK);
-        let (_, fwd, cen) = data.at(BOOK_H);
-        c.draw_series(DashedLineSeries::new(
-            [(BOOK_H.log10(), yr.start), (BOOK_H.log10(), yr.end)],
-            theme.px(10.0),
-            theme.px(7.0),
-            mark,
-        ))
-        .map_err(plot_error)?
-        .label(say!(
-            "the book's h = 1e-4: forward {}, central {}",
-            "책의 h = 1e-4: 전방 {}, 중심 {}",
-            sci(fwd),
-            sci(cen)
-        ))
-        .legend(dash_mark(theme, mark));
-        draw_legend(&mut c, theme, SeriesLabelPosition::UpperMiddle)?;
-        draw_note(
+        draw_clipped(
             &mut c,
             theme,
-            super::draw::Corner::BottomLeft,
-            &[
-                tr(
-                    "left arm: rounding error ≈ ε·|f(x)| / h",
-                    "왼쪽: 반올림 오차 ≈ ε·|f(x)| / h",
-                )
-                .into(),
-                tr("right arm: truncation error", "오른쪽: 절단 오차").into(),
-                tr(
-                    "  forward ≈ h·|f''| / 2, central ≈ h²·|f'''| / 6",
-                    "  전방 ≈ h·|f''| / 2, 중심 ≈ h²·|f'''| / 6",
-                )
-                .into(),
-            ],
+            &[(BOOK_H.log10(), yr.start), (BOOK_H.log10(), yr.end)],
+            Mark::Dash(mark),
         )?;
+        legend.add(
+            say!(
+                "the book's h = 1e-4: forward {}, central {}",
+                "책의 h = 1e-4: 전방 {}, 중심 {}",
+                sci(fwd),
+                sci(cen)
+            ),
+            Mark::Dash(mark),
+        );
+        legend.draw(&c, theme, SeriesLabelPosition::UpperMiddle)?;
+        let mut note: Vec<String> = vec![
+            tr(
+                "left arm: rounding error ≈ ε·|f(x)| / h",
+                "왼쪽: 반올림 오차 ≈ ε·|f(x)| / h",
+            )
+            .into(),
+            tr("right arm: truncation error", "오른쪽: 절단 오차").into(),
+            tr(
+                "  forward ≈ h·|f''| / 2, central ≈ h²·|f'''| / 6",
+                "  전방 ≈ h·|f''| / 2, 중심 ≈ h²·|f'''| / 6",
+            )
+            .into(),
+        ];
+        note.extend(zero_notes);
+        draw_note(&mut c, theme, super::draw::Corner::BottomLeft, &note)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_errors_are_left_out_of_the_log_plot() {
+        // function_1 at x = 5: the central difference of a quadratic has no truncation error,
+        // and at some steps its rounding error is exactly 0.
+        let d = DifferenceErrors::measure(|x| 0.01 * x * x + 0.1 * x, 5.0, 0.2).unwrap();
+        let zero = d.central.iter().filter(|&&e| e == 0.0).count();
+        assert!(zero > 0, "expected some exact zeros in {:?}", d.central);
+        let (pieces, zeros) = log_pieces(&d.h, &d.central);
+        assert_eq!(zeros, zero);
+        let drawn: usize = pieces.iter().map(Vec::len).sum();
+        assert_eq!(drawn + zero, d.h.len());
+        for p in pieces.iter().flatten() {
+            assert!(p.1.is_finite() && p.1 > -17.0, "point {p:?} drawn at or below the floor");
+        }
+        // sin at 1 has no exact zeros: one unbroken line.
+        let s = DifferenceErrors::measure(f64::sin, 1.0, 1f64.cos()).unwrap();
+        let (pieces, zeros) = log_pieces(&s.h, &s.forward);
+        assert_eq!((pieces.len(), zeros), (1, 0));
+    }
 }

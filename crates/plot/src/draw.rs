@@ -4,7 +4,6 @@ use crate::canvas::plot_error;
 use std::ops::Range;
 
 use plotters::coord::types::RangedCoordf64;
-use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -433,92 +432,352 @@ pub(crate) fn draw_note(
     Ok(())
 }
 
-/// The corner of the plotting area `x` by `y` with the fewest of `points` under a legend box
-/// there (45% of the width, 35% of the height), so that a legend hides as little data as
-/// possible; ties go to the upper right, then lower right, upper left, lower left.
-pub(crate) fn free_corner(
-    points: &[(f64, f64)],
-    x: &std::ops::Range<f64>,
-    y: &std::ops::Range<f64>,
-) -> SeriesLabelPosition {
-    let (w, h) = (x.end - x.start, y.end - y.start);
-    let (right, left) = (x.end - 0.45 * w, x.start + 0.45 * w);
-    let (upper, lower) = (y.end - 0.35 * h, y.start + 0.35 * h);
-    let under = |in_x: &dyn Fn(f64) -> bool, in_y: &dyn Fn(f64) -> bool| {
-        points.iter().filter(|p| in_x(p.0) && in_y(p.1)).count()
-    };
-    let corners = [
-        (
-            SeriesLabelPosition::UpperRight,
-            under(&|v| v >= right, &|v| v >= upper),
-        ),
-        (
-            SeriesLabelPosition::LowerRight,
-            under(&|v| v >= right, &|v| v <= lower),
-        ),
-        (
-            SeriesLabelPosition::UpperLeft,
-            under(&|v| v <= left, &|v| v >= upper),
-        ),
-        (
-            SeriesLabelPosition::LowerLeft,
-            under(&|v| v <= left, &|v| v <= lower),
-        ),
-    ];
-    let fewest = corners.iter().map(|c| c.1).min().unwrap_or(0);
-    corners
-        .into_iter()
-        .find(|c| c.1 == fewest)
-        .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+/// How a series is drawn, and shown in a legend: a solid or a dashed line of `style`.
+#[derive(Clone, Copy)]
+pub(crate) enum Mark {
+    /// A solid line.
+    Line(ShapeStyle),
+    /// A dashed line: dashes of 14, gaps of 8 design pixels.
+    Dash(ShapeStyle),
 }
 
-/// Draws the legend of the series labelled so far, in the theme's fonts.
-pub(crate) fn draw_legend<'a, 'b: 'a>(
-    chart: &mut Chart2d<'a, 'b>,
-    theme: &Theme,
-    position: SeriesLabelPosition,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .margin(theme.px(14.0))
-        .legend_area_size(theme.px(44.0))
-        .border_style(GRID.stroke_width(theme.px(1.0)))
-        .background_style(WHITE.mix(0.92))
-        .label_font(theme.legend_font())
-        .draw()
-        .map_err(plot_error)?;
-    Ok(())
-}
-
-/// Two dashes in a row, offsets from a point.
-type Dashes<DB> = ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
-
-/// The legend mark of a dashed line: two dashes of the series' style.
-pub(crate) fn dash_mark<DB: DrawingBackend>(
-    theme: &Theme,
-    style: ShapeStyle,
-) -> impl Fn((i32, i32)) -> Dashes<DB> {
-    let (d, g) = (theme.off(14.0), theme.off(8.0));
-    move |(x, y)| {
-        EmptyElement::at((x, y))
-            + PathElement::new(vec![(0, 0), (d, 0)], style)
-            + PathElement::new(vec![(d + g, 0), (2 * d + g, 0)], style)
+impl Mark {
+    fn style(&self) -> ShapeStyle {
+        match *self {
+            Mark::Line(s) | Mark::Dash(s) => s,
+        }
     }
 }
 
-/// The legend mark of a line: a short line of the series' style.
-pub(crate) fn line_mark(
+/// Draws the polyline `points` (data coordinates) as `mark`, inside the plotting area only: the
+/// line is cut where it leaves the area shrunk by half the stroke width, so no stroke crosses
+/// an axis or the title (non-finite points break the line). Solid lines are drawn segment by
+/// segment with round joins: plotters joins a thick polyline with mitres, which spike out of
+/// the data where a jagged line (a mini-batch loss) turns back on itself.
+pub(crate) fn draw_clipped(
+    chart: &mut Chart2d<'_, '_>,
     theme: &Theme,
-    style: ShapeStyle,
-) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    let len = theme.off(36.0);
-    move |(x, y)| PathElement::new(vec![(x, y), (x + len, y)], style)
+    points: &[(f64, f64)],
+    mark: Mark,
+) -> Result<()> {
+    let area = chart.plotting_area();
+    let (xr, yr) = (area.get_x_range(), area.get_y_range());
+    let (pw, ph) = area.dim_in_pixel();
+    let style = mark.style();
+    let half = style.stroke_width as f64 / 2.0;
+    // One more pixel: rounding to pixels may put a stroke edge one beyond its exact place.
+    let inset = half + 1.0;
+    let ix = inset * (xr.end - xr.start) / pw.max(1) as f64;
+    let iy = inset * (yr.end - yr.start) / ph.max(1) as f64;
+    let (x, y) = (xr.start + ix..xr.end - ix, yr.start + iy..yr.end - iy);
+    for piece in clip_polyline(points, &x, &y) {
+        match mark {
+            Mark::Line(_) => {
+                chart
+                    .draw_series(piece.windows(2).map(|w| PathElement::new(w.to_vec(), style)))
+                    .map_err(plot_error)?;
+                if style.stroke_width >= 3 {
+                    let r = (half.floor() as u32).max(1);
+                    let dot = ShapeStyle {
+                        color: style.color,
+                        filled: true,
+                        stroke_width: 0,
+                    };
+                    let joins = &piece[1..piece.len() - 1];
+                    chart
+                        .draw_series(joins.iter().map(|&p| Circle::new(p, r, dot)))
+                        .map_err(plot_error)?;
+                }
+            }
+            Mark::Dash(_) => {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        piece,
+                        theme.px(14.0),
+                        theme.px(8.0),
+                        style,
+                    ))
+                    .map_err(plot_error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A legend: labels with the marks of their series, in a white box with a thin frame inside
+/// the plotting area. The box is sized from the text as the [`Canvas`] draws it (Hangul in
+/// dlfs Gothic, the rest in DejaVu Sans), so every label fits; plotters' own legend measures
+/// every label in DejaVu Sans alone, which is narrower than Hangul.
+#[derive(Default)]
+pub(crate) struct Legend {
+    entries: Vec<(String, Mark)>,
+}
+
+/// A legend laid out, in pixels: its font, box size, padding, room for the marks, line height.
+struct LegendLayout {
+    font: TextStyle<'static>,
+    size: (i32, i32),
+    pad: i32,
+    mark_room: i32,
+    line: i32,
+}
+
+/// The places a legend may go, in the order they are preferred on a tie.
+const LEGEND_PLACES: [SeriesLabelPosition; 8] = [
+    SeriesLabelPosition::UpperRight,
+    SeriesLabelPosition::LowerRight,
+    SeriesLabelPosition::UpperLeft,
+    SeriesLabelPosition::LowerLeft,
+    SeriesLabelPosition::UpperMiddle,
+    SeriesLabelPosition::LowerMiddle,
+    SeriesLabelPosition::MiddleRight,
+    SeriesLabelPosition::MiddleLeft,
+];
+
+impl Legend {
+    /// Adds a series of `label` drawn as `mark`.
+    pub fn add(&mut self, label: impl Into<String>, mark: Mark) {
+        self.entries.push((label.into(), mark));
+    }
+
+    /// Sizes the box: the legend font, made smaller if the longest label would not fit the
+    /// plotting area.
+    fn layout(&self, area: &Area<'_>, theme: &Theme) -> Result<LegendLayout> {
+        let (aw, _) = area.dim_in_pixel();
+        let widest = |font: &TextStyle<'static>| -> Result<i32> {
+            let mut w = 0;
+            for (label, _) in &self.entries {
+                w = w.max(area.estimate_text_size(label, font).map_err(plot_error)?.0 as i32);
+            }
+            Ok(w)
+        };
+        let (pad, mark_room) = (theme.off(12.0), theme.off(48.0));
+        let mut size = 23.0;
+        let mut font = theme.font_px(size, false);
+        let mut text = widest(&font)?;
+        let room = aw as i32 - 2 * theme.off(8.0) - 2 * pad - mark_room;
+        if text > room && room > 0 {
+            size *= room as f64 / text as f64;
+            font = theme.font_px(size, false);
+            text = widest(&font)?;
+        }
+        let line = theme.off(size * 1.3);
+        let n = self.entries.len() as i32;
+        Ok(LegendLayout {
+            font,
+            size: (pad + mark_room + text + pad, n * line + pad),
+            pad,
+            mark_room,
+            line,
+        })
+    }
+
+    /// The upper left corner of a box of `size` at `place` in an area of `dim` pixels.
+    fn origin(place: SeriesLabelPosition, size: (i32, i32), dim: (u32, u32), inset: i32) -> (i32, i32) {
+        use SeriesLabelPosition::*;
+        let (w, h) = (dim.0 as i32, dim.1 as i32);
+        let x = match place {
+            UpperLeft | MiddleLeft | LowerLeft => inset,
+            UpperMiddle | MiddleMiddle | LowerMiddle => (w - size.0) / 2,
+            UpperRight | MiddleRight | LowerRight => w - size.0 - inset,
+            Coordinate(x, _) => x,
+        };
+        let y = match place {
+            UpperLeft | UpperMiddle | UpperRight => inset,
+            MiddleLeft | MiddleMiddle | MiddleRight => (h - size.1) / 2,
+            LowerLeft | LowerMiddle | LowerRight => h - size.1 - inset,
+            Coordinate(_, y) => y,
+        };
+        (x, y)
+    }
+
+    /// Draws the legend at `place` in the plotting area of `chart`; returns its box as
+    /// `(left, top, right, bottom)` in pixels of the plotting area.
+    pub fn draw(
+        &self,
+        chart: &Chart2d<'_, '_>,
+        theme: &Theme,
+        place: SeriesLabelPosition,
+    ) -> Result<(i32, i32, i32, i32)> {
+        let area = chart.plotting_area().strip_coord_spec();
+        if self.entries.is_empty() {
+            return Ok((0, 0, 0, 0));
+        }
+        let l = self.layout(&area, theme)?;
+        let (x, y) = Self::origin(place, l.size, area.dim_in_pixel(), theme.off(8.0));
+        let (x1, y1) = (x + l.size.0, y + l.size.1);
+        area.draw(&Rectangle::new([(x, y), (x1, y1)], WHITE.mix(0.92).filled()))
+            .map_err(plot_error)?;
+        area.draw(&Rectangle::new(
+            [(x, y), (x1, y1)],
+            GRID.stroke_width(theme.px(1.0)),
+        ))
+        .map_err(plot_error)?;
+        let font = l.font.pos(Pos::new(HPos::Left, VPos::Center));
+        let (d, g) = (theme.off(14.0), theme.off(8.0));
+        for (i, (label, mark)) in self.entries.iter().enumerate() {
+            let cy = y + l.pad / 2 + l.line * i as i32 + l.line / 2;
+            let mx = x + l.pad;
+            let dashes = match mark {
+                Mark::Line(_) => vec![(mx, mx + 3 * d)],
+                Mark::Dash(_) => vec![(mx, mx + d), (mx + d + g, mx + 2 * d + g)],
+            };
+            for (a, b) in dashes {
+                area.draw(&PathElement::new(vec![(a, cy), (b, cy)], mark.style()))
+                    .map_err(plot_error)?;
+            }
+            area.draw(&Text::new(label.clone(), (x + l.pad + l.mark_room, cy), font.clone()))
+                .map_err(plot_error)?;
+        }
+        Ok((x, y, x1, y1))
+    }
+
+    /// Draws the legend where it covers the least of `series` (polylines in data coordinates:
+    /// the number of their segments that cross the box), trying the corners first, then the
+    /// middles of the sides ([`LEGEND_PLACES`]); returns its box as [`Legend::draw`] does.
+    pub fn draw_where_free(
+        &self,
+        chart: &Chart2d<'_, '_>,
+        theme: &Theme,
+        series: &[&[(f64, f64)]],
+    ) -> Result<(i32, i32, i32, i32)> {
+        let area = chart.plotting_area();
+        let base = area.get_base_pixel();
+        let pixels: Vec<Vec<(f64, f64)>> = series
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .filter(|p| p.0.is_finite() && p.1.is_finite())
+                    .map(|p| {
+                        let (px, py) = area.map_coordinate(p);
+                        ((px - base.0) as f64, (py - base.1) as f64)
+                    })
+                    .collect()
+            })
+            .collect();
+        let size = self.layout(&area.strip_coord_spec(), theme)?.size;
+        let dim = area.dim_in_pixel();
+        let covered = |place: SeriesLabelPosition| {
+            let (x, y) = Self::origin(place, size, dim, theme.off(8.0));
+            let (bx, by) = (x as f64..(x + size.0) as f64, y as f64..(y + size.1) as f64);
+            pixels
+                .iter()
+                .map(|s| match s.len() {
+                    1 => usize::from(bx.contains(&s[0].0) && by.contains(&s[0].1)),
+                    _ => s
+                        .windows(2)
+                        .filter(|w| clip_segment(w[0], w[1], &bx, &by).is_some())
+                        .count(),
+                })
+                .sum::<usize>()
+        };
+        let best = LEGEND_PLACES
+            .iter()
+            .copied()
+            .min_by_key(|&p| covered(p))
+            .unwrap_or(SeriesLabelPosition::UpperRight);
+        self.draw(chart, theme, best)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::canvas::{dark_pixels, render_bitmap};
+    use crate::theme::PALETTE;
+
+    const W: u32 = 900;
+    const H: u32 = 500;
+
+    /// A chart with empty axes 0..10 x 0..1 on a `W x H` canvas, handed to `draw`, which
+    /// returns a box in pixels of the plotting area; returns the pixels, the box and the
+    /// plotting area, both in pixels of the canvas.
+    fn on_chart(
+        draw: impl Fn(&mut Chart2d<'_, '_>, &Theme) -> (i32, i32, i32, i32),
+    ) -> (Vec<u8>, (i32, i32, i32, i32), (i32, i32, i32, i32)) {
+        let theme = Theme { k: 1.0 };
+        let (mut boxed, mut plot) = ((0, 0, 0, 0), (0, 0, 0, 0));
+        let axes = Axes {
+            x: 0.0..10.0,
+            y: 0.0..1.0,
+            x_desc: "x",
+            y_desc: "y",
+            aspect: Aspect::Free,
+        };
+        let rgb = render_bitmap(W, H, |area| {
+            let mut c = chart(area, &theme, &axes).unwrap();
+            let (bx, by) = c.plotting_area().get_base_pixel();
+            let (pw, ph) = c.plotting_area().dim_in_pixel();
+            plot = (bx, by, bx + pw as i32, by + ph as i32);
+            let b = draw(&mut c, &theme);
+            boxed = (b.0 + bx, b.1 + by, b.2 + bx, b.3 + by);
+        });
+        (rgb, boxed, plot)
+    }
+
+    #[test]
+    fn the_legend_box_holds_its_korean_labels() {
+        let (rgb, (x0, y0, x1, y1), _) = on_chart(|c, theme| {
+            let mut legend = Legend::default();
+            let style = theme.line(PALETTE[0]);
+            legend.add("미니배치 손실 (교차 엔트로피 오차)", Mark::Line(style));
+            legend.add("이동 평균 (100회): 학습률 0.1", Mark::Dash(style));
+            legend.draw(c, theme, SeriesLabelPosition::UpperLeft).unwrap()
+        });
+        // The labels' ink in the box's rows: it ends inside the box, near its right edge.
+        let ink: Vec<i32> = dark_pixels(&rgb, W)
+            .into_iter()
+            .filter(|p| (y0..=y1).contains(&p.1) && p.0 >= x0)
+            .map(|p| p.0)
+            .collect();
+        let last = *ink.iter().max().expect("the labels drew");
+        assert!(last < x1, "the label's ink reaches x = {last}, the box ends at {x1}");
+        assert!(last > x1 - 30, "the box (to {x1}) is far wider than its text (to {last})");
+    }
+
+    #[test]
+    fn strokes_stay_inside_the_plotting_area() {
+        // A jagged line far beyond both y limits, thick: nothing of it outside the area.
+        let color = PALETTE[1];
+        let (rgb, _, (px0, py0, px1, py1)) = on_chart(|c, theme| {
+            let pts: Vec<(f64, f64)> = (0..=40)
+                .map(|i| (i as f64 * 0.3 - 1.0, if i % 2 == 0 { -0.5 } else { 1.5 }))
+                .collect();
+            let style = color.stroke_width(theme.px(6.0));
+            draw_clipped(c, theme, &pts, Mark::Line(style)).unwrap();
+            draw_clipped(c, theme, &pts, Mark::Dash(style)).unwrap();
+            (0, 0, 0, 0)
+        });
+        let drawn: Vec<(i32, i32)> = rgb
+            .chunks(3)
+            .enumerate()
+            .filter(|(_, p)| **p == [color.0, color.1, color.2])
+            .map(|(i, _)| ((i as u32 % W) as i32, (i as u32 / W) as i32))
+            .collect();
+        assert!(drawn.len() > 1000, "only {} pixels of the line", drawn.len());
+        for (x, y) in drawn {
+            assert!(
+                (px0..px1).contains(&x) && (py0..py1).contains(&y),
+                "a stroke at ({x}, {y}) outside the plotting area {px0}..{px1} x {py0}..{py1}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_legend_goes_where_the_data_is_not() {
+        // A loss that stays high (lr = 0.01 for one epoch): the legend goes low, off the line.
+        let high: Vec<(f64, f64)> = (0..=100)
+            .map(|i| (i as f64 / 10.0, 0.9 - 0.001 * i as f64))
+            .collect();
+        let (_, (_, y0, _, _), (_, py0, _, py1)) = on_chart(|c, theme| {
+            let mut legend = Legend::default();
+            legend.add("미니배치 손실", Mark::Line(theme.line(PALETTE[0])));
+            legend.add("이동 평균 (10회)", Mark::Line(theme.line(PALETTE[1])));
+            legend.draw_where_free(c, theme, &[high.as_slice()]).unwrap()
+        });
+        assert!(y0 > (py0 + py1) / 2, "legend top {y0}, plot {py0}..{py1}");
+    }
 
     #[test]
     fn clip_segment_cuts_at_the_edges() {

@@ -1,5 +1,6 @@
 //! The full set of chapter-4 figures, named for files, as `dlfs figures` writes them.
 
+use crate::lang::{say, tr};
 use std::path::{Path, PathBuf};
 
 use ndarray::{array, Axis};
@@ -38,9 +39,10 @@ pub fn book_figures() -> Vec<(String, Figure)> {
         ("fig4-9_gradient_field".into(), function_2_gradient_field()),
         (
             "fig4-10_gradient_descent".into(),
-            descent_path(function_2, &descent).title(
+            descent_path(function_2, &descent).title(tr(
                 "Gradient descent on x0² + x1² from (−3, 4), lr = 0.1, 20 steps  (fig. 4-10)",
-            ),
+                "(−3, 4)에서 x0² + x1²의 경사 하강법, 학습률 0.1, 20단계  (그림 4-10)",
+            )),
         ),
         (
             "fig4-10b_learning_rates".into(),
@@ -77,8 +79,9 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
     let x_pick = x_test.select(Axis(0), &pick);
     let t_pick: Vec<usize> = pick.iter().map(|&i| t_test[i]).collect();
     let p_pick: Vec<usize> = pick.iter().map(|&i| pred[i]).collect();
-    let predictions = digits(x_pick.view(), &t_pick, Some(&p_pick), pick.len()).title(format!(
+    let predictions = digits(x_pick.view(), &t_pick, Some(&p_pick), pick.len()).title(say!(
         "Trained net on test digits: {} misclassified (orange frame) and {} right, from the first {pool}",
+        "학습한 신경망의 시험 데이터 예측: 처음 {pool}장 중 틀린 {}장(주황 테두리)과 맞힌 {}장",
         wrong.len(),
         right.len()
     ));
@@ -90,7 +93,10 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
         (
             MNIST_FIGURE_NAMES[2].into(),
             digits(x_train, &t_train, None, 40)
-                .title("The first 40 MNIST training images with their labels"),
+                .title(tr(
+                "The first 40 MNIST training images with their labels",
+                "MNIST 훈련 데이터의 처음 40장과 정답 레이블",
+            )),
         ),
         (MNIST_FIGURE_NAMES[3].into(), predictions),
         (

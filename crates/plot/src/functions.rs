@@ -4,10 +4,7 @@ use crate::canvas::plot_error;
 use crate::lang::{say, tr};
 use plotters::prelude::*;
 
-use super::draw::{
-    chart, clip_polyline, dash_mark, draw_legend, draw_note, fmt_num, line_mark, Aspect, Axes,
-    Corner,
-};
+use super::draw::{chart, draw_clipped, draw_note, fmt_num, Aspect, Axes, Corner, Legend, Mark};
 use super::figure::Figure;
 use super::theme::INK;
 use dlfs::gradient::numerical_diff;
@@ -30,25 +27,19 @@ pub fn log_curve() -> Figure {
         "(0, 1]에서 y = log x  (그림 4-3)",
     );
     Figure::from_fn(title, move |area, theme| {
-        let (xr, yr) = (0.0..1.05, -5.5..0.6);
         let mut c = chart(
             area,
             theme,
             &Axes {
-                x: xr.clone(),
-                y: yr.clone(),
+                x: 0.0..1.05,
+                y: -5.5..0.6,
                 x_desc: "x",
                 y_desc: "y = log x",
                 aspect: Aspect::Free,
             },
         )?;
         let style = theme.line(theme.color(0));
-        for piece in clip_polyline(&pts, &xr, &yr) {
-            c.draw_series(LineSeries::new(piece, style))
-                .map_err(plot_error)?
-                .label("y = log x")
-                .legend(line_mark(theme, style));
-        }
+        draw_clipped(&mut c, theme, &pts, Mark::Line(style))?;
         c.draw_series(std::iter::once(Circle::new(
             (1.0, 0.0),
             theme.px(7.0),
@@ -162,48 +153,37 @@ fn tangents(
     let (ylo, yhi) = (lo - pad, hi + pad);
     let f_label = f_label.to_string();
     Figure::from_fn(title, move |area, theme| {
-        let (xr, yr) = (x0..x1, ylo..yhi);
         let mut c = chart(
             area,
             theme,
             &Axes {
-                x: xr.clone(),
-                y: yr.clone(),
+                x: x0..x1,
+                y: ylo..yhi,
                 x_desc: "x",
                 y_desc: "f(x)",
                 aspect: Aspect::Free,
             },
         )?;
         let style = theme.line(INK);
-        c.draw_series(LineSeries::new(curve.clone(), style))
-            .map_err(plot_error)?
-            .label(f_label.clone())
-            .legend(line_mark(theme, style));
+        draw_clipped(&mut c, theme, &curve, Mark::Line(style))?;
+        let mut legend = Legend::default();
+        legend.add(f_label.clone(), Mark::Line(style));
+        let mut drawn = vec![curve.clone()];
         for (i, &(a, fa, s)) in lines.iter().enumerate() {
             let color = theme.color(i);
             let style = theme.line(color);
             let seg = [(x0, fa + s * (x0 - a)), (x1, fa + s * (x1 - a))];
-            let label = say!(
-                "tangent at x = {}: slope {:.4}",
-                "x = {}에서의 접선: 기울기 {:.4}",
-                fmt_num(a),
-                s
+            draw_clipped(&mut c, theme, &seg, Mark::Dash(style))?;
+            drawn.push(seg.to_vec());
+            legend.add(
+                say!(
+                    "tangent at x = {}: slope {:.4}",
+                    "x = {}에서의 접선: 기울기 {:.4}",
+                    fmt_num(a),
+                    s
+                ),
+                Mark::Dash(style),
             );
-            let mut first = true;
-            for piece in clip_polyline(&seg, &xr, &yr) {
-                let ann = c
-                    .draw_series(DashedLineSeries::new(
-                        piece,
-                        theme.px(14.0),
-                        theme.px(8.0),
-                        style,
-                    ))
-                    .map_err(plot_error)?;
-                if first {
-                    ann.label(label.clone()).legend(dash_mark(theme, style));
-                    first = false;
-                }
-            }
             c.draw_series(std::iter::once(Circle::new(
                 (a, fa),
                 theme.px(7.0),
@@ -211,7 +191,8 @@ fn tangents(
             )))
             .map_err(plot_error)?;
         }
-        draw_legend(&mut c, theme, SeriesLabelPosition::UpperLeft)?;
+        let drawn: Vec<&[(f64, f64)]> = drawn.iter().map(Vec::as_slice).collect();
+        legend.draw_where_free(&c, theme, &drawn)?;
         Ok(())
     })
 }

@@ -9,8 +9,8 @@ use plotters::prelude::*;
 
 use super::canvas::Area;
 use super::draw::{
-    chart, clip_polyline, draw_arrow, draw_contours, draw_note, fmt_lr, fmt_num, Aspect, Axes,
-    Chart2d, Corner, Field,
+    chart, draw_arrow, draw_clipped, draw_contours, draw_note, fmt_lr, fmt_num, Aspect, Axes,
+    Chart2d, Corner, Field, Mark,
 };
 use super::figure::Figure;
 use super::theme::{Theme, INK};
@@ -172,17 +172,10 @@ fn draw_path(
     // Stop at the first point outside the view: the path up to its exit through the edge.
     let exit = path.iter().position(|p| !inside(*p, &xr, &yr));
     let shown = &path[..exit.map_or(path.len(), |k| k + 1)];
-    // Each step its own segment: a thick polyline's mitred joins spike far out of the panel
-    // where the path turns back on itself (lr = 1 on x0² + x1²); the dots are the joins.
+    // Each step its own segment (draw_clipped): a thick polyline's mitred joins spike far out
+    // of the panel where the path turns back on itself (lr = 1 on x0² + x1²).
     let stroke = color.stroke_width(theme.px(2.0));
-    for piece in clip_polyline(shown, &xr, &yr) {
-        c.draw_series(
-            piece
-                .windows(2)
-                .map(|w| PathElement::new(w.to_vec(), stroke)),
-        )
-        .map_err(plot_error)?;
-    }
+    draw_clipped(c, theme, shown, Mark::Line(stroke))?;
     let r = theme.px(5.5);
     c.draw_series(
         path.iter()

@@ -75,7 +75,8 @@ fn draw_frame(
 
 /// The first `count` images of `images` (rows of 784 pixels, in [0, 1] or 0-255) as 28x28
 /// tiles in a grid, each captioned with its label (4.5). With `predictions`, a wrong
-/// prediction gets an orange frame and the caption "label, pred p". Dark ink on white.
+/// prediction gets an orange frame and the caption "label, pred p" (in Korean "정답, 예측 p").
+/// Dark ink on white.
 pub fn digits(
     images: ArrayView2<f64>,
     labels: &[usize],
@@ -130,6 +131,8 @@ pub fn digits(
             )
         }
     };
+    // The word for a prediction under a wrong tile, in the language of the figure when made.
+    let pred_word = tr("pred", "예측");
     Figure::from_fn(title, move |area, theme| {
         let (w, h) = area.dim_in_pixel();
         let margin = theme.px(16.0);
@@ -164,7 +167,7 @@ pub fn digits(
             draw_frame(area, (x0, y0), (x1, y1), theme.px(width) as i32, frame)?;
             let (text, style) = match pred {
                 Some(p) if wrong => (
-                    format!("{label}, pred {p}"),
+                    format!("{label}, {pred_word} {p}"),
                     theme.tick_font().color(&ALERT),
                 ),
                 _ => (format!("{label}"), theme.tick_font().color(&INK)),

@@ -4,7 +4,7 @@ use crate::canvas::plot_error;
 use crate::lang::{say, tr};
 use plotters::prelude::*;
 
-use super::draw::{chart, dash_mark, draw_legend, free_corner, line_mark, Aspect, Axes};
+use super::draw::{chart, draw_clipped, Aspect, Axes, Legend, Mark};
 use super::figure::Figure;
 use super::theme::lighten;
 use dlfs::train::History;
@@ -71,22 +71,20 @@ pub fn loss_curve(history: &History) -> Figure {
                 },
             )?;
             let thin = lighten(theme.color(0), 0.55).stroke_width(theme.px(1.0));
-            c.draw_series(LineSeries::new(raw.clone(), thin))
-                .map_err(plot_error)?
-                .label(tr("mini-batch loss", "미니배치 손실"))
-                .legend(line_mark(
-                    theme,
-                    lighten(theme.color(0), 0.55).stroke_width(theme.px(3.0)),
-                ));
+            draw_clipped(&mut c, theme, &raw, Mark::Line(thin))?;
             let bold = theme.line(theme.color(1));
-            c.draw_series(LineSeries::new(smooth.clone(), bold))
-                .map_err(plot_error)?
-                .label(say!(
+            draw_clipped(&mut c, theme, &smooth, Mark::Line(bold))?;
+            let mut legend = Legend::default();
+            let thick = lighten(theme.color(0), 0.55).stroke_width(theme.px(3.0));
+            legend.add(tr("mini-batch loss", "미니배치 손실"), Mark::Line(thick));
+            legend.add(
+                say!(
                     "moving average ({window} iterations)",
                     "이동 평균 ({window}회)"
-                ))
-                .legend(line_mark(theme, bold));
-            draw_legend(&mut c, theme, free_corner(&raw, &(0.0..xmax), &(0.0..top)))?;
+                ),
+                Mark::Line(bold),
+            );
+            legend.draw_where_free(&c, theme, &[raw.as_slice(), smooth.as_slice()])?;
             Ok(())
         },
     )
@@ -132,10 +130,7 @@ pub fn accuracy_curve(history: &History) -> Figure {
             },
         )?;
         let a = theme.line(theme.color(0));
-        c.draw_series(LineSeries::new(train.clone(), a))
-            .map_err(plot_error)?
-            .label(tr("train", "훈련 데이터"))
-            .legend(line_mark(theme, a));
+        draw_clipped(&mut c, theme, &train, Mark::Line(a))?;
         c.draw_series(
             train
                 .iter()
@@ -143,22 +138,16 @@ pub fn accuracy_curve(history: &History) -> Figure {
         )
         .map_err(plot_error)?;
         let b = theme.line(theme.color(1));
-        c.draw_series(DashedLineSeries::new(
-            test.clone(),
-            theme.px(14.0),
-            theme.px(8.0),
-            b,
-        ))
-        .map_err(plot_error)?
-        .label(tr("test", "시험 데이터"))
-        .legend(dash_mark(theme, b));
+        draw_clipped(&mut c, theme, &test, Mark::Dash(b))?;
         c.draw_series(
             test.iter()
                 .map(|&p| TriangleMarker::new(p, theme.px(7.0), theme.color(1).filled())),
         )
         .map_err(plot_error)?;
-        let both: Vec<(f64, f64)> = train.iter().chain(&test).copied().collect();
-        draw_legend(&mut c, theme, free_corner(&both, &(0.0..xmax), &(0.0..1.0)))?;
+        let mut legend = Legend::default();
+        legend.add(tr("train", "훈련 데이터"), Mark::Line(a));
+        legend.add(tr("test", "시험 데이터"), Mark::Dash(b));
+        legend.draw_where_free(&c, theme, &[train.as_slice(), test.as_slice()])?;
         Ok(())
     })
 }
