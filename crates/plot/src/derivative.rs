@@ -223,8 +223,8 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
         )?;
         legend.add(
             say!(
-                "the book's h = 1e-4: forward {}, central {}",
-                "책의 h = 1e-4: 전방 {}, 중심 {}",
+                "the book's h = 1e−4: forward {}, central {}",
+                "책의 h = 1e−4: 전방 {}, 중심 {}",
                 sci(fwd),
                 sci(cen)
             ),

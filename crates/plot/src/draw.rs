@@ -551,7 +551,7 @@ impl Legend {
             }
             Ok(w)
         };
-        let (pad, mark_room) = (theme.off(12.0), theme.off(48.0));
+        let (pad, mark_room) = (theme.off(12.0), theme.off(54.0));
         let mut size = 23.0;
         let mut font = theme.font_px(size, false);
         let mut text = widest(&font)?;
@@ -573,20 +573,20 @@ impl Legend {
     }
 
     /// The upper left corner of a box of `size` at `place` in an area of `dim` pixels.
-    fn origin(place: SeriesLabelPosition, size: (i32, i32), dim: (u32, u32), inset: i32) -> (i32, i32) {
+    fn origin(place: &SeriesLabelPosition, size: (i32, i32), dim: (u32, u32), inset: i32) -> (i32, i32) {
         use SeriesLabelPosition::*;
         let (w, h) = (dim.0 as i32, dim.1 as i32);
         let x = match place {
             UpperLeft | MiddleLeft | LowerLeft => inset,
             UpperMiddle | MiddleMiddle | LowerMiddle => (w - size.0) / 2,
             UpperRight | MiddleRight | LowerRight => w - size.0 - inset,
-            Coordinate(x, _) => x,
+            Coordinate(x, _) => *x,
         };
         let y = match place {
             UpperLeft | UpperMiddle | UpperRight => inset,
             MiddleLeft | MiddleMiddle | MiddleRight => (h - size.1) / 2,
             LowerLeft | LowerMiddle | LowerRight => h - size.1 - inset,
-            Coordinate(_, y) => y,
+            Coordinate(_, y) => *y,
         };
         (x, y)
     }
@@ -604,7 +604,7 @@ impl Legend {
             return Ok((0, 0, 0, 0));
         }
         let l = self.layout(&area, theme)?;
-        let (x, y) = Self::origin(place, l.size, area.dim_in_pixel(), theme.off(8.0));
+        let (x, y) = Self::origin(&place, l.size, area.dim_in_pixel(), theme.off(8.0));
         let (x1, y1) = (x + l.size.0, y + l.size.1);
         area.draw(&Rectangle::new([(x, y), (x1, y1)], WHITE.mix(0.92).filled()))
             .map_err(plot_error)?;
@@ -657,7 +657,7 @@ impl Legend {
             .collect();
         let size = self.layout(&area.strip_coord_spec(), theme)?.size;
         let dim = area.dim_in_pixel();
-        let covered = |place: SeriesLabelPosition| {
+        let covered = |place: &SeriesLabelPosition| {
             let (x, y) = Self::origin(place, size, dim, theme.off(8.0));
             let (bx, by) = (x as f64..(x + size.0) as f64, y as f64..(y + size.1) as f64);
             pixels
@@ -673,8 +673,8 @@ impl Legend {
         };
         let best = LEGEND_PLACES
             .iter()
-            .copied()
-            .min_by_key(|&p| covered(p))
+            .min_by_key(|p| covered(p))
+            .cloned()
             .unwrap_or(SeriesLabelPosition::UpperRight);
         self.draw(chart, theme, best)
     }
