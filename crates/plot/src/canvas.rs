@@ -155,7 +155,11 @@ fn hangul_runs(text: &str) -> Vec<(String, bool)> {
 /// One run's style: the Hangul font or the figure's own, anchored at the run's left end, with
 /// the vertical anchor, size, weight, colour and turn of `style`.
 fn run_style<S: BackendTextStyle>(style: &S, hangul: bool) -> TextStyle<'static> {
-    let family = if hangul { HANGUL_FONT_FAMILY } else { FONT_FAMILY };
+    let family = if hangul {
+        HANGUL_FONT_FAMILY
+    } else {
+        FONT_FAMILY
+    };
     let font = (family, style.size(), style.style()).into_font();
     TextStyle {
         font: font.transform(style.transform()),
@@ -403,16 +407,27 @@ mod tests {
 
     #[test]
     fn the_width_measured_is_the_width_drawn() {
-        let font = Theme { k: 1.0 }.legend_font().pos(Pos::new(HPos::Left, VPos::Center));
+        let font = Theme { k: 1.0 }
+            .legend_font()
+            .pos(Pos::new(HPos::Left, VPos::Center));
         let mut width = 0;
         let rgb = render_bitmap(800, 100, |area| {
             width = area.estimate_text_size(MIXED, &font).unwrap().0 as i32;
-            area.draw(&Text::new(MIXED, (10, 50), font.clone())).unwrap();
+            area.draw(&Text::new(MIXED, (10, 50), font.clone()))
+                .unwrap();
         });
         let last = dark_pixels(&rgb, 800).iter().map(|p| p.0).max().unwrap();
         // The ink ends within the measured width, and near its end (a glyph's side bearing).
-        assert!(last < 10 + width, "ink to x = {last}, measured end {}", 10 + width);
-        assert!(last > 10 + width - 8, "ink to x = {last}, measured end {}", 10 + width);
+        assert!(
+            last < 10 + width,
+            "ink to x = {last}, measured end {}",
+            10 + width
+        );
+        assert!(
+            last > 10 + width - 8,
+            "ink to x = {last}, measured end {}",
+            10 + width
+        );
     }
 
     /// The dark pixels of text drawn at (200, 200) with `turn`, relative to their bounding box.
@@ -422,7 +437,8 @@ mod tests {
             .transform(turn)
             .pos(Pos::new(HPos::Center, VPos::Top));
         let rgb = render_bitmap(400, 400, |area| {
-            area.draw(&Text::new(MIXED, (200, 200), font.clone())).unwrap();
+            area.draw(&Text::new(MIXED, (200, 200), font.clone()))
+                .unwrap();
         });
         let px = dark_pixels(&rgb, 400);
         let (x0, y0) = (

@@ -206,7 +206,11 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
             }
             if *zeros > 0 {
                 let which = tr("forward", "전방");
-                let which = if i == 0 { which } else { tr("central", "중심") };
+                let which = if i == 0 {
+                    which
+                } else {
+                    tr("central", "중심")
+                };
                 zero_notes.push(say!(
                     "{which}: error exactly 0 at {zeros} of {} steps (left out: no logarithm)",
                     "{which}: h {}개 중 {zeros}개에서 오차가 정확히 0 (로그가 없어 생략)",
@@ -266,7 +270,10 @@ mod tests {
         let drawn: usize = pieces.iter().map(Vec::len).sum();
         assert_eq!(drawn + zero, d.h.len());
         for p in pieces.iter().flatten() {
-            assert!(p.1.is_finite() && p.1 > -17.0, "point {p:?} drawn at or below the floor");
+            assert!(
+                p.1.is_finite() && p.1 > -17.0,
+                "point {p:?} drawn at or below the floor"
+            );
         }
         // sin at 1 has no exact zeros: one unbroken line.
         let s = DifferenceErrors::measure(f64::sin, 1.0, 1f64.cos()).unwrap();

@@ -474,7 +474,11 @@ pub(crate) fn draw_clipped(
         match mark {
             Mark::Line(_) => {
                 chart
-                    .draw_series(piece.windows(2).map(|w| PathElement::new(w.to_vec(), style)))
+                    .draw_series(
+                        piece
+                            .windows(2)
+                            .map(|w| PathElement::new(w.to_vec(), style)),
+                    )
                     .map_err(plot_error)?;
                 if style.stroke_width >= 3 {
                     let r = (half.floor() as u32).max(1);
@@ -573,7 +577,12 @@ impl Legend {
     }
 
     /// The upper left corner of a box of `size` at `place` in an area of `dim` pixels.
-    fn origin(place: &SeriesLabelPosition, size: (i32, i32), dim: (u32, u32), inset: i32) -> (i32, i32) {
+    fn origin(
+        place: &SeriesLabelPosition,
+        size: (i32, i32),
+        dim: (u32, u32),
+        inset: i32,
+    ) -> (i32, i32) {
         use SeriesLabelPosition::*;
         let (w, h) = (dim.0 as i32, dim.1 as i32);
         let x = match place {
@@ -606,8 +615,11 @@ impl Legend {
         let l = self.layout(&area, theme)?;
         let (x, y) = Self::origin(&place, l.size, area.dim_in_pixel(), theme.off(8.0));
         let (x1, y1) = (x + l.size.0, y + l.size.1);
-        area.draw(&Rectangle::new([(x, y), (x1, y1)], WHITE.mix(0.92).filled()))
-            .map_err(plot_error)?;
+        area.draw(&Rectangle::new(
+            [(x, y), (x1, y1)],
+            WHITE.mix(0.92).filled(),
+        ))
+        .map_err(plot_error)?;
         area.draw(&Rectangle::new(
             [(x, y), (x1, y1)],
             GRID.stroke_width(theme.px(1.0)),
@@ -626,8 +638,12 @@ impl Legend {
                 area.draw(&PathElement::new(vec![(a, cy), (b, cy)], mark.style()))
                     .map_err(plot_error)?;
             }
-            area.draw(&Text::new(label.clone(), (x + l.pad + l.mark_room, cy), font.clone()))
-                .map_err(plot_error)?;
+            area.draw(&Text::new(
+                label.clone(),
+                (x + l.pad + l.mark_room, cy),
+                font.clone(),
+            ))
+            .map_err(plot_error)?;
         }
         Ok((x, y, x1, y1))
     }
@@ -690,12 +706,15 @@ mod tests {
     const W: u32 = 900;
     const H: u32 = 500;
 
+    /// A box in pixels: left, top, right, bottom.
+    type Rect = (i32, i32, i32, i32);
+
     /// A chart with empty axes 0..10 x 0..1 on a `W x H` canvas, handed to `draw`, which
     /// returns a box in pixels of the plotting area; returns the pixels, the box and the
     /// plotting area, both in pixels of the canvas.
     fn on_chart(
-        draw: impl Fn(&mut Chart2d<'_, '_>, &Theme) -> (i32, i32, i32, i32),
-    ) -> (Vec<u8>, (i32, i32, i32, i32), (i32, i32, i32, i32)) {
+        draw: impl Fn(&mut Chart2d<'_, '_>, &Theme) -> Rect,
+    ) -> (Vec<u8>, Rect, Rect) {
         let theme = Theme { k: 1.0 };
         let (mut boxed, mut plot) = ((0, 0, 0, 0), (0, 0, 0, 0));
         let axes = Axes {
@@ -723,7 +742,9 @@ mod tests {
             let style = theme.line(PALETTE[0]);
             legend.add("미니배치 손실 (교차 엔트로피 오차)", Mark::Line(style));
             legend.add("이동 평균 (100회): 학습률 0.1", Mark::Dash(style));
-            legend.draw(c, theme, SeriesLabelPosition::UpperLeft).unwrap()
+            legend
+                .draw(c, theme, SeriesLabelPosition::UpperLeft)
+                .unwrap()
         });
         // The labels' ink in the box's rows: it ends inside the box, near its right edge.
         let ink: Vec<i32> = dark_pixels(&rgb, W)
@@ -732,8 +753,14 @@ mod tests {
             .map(|p| p.0)
             .collect();
         let last = *ink.iter().max().expect("the labels drew");
-        assert!(last < x1, "the label's ink reaches x = {last}, the box ends at {x1}");
-        assert!(last > x1 - 30, "the box (to {x1}) is far wider than its text (to {last})");
+        assert!(
+            last < x1,
+            "the label's ink reaches x = {last}, the box ends at {x1}"
+        );
+        assert!(
+            last > x1 - 30,
+            "the box (to {x1}) is far wider than its text (to {last})"
+        );
     }
 
     #[test]
@@ -755,7 +782,11 @@ mod tests {
             .filter(|(_, p)| **p == [color.0, color.1, color.2])
             .map(|(i, _)| ((i as u32 % W) as i32, (i as u32 / W) as i32))
             .collect();
-        assert!(drawn.len() > 1000, "only {} pixels of the line", drawn.len());
+        assert!(
+            drawn.len() > 1000,
+            "only {} pixels of the line",
+            drawn.len()
+        );
         for (x, y) in drawn {
             assert!(
                 (px0..px1).contains(&x) && (py0..py1).contains(&y),
@@ -774,7 +805,9 @@ mod tests {
             let mut legend = Legend::default();
             legend.add("미니배치 손실", Mark::Line(theme.line(PALETTE[0])));
             legend.add("이동 평균 (10회)", Mark::Line(theme.line(PALETTE[1])));
-            legend.draw_where_free(c, theme, &[high.as_slice()]).unwrap()
+            legend
+                .draw_where_free(c, theme, &[high.as_slice()])
+                .unwrap()
         });
         assert!(y0 > (py0 + py1) / 2, "legend top {y0}, plot {py0}..{py1}");
     }

@@ -92,8 +92,7 @@ pub fn mnist_figures(mnist: &Mnist, trained: &Trained) -> Result<Vec<(String, Fi
         (MNIST_FIGURE_NAMES[1].into(), accuracy_curve(h)),
         (
             MNIST_FIGURE_NAMES[2].into(),
-            digits(x_train, &t_train, None, 40)
-                .title(tr(
+            digits(x_train, &t_train, None, 40).title(tr(
                 "The first 40 MNIST training images with their labels",
                 "MNIST 훈련 데이터의 처음 40장과 정답 레이블",
             )),
