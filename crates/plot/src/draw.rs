@@ -452,8 +452,8 @@ impl Mark {
 /// Draws the polyline `points` (data coordinates) as `mark`, inside the plotting area only: the
 /// line is cut where it leaves the area shrunk by half the stroke width, so no stroke crosses
 /// an axis or the title (non-finite points break the line). Solid lines are drawn segment by
-/// segment with round joins: plotters joins a thick polyline with mitres, which spike out of
-/// the data where a jagged line (a mini-batch loss) turns back on itself.
+/// segment, with round joins from 3 pixels wide: plotters joins a thick polyline with mitres,
+/// which spike out of the data where a jagged line (a mini-batch loss) turns back on itself.
 pub(crate) fn draw_clipped(
     chart: &mut Chart2d<'_, '_>,
     theme: &Theme,
@@ -712,9 +712,7 @@ mod tests {
     /// A chart with empty axes 0..10 x 0..1 on a `W x H` canvas, handed to `draw`, which
     /// returns a box in pixels of the plotting area; returns the pixels, the box and the
     /// plotting area, both in pixels of the canvas.
-    fn on_chart(
-        draw: impl Fn(&mut Chart2d<'_, '_>, &Theme) -> Rect,
-    ) -> (Vec<u8>, Rect, Rect) {
+    fn on_chart(draw: impl Fn(&mut Chart2d<'_, '_>, &Theme) -> Rect) -> (Vec<u8>, Rect, Rect) {
         let theme = Theme { k: 1.0 };
         let (mut boxed, mut plot) = ((0, 0, 0, 0), (0, 0, 0, 0));
         let axes = Axes {
