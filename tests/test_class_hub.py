@@ -95,14 +95,23 @@ def kill_pids(pids: list[int], timeout: float = 20) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+# The install as every class test runs it, and as the image (binder/Dockerfile) does: all
+# stages, from the repository's root (tests/test_class_image.py checks the image's call).
+INSTALL_ARGS = ["bash", "scripts/class/install.sh"]
+
+
+def run_install(label: str) -> None:
+    """Run the class install (seconds when /opt/dlfs is current); fail with its output."""
+    t0 = time.monotonic()
+    r = subprocess.run(INSTALL_ARGS, cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
+    print(f"{label}: install.sh took {time.monotonic() - t0:.1f} s", flush=True)
+    assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+
+
 @pytest.fixture(scope="module")
 def install():
     require_root()
-    t0 = time.monotonic()
-    r = subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], capture_output=True,
-                       text=True, timeout=3600, check=False)
-    print(f"class hub: install.sh took {time.monotonic() - t0:.1f} s", flush=True)
-    assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    run_install("class hub")
     return PREFIX
 
 
