@@ -178,15 +178,16 @@ def bench(n: int, cells: int, window: float, seed: int) -> dict:
     (state / "students.txt").write_text("\n".join(names) + "\n")
     log = open(state / "hub.log", "w")  # noqa: SIM115 (open for the whole run)
     proc = None
+    env = {**os.environ, "DLFS_NBGRADER_EXCHANGE": str(state / "exchange")}  # not the machine's
     try:
         subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only", "--state",
                         str(state), "--lecturer", lecturer, "--students", str(state / "students.txt")],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=env)
         passwords = dict(line.split() for line in (state / "passwords.txt").read_text().splitlines())
         port = free_port()
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--port", str(port),
                                  "--state", str(state), "--lecturer", lecturer],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         base = f"http://127.0.0.1:{port}"
         t0 = time.monotonic()
         while True:

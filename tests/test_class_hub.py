@@ -125,17 +125,19 @@ def hub(install):
     names.write_text("# test students\n" + "\n".join(students) + "\n")
     log = open(state / "hub.log", "w+")  # noqa: SIM115 (open for the fixture's life)
     proc = None
+    # nbgrader's exchange of this test, not the machine's /srv/nbgrader/exchange
+    env = {**os.environ, "DLFS_NBGRADER_EXCHANGE": str(state / "exchange")}
     try:
         r = subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only",
                             "--state", str(state), "--lecturer", lecturer, "--students", str(names)],
-                           capture_output=True, text=True, timeout=120, check=False)
+                           capture_output=True, text=True, timeout=120, check=False, env=env)
         assert r.returncode == 0, f"class.sh --add-only failed:\n{r.stdout}\n{r.stderr}"
         passwords = dict(line.split() for line in (state / "passwords.txt").read_text().splitlines())
         assert set(passwords) == {*students, lecturer}
         port = free_port()
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--port",
                                  str(port), "--state", str(state), "--lecturer", lecturer],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         base = f"http://127.0.0.1:{port}"
         t0 = time.monotonic()
         while True:
