@@ -61,7 +61,8 @@ class Class:
 
     def ok(self, user: str, *cmd: str, cwd: Path | None = None, timeout: float = 300) -> str:
         r = self.run(user, *cmd, cwd=cwd, timeout=timeout)
-        assert r.returncode == 0, f"{user}: {' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+        assert r.returncode == 0, \
+            f"{user}: {' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
         return r.stdout
 
 
@@ -75,8 +76,9 @@ def klass():
     scratch.chmod(0o755)  # the users reach the exchange inside it
     try:
         (scratch / "students.txt").write_text("\n".join(students) + "\n")
-        r = subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only", "--state",
-                            str(scratch / "state"), "--lecturer", lecturer, "--students", str(scratch / "students.txt")],
+        r = subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only",
+                            "--state", str(scratch / "state"), "--lecturer", lecturer,
+                            "--students", str(scratch / "students.txt")],
                            capture_output=True, text=True, timeout=120, check=False,
                            env={**os.environ, "DLFS_NBGRADER_EXCHANGE": str(scratch / "exchange")})
         assert r.returncode == 0, f"class.sh --add-only failed:\n{r.stdout}\n{r.stderr}"
@@ -143,7 +145,8 @@ def test_release_fetch_submit_collect_autograde(klass):
     release = "\n".join("".join(c["source"]) for c in json.loads(klass.ok(b, "cat", str(released)))["cells"])
     for cid, c in source.items():
         if c["metadata"].get("nbgrader", {}).get("solution"):
-            lines = [x.strip() for x in c["source"].splitlines() if len(x.strip()) > 12 and not x.strip().startswith("//")]
+            lines = [x.strip() for x in c["source"].splitlines()
+                     if len(x.strip()) > 12 and not x.strip().startswith("//")]
             assert lines and not any(x in release for x in lines), f"{cid} is in the release"
 
     # The lecturer: collect, autograde (the class kernel, warm), the scores.
