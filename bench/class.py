@@ -2,9 +2,14 @@
 cells of 4.2 and 4.4 through the hub.
 
     /opt/dlfs/venv/bin/python bench/class.py --students 5 [--students 10 ...] [--cells 4]
-        [--window 60] [--seed 1]
+        [--window 60] [--seed 1] [--install] [--json FILE] [--mb-per-student MB] [--force]
 
-Run as root after `bash scripts/class/install.sh`. For each N it adds N test users
+Run as root after `bash scripts/class/install.sh` (or with --install, which runs it first:
+one command, unattended). Before each N it checks the machine's free memory (MemAvailable)
+against N x MB_PER_STUDENT (measured: the peak of all students' processes was about 1 GB per
+student at N = 5 and 10) plus MB_BASE for the hub and the system, and the free disk of /home
+against N x 0.35 GB (the warm cache and slot each home gets); too little, and it stops before
+adding anyone, saying what it needs (--force: warn and run). For each N it adds N test users
 (`dlfsb...`, removed afterwards, with their homes), starts `bash scripts/class.sh` on a free
 127.0.0.1 port, and starts one thread per student at a seeded random moment within the window:
 log in with the password, start the server, open the 4.2 student notebook and run its first
@@ -17,6 +22,7 @@ resident memory (RSS) of every process of each student every 0.5 s. It prints, p
 
 and last one line per N: `class: N=5 first_p50=... first_p95=... later_p50=... later_p95=...
 peak_per_student_mb=... peak_total_mb=...`. The hub is stopped by its PID afterwards.
+--json FILE also writes every N's raw numbers there.
 """
 
 from __future__ import annotations
@@ -45,6 +51,36 @@ from hubclient import HubError, HubUser  # noqa: E402
 
 PREFIX = Path(os.environ.get("DLFS_PREFIX", "/opt/dlfs"))
 NOTEBOOKS = ["4.2-loss-functions.ipynb", "4.4-gradient.ipynb"]
+# Peak memory of all students' processes together, per student: 5062 MB for 5, 10194 MB for
+# 10 (docs/class.md, "Sizing"); one student alone peaked at up to 2.3 GB, but the peaks of
+# different students do not all coincide.
+MB_PER_STUDENT = 1000
+MB_BASE = 1500  # the hub, the proxy, this process and some slack for the system
+HOME_MB_PER_STUDENT = 350  # the warm build cache and kernel slot copied into each home
+
+
+def mem_available_mb() -> float:
+    """MemAvailable of /proc/meminfo, in MB (what can be used without swapping)."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    raise SystemExit("bench/class.py: no MemAvailable in /proc/meminfo (a Linux kernel of 3.14 or later is needed)")
+
+
+def resources_problem(n: int, mb_per_student: float) -> str:
+    """'' when the machine has the memory and the disk for n students, else what is missing."""
+    need, have = n * mb_per_student + MB_BASE, mem_available_mb()
+    problems = []
+    if have < need:
+        problems.append(f"memory: {n} students need about {need / 1000:.1f} GB ({n} x {mb_per_student:.0f} MB "
+                        f"per student + {MB_BASE} MB for the hub and the system), and MemAvailable is "
+                        f"{have / 1000:.1f} GB")
+    disk_need, disk_have = n * HOME_MB_PER_STUDENT, shutil.disk_usage("/home").free / 1e6
+    if disk_have < disk_need:
+        problems.append(f"disk: {n} homes need about {disk_need / 1000:.1f} GB in /home, and "
+                        f"{disk_have / 1000:.1f} GB are free")
+    return "; ".join(problems)
 
 
 def code_cells(name: str) -> list[str]:
@@ -97,6 +133,7 @@ class MemorySampler(threading.Thread):
 
 
 def student(base: str, name: str, password: str, delay: float, cells: int, out: dict) -> None:
+    """One simulated student; every failure is recorded in out[name]["errors"], never raised."""
     time.sleep(delay)
     res = {"first": [], "later": [], "errors": []}
     out[name] = res
@@ -119,6 +156,8 @@ def student(base: str, name: str, password: str, delay: float, cells: int, out: 
         user.stop()
     except (HubError, OSError) as e:
         res["errors"].append(f"{type(e).__name__}: {e}")
+    except Exception as e:  # a thread's error must reach the report, not vanish
+        res["errors"].append(f"unexpected {type(e).__name__}: {e}")
 
 
 def kill_user(name: str) -> None:
@@ -139,15 +178,16 @@ def bench(n: int, cells: int, window: float, seed: int) -> dict:
     (state / "students.txt").write_text("\n".join(names) + "\n")
     log = open(state / "hub.log", "w")  # noqa: SIM115 (open for the whole run)
     proc = None
+    env = {**os.environ, "DLFS_NBGRADER_EXCHANGE": str(state / "exchange")}  # not the machine's
     try:
         subprocess.run(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--add-only", "--state",
                         str(state), "--lecturer", lecturer, "--students", str(state / "students.txt")],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=env)
         passwords = dict(line.split() for line in (state / "passwords.txt").read_text().splitlines())
         port = free_port()
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "class.sh"), "--no-install", "--port", str(port),
                                  "--state", str(state), "--lecturer", lecturer],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         base = f"http://127.0.0.1:{port}"
         t0 = time.monotonic()
         while True:
@@ -204,12 +244,36 @@ def main() -> int:
     p.add_argument("--cells", type=int, default=4, help="code cells run per notebook (default 4)")
     p.add_argument("--window", type=float, default=60, help="seconds within which all log in")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--install", action="store_true", help="run scripts/class/install.sh first")
+    p.add_argument("--json", type=Path, help="also write the raw numbers of every N to this file")
+    p.add_argument("--mb-per-student", type=float, default=MB_PER_STUDENT,
+                   help=f"memory to expect per student (default {MB_PER_STUDENT}, measured)")
+    p.add_argument("--force", action="store_true", help="run even when memory or disk look too small")
     a = p.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench/class.py runs as root (it adds users and starts the hub)")
-    lines = []
-    for n in a.students or [5]:
+    ns = a.students or [5]
+    if any(n < 1 for n in ns) or a.cells < 1 or a.window < 0 or not a.mb_per_student > 0:
+        raise SystemExit("bench/class.py: --students and --cells take positive numbers, --window a number >= 0")
+    for n in sorted(set(ns), reverse=True):  # all before anything starts: fail early, not at the last N
+        problem = resources_problem(n, a.mb_per_student)
+        if problem and not a.force:
+            raise SystemExit(f"bench/class.py: not enough for N={n}: {problem}. Run fewer students, free "
+                             "memory (other work on this machine), or pass --force to run anyway (the "
+                             "kernel's OOM killer may then stop students' kernels or other processes).")
+        if problem:
+            print(f"warning: N={n}: {problem}; running anyway (--force)", file=sys.stderr, flush=True)
+    if a.install:
+        subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], check=True)
+    lines, results = [], []
+    for n in ns:
+        problem = resources_problem(n, a.mb_per_student)  # again: an earlier N may have left less
+        if problem and not a.force:
+            raise SystemExit(f"bench/class.py: not enough for N={n} now: {problem} (--force to run anyway)")
         r = bench(n, a.cells, a.window, a.seed)
+        results.append(r)
+        if a.json:
+            a.json.write_text(json.dumps(results, indent=1) + "\n")
         print(f"\nN = {n} students (logged in within {a.window:.0f} s; {a.cells} cells of 4.2 and 4.4 each; "
               f"all done in {r['wall']:.0f} s)")
         print(f"  server start (login to ready): p50 {pct(r['starts'], .5):.1f} s, p95 {pct(r['starts'], .95):.1f} s")

@@ -19,7 +19,9 @@
 #   --cull MINUTES    stop a server after this long without activity (default 90: a lecture)
 #   --no-install      do not run scripts/class/install.sh first (it is quick when done)
 #   --add-only        add the users and stop
-# Environment: DLFS_PREFIX (default /opt/dlfs), as for the install.
+# Environment: DLFS_PREFIX (default /opt/dlfs), as for the install; DLFS_NBGRADER_EXCHANGE,
+# nbgrader's exchange (default /srv/nbgrader/exchange; the lecturer's course dlfs-ch4 in it is
+# made here, also with --add-only).
 #
 # It ends by exec'ing jupyterhub, so this script's PID is the hub's: stop the hub (and with
 # it the proxy and every server it started) with `kill PID` or Ctrl-C.
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
     --cull) cull="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --add-only) add_only=1; shift ;;
-    -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -88,6 +90,20 @@ if [ -n "$students" ]; then
         [ -n "$line" ] && add_user "$line" dlfs-students
     done <"$students"
 fi
+
+# nbgrader's exchange (PREFIX/venv/etc/jupyter/nbgrader_config.py, from
+# scripts/class/nbgrader_exchange.py, reads the same variable): the root writable by all with
+# the sticky bit, as nbgrader needs; the course's directories owned by the lecturer and made
+# now, so that no student can make them first. inbound is 2733: students write, cannot list,
+# and a submission takes the group dlfs-staff.
+exchange="${DLFS_NBGRADER_EXCHANGE:-/srv/nbgrader/exchange}"
+case "$exchange" in /*) ;; *) die "DLFS_NBGRADER_EXCHANGE must be an absolute path, got '$exchange'" ;; esac
+(umask 022 && mkdir -p "$exchange")
+chown root:root "$exchange"
+chmod 1777 "$exchange"
+install -d -o "$lecturer" -g dlfs-staff -m 755 "$exchange/dlfs-ch4" "$exchange/dlfs-ch4/outbound"
+install -d -o "$lecturer" -g dlfs-staff -m 2733 "$exchange/dlfs-ch4/inbound"
+ok "nbgrader exchange $exchange/dlfs-ch4 (lecturer $lecturer)"
 [ "$add_only" -eq 1 ] && exit 0
 
 free_port() { "$PREFIX/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

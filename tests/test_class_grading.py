@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from test_class_hub import run_install
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = Path(os.environ.get("DLFS_PREFIX", "/opt/dlfs"))
@@ -50,9 +51,7 @@ def kernel_env(scratch: Path) -> dict[str, str]:
 def course():
     if os.geteuid() != 0:
         pytest.fail("tests/test_class_grading.py must run as root (it installs /opt/dlfs)")
-    r = subprocess.run(["bash", str(ROOT / "scripts" / "class" / "install.sh")], capture_output=True,
-                       text=True, timeout=3600, check=False)
-    assert r.returncode == 0, f"install.sh failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    run_install("class grading")
     scratch = Path(tempfile.mkdtemp(prefix="dlfs-grading-"))
     course = scratch / "course"
     env = kernel_env(scratch)
@@ -86,9 +85,27 @@ def test_student_version_is_the_student_copy(course):
         assert all(not c.get("outputs") for c in kept if c["cell_type"] == "code"), name
         tests = [c for c in rel["cells"] if is_test(c)]
         assert tests, f"{name}: no test cells"
+        source = json.loads((course["course"] / "source" / ASSIGNMENT / name).read_text())
+        hidden = {c["id"]: "".join(c["source"]) for c in source["cells"] if is_test(c)}
+        assert sorted(hidden) == sorted(t["id"] for t in tests), name
         for t in tests:
             src = "".join(t["source"])
-            assert src.rstrip().endswith(";") and t["metadata"]["nbgrader"]["locked"], src
+            # the release keeps the comment only: the recomputed solution is a hidden test
+            assert t["metadata"]["nbgrader"]["locked"] and src.strip().startswith("// 채점"), src
+            assert "HIDDEN" not in src and "expected" not in src and "\n" not in src.strip(), src
+            code = [line for line in hidden[t["id"]].splitlines() if not line.lstrip().startswith("//")]
+            assert "BEGIN HIDDEN TESTS" in hidden[t["id"]] and code[-1].rstrip().endswith(";"), hidden[t["id"]]
+        # no line of a solution reaches the students (the stub replaces it, the tests are hidden)
+        graded = [c for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
+                  or c["metadata"].get("nbgrader", {}).get("solution")]
+        public = "\n".join("".join(c["source"]) for c in source["cells"] if c not in graded)
+        solutions = ["".join(c["source"]) for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+        released = "\n".join("".join(c["source"]) for c in rel["cells"])
+        for sol in solutions:
+            # the solution's own lines (a line the lesson itself shows is no secret)
+            lines = [x.strip() for x in sol.splitlines()
+                     if len(x.strip()) > 12 and not x.strip().startswith("//") and x.strip() not in public]
+            assert lines and not any(x in released for x in lines), (name, [x for x in lines if x in released])
     config = (course["course"] / "nbgrader_config.py").read_text()
     assert '"rust": ' in config and "c.Execute.timeout = 900" in config
 

@@ -88,3 +88,16 @@ def test_a_link_in_place_of_a_notebook_is_not_followed(tmp_path):
     sync_notebooks.sync(prefix, home, "student", log=lambda m: None)
     assert victim.read_text() == "not yours"
     assert (nbs / "a.ipynb").is_symlink()
+
+
+def test_lecturer_without_solutions_in_the_install(tmp_path):
+    """The class image has no solutions (binder/Dockerfile): a lecturer's start still works."""
+    prefix, home = make_prefix(tmp_path), tmp_path / "home"
+    (prefix / "solutions" / "notebooks" / "a.ipynb").unlink()
+    (prefix / "solutions" / "notebooks").rmdir()
+    logs: list[str] = []
+    sync_notebooks.sync(prefix, home, "lecturer", log=logs.append)
+    assert sorted(p.name for p in (home / "dlfs" / "notebooks" / "student").iterdir()) == \
+        ["a.ipynb", "b.ipynb", "evcxr.toml"]
+    assert not (home / "dlfs" / "notebooks" / "a.ipynb").exists()
+    assert any("no notebooks with solutions" in m for m in logs), logs

@@ -58,6 +58,8 @@ c.Spawner.environment = {
     "DLFS_DATA_DIR": f"{prefix}/mnist",
     "LANG": os.environ.get("LANG", "C.UTF-8"),
 }
+if "DLFS_NBGRADER_EXCHANGE" in os.environ:  # nbgrader's exchange, when not the default
+    c.Spawner.environment["DLFS_NBGRADER_EXCHANGE"] = os.environ["DLFS_NBGRADER_EXCHANGE"]
 
 
 def is_lecturer(name: str) -> bool:

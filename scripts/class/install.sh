@@ -25,7 +25,8 @@
 #   course/      the workspace (Cargo.toml, Cargo.lock, crate/, crates/), the kernel
 #                launcher, notebooks/student/ (the student copies) and notebooks/evcxr.toml
 #   solutions/   root:dlfs-staff 0750: the notebooks with solutions, the nbgrader course
-#   mnist/       the four MNIST files ($DLFS_DATA_DIR, or ../shared/mnist, or `dlfs download`)
+#   mnist/       the four MNIST files ($DLFS_DATA_DIR, or ../shared/mnist, or else `dlfs download`,
+#                which checks their SHA-256; the dlfs command is built for it if not on PATH)
 #   warm/        evcxr's build cache and one kernel slot, built once by running the
 #                notebooks' first cell (notebooks/src/setup.evcxr, read now); a student's
 #                server copies both into their home on first start
@@ -136,6 +137,10 @@ install_course() {
     install -m 644 "$ROOT/scripts/kernel/launch.py" "$c/scripts/kernel/launch.py"
     install -m 644 "$ROOT/notebooks/evcxr.toml" "$c/notebooks/evcxr.toml"
     copy_tree "$ROOT/notebooks/student" "$c/notebooks/student"
+    # The lecturer's assignment generator, runnable from here (it takes the notebooks from
+    # PREFIX/solutions/notebooks and the student copies' header from notebook_source.py).
+    install -D -m 644 "$ROOT/scripts/notebook_source.py" "$c/scripts/notebook_source.py"
+    install -D -m 644 "$CLASS/nbgrader_assignment.py" "$c/scripts/class/nbgrader_assignment.py"
     # The solutions: the lecturer's group only.
     getent group "$STAFF_GROUP" >/dev/null || groupadd --system "$STAFF_GROUP"
     mkdir -p "$PREFIX/solutions/notebooks"
@@ -240,10 +245,24 @@ install_mnist() {
         src="$DLFS_DATA_DIR"
         cp "$src"/{train-images,train-labels,t10k-images,t10k-labels}-idx?-ubyte.gz "$PREFIX/mnist/"
     else
+        # No copy here (an image's build, Binder): the project's downloader, which checks
+        # each file's SHA-256 against the hashes it carries. Built for this when `dlfs` is
+        # not on PATH; the build directory goes afterwards.
+        local dlfs_bin
+        dlfs_bin="$(command -v dlfs || true)"
+        if [ -z "$dlfs_bin" ]; then
+            say "building the dlfs command (crates/cli) to download MNIST"
+            (cd "$ROOT" && nice cargo build --quiet --release --locked -p dlfs-cli --target-dir "$PREFIX/.build")
+            dlfs_bin="$PREFIX/.build/release/dlfs"
+        fi
         say "MNIST not found in DLFS_DATA_DIR: downloading it into $PREFIX/mnist"
-        dlfs download --data-dir "$PREFIX/mnist"
-        src="the dlfs downloader"
+        "$dlfs_bin" download --data-dir "$PREFIX/mnist"
+        rm -rf "${PREFIX:?}/.build"
+        src="dlfs download, SHA-256 checked"
     fi
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+        [ -s "$PREFIX/mnist/$f.gz" ] || die "$PREFIX/mnist/$f.gz is missing after the copy from $src"
+    done
     chmod -R a+rX,go-w "$PREFIX/mnist"
     ok "MNIST copied into $PREFIX/mnist (from $src)"
 }
@@ -269,6 +288,9 @@ PYEOF
         >"$PREFIX/venv/share/jupyter/lab/settings/overrides.json"
     chmod -R a+rX,go-w "$PREFIX/venv/share/jupyter"
     ok "kernel 'rust' in $dir: $(tr -d '\n ' <"$dir/kernel.json" | grep -o '"argv":\[[^]]*\]')"
+    # nbgrader's exchange for every user (the exchange's directories: scripts/class.sh).
+    install -D -m 644 "$CLASS/nbgrader_exchange.py" "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
+    ok "nbgrader: $PREFIX/venv/etc/jupyter/nbgrader_config.py (course dlfs-ch4, exchange \$DLFS_NBGRADER_EXCHANGE or /srv/nbgrader/exchange)"
     install -m 755 "$CLASS/singleuser.sh" "$PREFIX/bin/dlfs-singleuser"
     install -m 644 "$CLASS/sync_notebooks.py" "$PREFIX/bin/dlfs_sync_notebooks.py"
     sed -i "s|^PREFIX=.*|PREFIX=\"$PREFIX\"|" "$PREFIX/bin/dlfs-singleuser"
@@ -279,7 +301,7 @@ PYEOF
 warm() {
     local setup="$ROOT/notebooks/src/setup.evcxr" want
     want="$(cat "$PREFIX/.stamps/toolchain" "$PREFIX/.stamps/evcxr" "$PREFIX/.stamps/crates" | sha256sum | cut -c1-16)"
-    want="$want $(cd "$PREFIX/course" && find . -path ./notebooks -prune -o -type f -print | LC_ALL=C sort |
+    want="$want $(cd "$PREFIX/course" && find . \( -path ./notebooks -o -path ./scripts/class \) -prune -o -type f -print | LC_ALL=C sort |
         xargs -d '\n' cat | sha256sum | cut -c1-16)"
     want="$want $(sha256_of "$setup" | cut -c1-16)"
     if stamp_ok warm "$want" && [ -d "$PREFIX/warm/pool/slot-0/target" ]; then

@@ -3,7 +3,9 @@
     PREFIX/venv/bin/python scripts/class/nbgrader_assignment.py --course DIR [--prefix /opt/dlfs]
         [--assignment chapter4] [notebooks/4.3-numerical-differentiation.ipynb ...]
 
-writes an nbgrader course directory DIR (default: all four notebooks):
+writes an nbgrader course directory DIR (default: all four notebooks; the install puts this
+script in PREFIX/course/scripts/class/, where it takes them from PREFIX/solutions/notebooks,
+which the lecturer's group can read):
 
   DIR/nbgrader_config.py          the Rust code stub, the execution timeout, the course id
   DIR/source/ASSIGNMENT/NAME.ipynb   the notebook with its solutions, as nbgrader's source
@@ -20,7 +22,9 @@ copies' crate path. After each solution comes a generated, locked test cell:
 
   - when the solution binds names at its top level (`let x = ...`, `let (a, b) = ...`), the
     test recomputes them by running the solution's own code inside a block, and compares
-    the student's values with them (`{:?}` text; numbers within 1e-9 relative). A mismatch
+    the student's values with them (`{:?}` text; numbers within 1e-9 relative). That block
+    is a hidden test (nbgrader's `BEGIN/END HIDDEN TESTS`): the release keeps only the
+    cell's first comment, and autograding restores the block. A mismatch
     fails an `assert!`: an error output, which nbgrader scores 0. (Not a line on stderr:
     evcxr forwards the child's stderr late, so nbgrader finds it under the next cell.)
     evcxr keeps the variables across a panic (`preserve_vars_on_panic`, on by default), so
@@ -51,6 +55,11 @@ CODE_STUB = "// 여기에 답을 써 보세요."
 CRATE_PATH = 'path = "../'
 STUDENT_CRATE_PATH = 'path = "../../'
 POINTS = 2
+# nbgrader's hidden-test markers (matched anywhere in a line, so a Rust comment carries them):
+# `generate_assignment` cuts the region out of the release, `autograde` puts it back from
+# the gradebook. The test recomputes the solution, so it must not reach the students.
+HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
+HIDDEN_END = "END HIDDEN TESTS"
 CELL_TIMEOUT = 900  # seconds: a first cell on a cold build cache takes minutes
 LET_RE = re.compile(r"^let\s+(?:mut\s+)?(\(?[A-Za-z_][A-Za-z0-9_,\s]*\)?)\s*[:=]")
 
@@ -143,12 +152,14 @@ def test_source(exercise: str, solution: str, names: list[str]) -> str:
     body = "\n".join("        " + line if line else "" for line in as_statements(solution).splitlines())
     got = tuple_of([f"&{n}" for n in names])
     return (
-        f"// 채점 ({exercise}): 풀이의 값 {', '.join(names)} 과 비교합니다.\n"
+        f"// 채점 ({exercise}): 채점할 때 이 자리에서 {', '.join(names)}의 값을 풀이의 값과 비교합니다.\n"
+        f"// ### {HIDDEN_BEGIN}\n"
         "{\n" + CLOSE_FN +
         "    let expected = {\n" + body + "\n" + f"        {tuple_of(names)}\n" + "    };\n"
         f"    let (got, want) = (format!(\"{{:?}}\", {got}), format!(\"{{:?}}\", expected));\n"
-        f"    assert!(close(&got, &want), \"{exercise}: {', '.join(names)} 의 값이 풀이와 다릅니다\");\n"
-        "};"
+        f"    assert!(close(&got, &want), \"{exercise}: {', '.join(names)}의 값이 풀이와 다릅니다\");\n"
+        "};\n"
+        f"// ### {HIDDEN_END}"
     )
 
 
@@ -248,7 +259,11 @@ def main() -> int:
 
         print(json.dumps(scores(a.course, a.assignment, *a.scores)))
         return 0
-    notebooks = a.notebooks or sorted((ROOT / "notebooks").glob("4.*.ipynb"))
+    # the repository's built notebooks, or (run from PREFIX/course) the lecturer's copies
+    notebooks = (a.notebooks or sorted((ROOT / "notebooks").glob("4.*.ipynb"))
+                 or sorted((a.prefix / "solutions" / "notebooks").glob("4.*.ipynb")))
+    if not notebooks:
+        p.error(f"no notebooks given, and none in {ROOT / 'notebooks'} or {a.prefix / 'solutions' / 'notebooks'}")
     for out in build(a.course, notebooks, a.prefix, a.assignment):
         print(f"nbgrader source: {out}")
     return 0

@@ -103,6 +103,9 @@ def sync(prefix: Path, home: Path, role: str, log=print) -> dict[str, str]:
             sync_dir(prefix / "solutions" / "notebooks", root / "notebooks", state, "solutions", log)
         except PermissionError as e:
             log(f"the solutions are not readable for this user ({e}); add them to the group dlfs-staff")
+        except FileNotFoundError:
+            # the class image leaves them out (binder/Dockerfile): mount them there
+            log(f"no notebooks with solutions in {prefix / 'solutions' / 'notebooks'}; the student copies only")
     write(state_file, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
     return state
 
