@@ -1,4 +1,5 @@
-//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files.
+//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files, a
+//! small MNIST, data directories that lack it, and assertions on messages.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,5 +114,62 @@ pub fn write_mnist(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
         } else {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
+    }
+}
+
+/// Three data directories of which none holds all four MNIST files, for what a failed search
+/// says: `empty` holds nothing, `partial` holds [`mnist_contents`] gzip-compressed but for
+/// `t10k-labels-idx1-ubyte`, and `absent` (inside `empty`) does not exist.
+pub struct ThreeDirs {
+    pub empty: TempDir,
+    pub partial: TempDir,
+    pub absent: PathBuf,
+}
+
+impl ThreeDirs {
+    pub fn new() -> ThreeDirs {
+        let (empty, partial) = (TempDir::new("empty"), TempDir::new("partial"));
+        write_mnist(partial.path(), &mnist_contents(), [true; 4]);
+        std::fs::remove_file(partial.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+        let absent = empty.path().join("no-such-dir");
+        ThreeDirs {
+            empty,
+            partial,
+            absent,
+        }
+    }
+
+    /// Writes the missing file into `partial` (raw, [`TEST_LABELS`]), which then holds all four.
+    pub fn complete(&self) {
+        std::fs::write(
+            self.partial.path().join("t10k-labels-idx1-ubyte"),
+            idx_labels(&TEST_LABELS),
+        )
+        .unwrap();
+    }
+}
+
+impl Default for ThreeDirs {
+    fn default() -> Self {
+        ThreeDirs::new()
+    }
+}
+
+/// Asserts that `text` contains every one of `needles`, naming the one it lacks and quoting
+/// `text` (a message under test).
+#[track_caller]
+pub fn assert_contains<S: AsRef<str>>(text: &str, needles: impl IntoIterator<Item = S>) {
+    for needle in needles {
+        let needle = needle.as_ref();
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+/// Asserts that `text` contains none of `needles`, naming the one it holds and quoting `text`.
+#[track_caller]
+pub fn assert_lacks<S: AsRef<str>>(text: &str, needles: impl IntoIterator<Item = S>) {
+    for needle in needles {
+        let needle = needle.as_ref();
+        assert!(!text.contains(needle), "unexpected {needle:?} in:\n{text}");
     }
 }
