@@ -294,6 +294,13 @@ fn config(mirrors: Vec<String>, files: &[(&str, &[u8])]) -> DownloadConfig {
     }
 }
 
+/// The download of `a-idx1-ubyte` and `b-idx1-ubyte` (raw contents `a` and `b`) from the
+/// mirror `m` of `server`.
+fn a_and_b(server: &Server, a: &[u8], b: &[u8]) -> DownloadConfig {
+    let files = [("a-idx1-ubyte", a), ("b-idx1-ubyte", b)];
+    config(vec![server.mirror("m")], &files)
+}
+
 /// One file to download: `name` (`len` bytes of [`content`] from `seed`), its gzip stream as
 /// the mirrors serve it, and an empty directory to download it into.
 struct Case {
@@ -400,10 +407,7 @@ fn good_files_are_saved_once_their_checksum_matches() {
         2,
     );
     let dir = TempDir::new("good");
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let mut seen = Vec::new();
     let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
     assert_eq!(
@@ -595,10 +599,7 @@ fn files_present_and_valid_are_not_fetched_again() {
     std::fs::write(dir.path().join("a-idx1-ubyte.gz"), &a_gz).unwrap();
     std::fs::write(dir.path().join("b-idx1-ubyte"), &b).unwrap();
     let server = Server::start(&[], 5);
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let mut seen = Vec::new();
     let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
     assert_eq!(
@@ -805,10 +806,7 @@ fn a_failure_after_some_files_were_saved_lists_what_is_there() {
     let (a, b) = (content(3_000, 11), content(2_000, 12));
     let server = Server::start(&[("/m/a-idx1-ubyte.gz", Reply::ok(&gzip(&a)))], 2);
     let dir = TempDir::new("some-saved");
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let err = download_with(dir.path(), &cfg, |_| {}).expect_err("b is on no mirror");
     server.finish();
     let m = err.to_string();

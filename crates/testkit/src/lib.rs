@@ -173,3 +173,34 @@ pub fn assert_lacks<S: AsRef<str>>(text: &str, needles: impl IntoIterator<Item =
         assert!(!text.contains(needle), "unexpected {needle:?} in:\n{text}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assert_contains_passes_on_every_needle_and_fails_on_a_missing_one() {
+        assert_contains("a mirror failed: HTTP 404", ["mirror", "HTTP 404"]);
+        assert_lacks("a mirror failed: HTTP 404", ["panicked", "HTTP 500"]);
+        let missing = std::panic::catch_unwind(|| assert_contains("abc", ["b", "x"]));
+        let text = *missing.unwrap_err().downcast::<String>().unwrap();
+        assert!(text.starts_with("missing \"x\" in:\nabc"), "{text}");
+        let present = std::panic::catch_unwind(|| assert_lacks("abc", ["x", "c"]));
+        let text = *present.unwrap_err().downcast::<String>().unwrap();
+        assert!(text.starts_with("unexpected \"c\" in:\nabc"), "{text}");
+    }
+
+    #[test]
+    fn three_dirs_hold_none_of_the_set_until_completed() {
+        let three = ThreeDirs::new();
+        assert!(three.empty.entries().is_empty());
+        assert!(!three.absent.exists());
+        let mut expected: Vec<String> = MNIST_FILES.iter().map(|n| format!("{n}.gz")).collect();
+        expected.retain(|n| n != "t10k-labels-idx1-ubyte.gz");
+        expected.sort();
+        assert_eq!(three.partial.entries(), expected);
+        three.complete();
+        let labels = std::fs::read(three.partial.path().join("t10k-labels-idx1-ubyte")).unwrap();
+        assert_eq!(labels, idx_labels(&TEST_LABELS));
+    }
+}
