@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use dlfs_testkit::{assert_contains, assert_lacks, mnist_contents, write_mnist, TempDir};
+use dlfs_testkit::{
+    assert_contains, assert_lacks, full_mnist_dir, mnist_contents, write_mnist, TempDir,
+};
 
 const DLFS: &str = env!("CARGO_BIN_EXE_dlfs");
 
@@ -410,9 +412,7 @@ fn a_closed_pipe_ends_figures_and_where_quietly() {
 #[ignore = "needs MNIST"]
 fn a_closed_pipe_ends_train_and_download_quietly_with_status_141() {
     let cache = TempDir::new("cli-pipe-mnist");
-    let full = std::env::var_os("DLFS_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .expect("DLFS_DATA_DIR names the directory with the full MNIST");
+    let full = full_mnist_dir();
     let (status, err) = closed_pipe(
         dlfs(cache.path(), &["train", "--iters", "1300"]).env("DLFS_DATA_DIR", &full),
         1,

@@ -21,8 +21,8 @@ use dlfs_cli::download::{
 };
 
 use dlfs_testkit::{
-    assert_contains, assert_lacks, gzip, mnist_contents, mnist_pixel, TempDir, TEST_LABELS,
-    TRAIN_LABELS,
+    assert_contains, assert_lacks, full_mnist_dir, gzip, mnist_contents, mnist_pixel, TempDir,
+    TEST_LABELS, TRAIN_LABELS,
 };
 
 /// How the test server misbehaves for one path.
@@ -689,10 +689,7 @@ fn default_config_uses_the_public_mirrors_and_the_real_checksums() {
 #[test]
 #[ignore = "needs MNIST"]
 fn the_shared_mnist_files_pass_the_embedded_checksums() {
-    let dir = std::env::var_os("DLFS_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .expect("DLFS_DATA_DIR names the directory with the full MNIST");
-    let dir = PathBuf::from(dir);
+    let dir = full_mnist_dir();
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     let listed: Vec<(String, String)> = sums
         .lines()

@@ -117,6 +117,17 @@ pub fn write_mnist(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
     }
 }
 
+/// The directory of the full MNIST, from `DLFS_DATA_DIR`, for the tests marked
+/// `#[ignore = "needs MNIST"]` (run with `--include-ignored`): with the variable unset or empty
+/// such a test fails, naming it, rather than passing without testing.
+#[track_caller]
+pub fn full_mnist_dir() -> PathBuf {
+    std::env::var_os("DLFS_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .expect("DLFS_DATA_DIR names the directory with the full MNIST")
+}
+
 /// Three data directories of which none holds all four MNIST files, for what a failed search
 /// says: `empty` holds nothing, `partial` holds [`mnist_contents`] gzip-compressed but for
 /// `t10k-labels-idx1-ubyte`, and `absent` (inside `empty`) does not exist.
