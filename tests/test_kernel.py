@@ -85,6 +85,24 @@ def ok_run(kernel: Kernel, source: str):
 
 # --- tests without a kernel ----------------------------------------------------
 
+def test_in_threads_runs_at_once_and_hands_back_results_and_errors() -> None:
+    both_started = threading.Barrier(2, timeout=30)  # only threads that run at once pass it
+
+    def work(i: int) -> int:
+        both_started.wait()
+        if i == 1:
+            raise ValueError("second")
+        return 10 + i
+
+    first, second = in_threads(work, 2, timeout=60)
+    assert first == 10, first
+    assert isinstance(second, ValueError) and str(second) == "second", second
+    # A thread still running at the time limit leaves None.
+    release = threading.Event()
+    assert in_threads(lambda i: release.wait(30), 1, timeout=0.2) == [None]
+    release.set()
+
+
 def test_kernelspec_starts_evcxr_through_the_launcher(scratch: Scratch) -> None:
     spec = json.loads(KERNELSPEC.read_text())
     argv = spec["argv"]
