@@ -32,7 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
 import notebook_source  # noqa: E402
+from client import ANSI, first_line  # noqa: E402
 
 # Seconds. The first code cell builds the crate and its dependencies, minutes
 # on a cold evcxr cache.
@@ -44,15 +46,6 @@ KERNEL = "rust"
 LATE_OUTPUT_WAIT = 0.5
 # rustc errors and panics printed to a stream, even without an error output.
 BAD_STREAM = re.compile(r"error\[E\d{4}\]|panicked at|thread '.*' panicked")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def first_line(source: str, width: int = 60) -> str:
-    for line in source.splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= width else line[: width - 3] + "..."
-    return ""
 
 
 def output_text(output: dict) -> str:

@@ -93,8 +93,10 @@ class Executed:
 
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory) -> Executed:
-    if not (ROOT / ".venv" / "share" / "jupyter" / "kernels" / "rust" / "kernel.json").is_file():
-        pytest.fail("no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first")
+    from client import missing_kernelspec
+
+    if why := missing_kernelspec():
+        pytest.fail(why)
     return Executed(tmp_path_factory.mktemp("executed"))
 
 

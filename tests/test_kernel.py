@@ -23,7 +23,7 @@ from pathlib import Path
 
 import launch
 import pytest
-from client import ROOT, Kernel
+from client import KERNELSPEC, ROOT, Kernel, in_threads, missing_kernelspec
 
 VENV = ROOT / ".venv"
 CELL_TIMEOUT = 900  # a first build of the crate copy on a busy 2-core machine
@@ -85,8 +85,26 @@ def ok_run(kernel: Kernel, source: str):
 
 # --- tests without a kernel ----------------------------------------------------
 
+def test_in_threads_runs_at_once_and_hands_back_results_and_errors() -> None:
+    both_started = threading.Barrier(2, timeout=30)  # only threads that run at once pass it
+
+    def work(i: int) -> int:
+        both_started.wait()
+        if i == 1:
+            raise ValueError("second")
+        return 10 + i
+
+    first, second = in_threads(work, 2, timeout=60)
+    assert first == 10, first
+    assert isinstance(second, ValueError) and str(second) == "second", second
+    # A thread still running at the time limit leaves None.
+    release = threading.Event()
+    assert in_threads(lambda i: release.wait(30), 1, timeout=0.2) == [None]
+    release.set()
+
+
 def test_kernelspec_starts_evcxr_through_the_launcher(scratch: Scratch) -> None:
-    spec = json.loads((VENV / "share/jupyter/kernels/rust/kernel.json").read_text())
+    spec = json.loads(KERNELSPEC.read_text())
     argv = spec["argv"]
     assert Path(argv[1]).resolve() == (ROOT / "scripts/kernel/launch.py").resolve(), argv
     assert Path(argv[2]).name == "evcxr_jupyter" and argv[3:] == ["--control_file", "{connection_file}"], argv
@@ -175,29 +193,20 @@ def test_two_kernels_at_once_each_in_its_own_slot(scratch: Scratch) -> None:
         pids = {k.pid() for k in kernels}
         slots = {scratch.owner_pid(0), scratch.owner_pid(1)}
         assert pids == slots, f"kernel pids {pids}, slot owners {slots}"
-        results: dict[int, object] = {}
 
-        def work(i: int, k: Kernel) -> None:
-            try:
+        def work(i: int):
+            k = kernels[i]
+            run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
+            if not run.ok and EVCXR_CACHE_RACE in run.error:
+                # evcxr 0.22 rewrites a cache entry's `hits` file in place: a second kernel
+                # reading it at that moment fails once. Not ours; the cell works on a rerun.
+                print(f"  note: kernel {i}: evcxr's cache race ({EVCXR_CACHE_RACE!r}); running the cell again")
                 run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
-                if not run.ok and EVCXR_CACHE_RACE in run.error:
-                    # evcxr 0.22 rewrites a cache entry's `hits` file in place: a second kernel
-                    # reading it at that moment fails once. Not ours; the cell works on a rerun.
-                    print(f"  note: kernel {i}: evcxr's cache race ({EVCXR_CACHE_RACE!r}); running the cell again")
-                    run = k.run(scratch.first_cell(), timeout=CELL_TIMEOUT)
-                assert run.ok, f"first cell failed:\n{run.error[-2000:]}"
-                cell = f'let d = numerical_diff(|x| x * x, 3.0);\nprintln!("d = {{d:.6}} mark = {{}}", dlfs::{MARK});'
-                results[i] = ok_run(k, cell)
-            except BaseException as e:  # reported below
-                results[i] = e
+            assert run.ok, f"first cell failed:\n{run.error[-2000:]}"
+            cell = f'let d = numerical_diff(|x| x * x, 3.0);\nprintln!("d = {{d:.6}} mark = {{}}", dlfs::{MARK});'
+            return ok_run(k, cell)
 
-        threads = [threading.Thread(target=work, args=(i, k)) for i, k in enumerate(kernels)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(2 * CELL_TIMEOUT)
-        for i in range(2):
-            r = results.get(i)
+        for i, r in enumerate(in_threads(work, 2, 2 * CELL_TIMEOUT)):
             assert not isinstance(r, BaseException) and r is not None, f"kernel {i}: {r!r}"
             assert "d = 6.000000 mark = 1" in r.text, r.text
     finally:
@@ -261,8 +270,8 @@ def test_an_interrupt_stops_a_running_cell(scratch: Scratch) -> None:
 
 @pytest.fixture(scope="module")
 def scratch():
-    if not (VENV / "share/jupyter/kernels/rust/kernel.json").is_file():
-        pytest.fail("no rust kernel in .venv: run `bash scripts/lab.sh --no-launch` first")
+    if why := missing_kernelspec():
+        pytest.fail(why)
     s = Scratch()
     yield s
     s.cleanup()

@@ -16,7 +16,6 @@ import queue
 import signal
 import struct
 import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -27,45 +26,25 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts" / "kernel"))
 import launch  # noqa: E402
+from client import Kernel, in_threads, missing_kernelspec  # noqa: E402
 
 CELL_TIMEOUT = 600  # a first cell on a new kernel of a loaded 2-core machine
 
 
-# --- a small driver (own fixtures: nothing shared with the other kernel tests) ----------------
+# --- a small driver: client.Kernel, with each message of a cell and when it came ------------
 
-class LiveKernel:
-    """A `rust` kernel from .venv's kernelspec; every iopub message of a cell is kept with the
-    time it arrived."""
+class LiveKernel(Kernel):
+    """A `rust` kernel from .venv's kernelspec, started at once; every iopub message of a cell
+    is kept with the time it arrived."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        from jupyter_client.manager import KernelManager
-
-        spec = ROOT / ".venv" / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
-        if not spec.is_file():
-            pytest.fail(f"no rust kernel at {spec}: run `bash scripts/lab.sh --no-launch` first")
-        self.km = KernelManager(kernel_name="rust")
-        self.log = tempfile.TemporaryFile(mode="w+", prefix="dlfs-live-kernel-", suffix=".log")
-        self.km.start_kernel(cwd=str(cwd), env={**os.environ, **env}, stdout=self.log, stderr=self.log)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        try:
-            self.kc.wait_for_ready(timeout=120)
-        except BaseException:
-            self.shutdown()
-            raise
-        self._drain()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                self.kc.get_iopub_msg(timeout=0.3)
-            except queue.Empty:
-                return
+        if why := missing_kernelspec():
+            pytest.fail(why)
+        super().__init__(env=env, cwd=cwd)
+        self.start()
 
     def log_text(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()[-4000:]
+        return self.log_tail(4000)
 
     def execute(self, code: str, timeout: float = CELL_TIMEOUT, on_message=None) -> list[tuple[float, dict]]:
         """Runs a cell; [(arrival time, message)] of its iopub messages up to its idle status."""
@@ -89,17 +68,6 @@ class LiveKernel:
                 on_message(msg)
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return got
-
-    def shutdown(self) -> None:
-        try:
-            self.kc.stop_channels()
-        finally:
-            if self.km.has_kernel:
-                try:
-                    self.km.shutdown_kernel(now=False)
-                except Exception:
-                    self.km.shutdown_kernel(now=True)
-            self.log.close()
 
 
 def text_of(messages, name: str = "stdout") -> str:
@@ -328,21 +296,10 @@ def test_two_kernels_at_once_each_get_their_own_displays(scratch: Path) -> None:
     env = {"DLFS_KERNEL_POOL": str(scratch / "pool")}
     kernels = [LiveKernel(env, scratch / "work"), LiveKernel(env, scratch / "work")]
     try:
-        results: dict[int, object] = {}
+        def work(i: int) -> list:
+            return kernels[i].execute(marker_cell(f"k{i}", FRAMES[i:i + 4], 100))
 
-        def work(i: int) -> None:
-            try:
-                results[i] = kernels[i].execute(marker_cell(f"k{i}", FRAMES[i:i + 4], 100))
-            except BaseException as e:  # reported below
-                results[i] = e
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(2 * CELL_TIMEOUT)
-        for i in range(2):
-            got = results.get(i)
+        for i, got in enumerate(in_threads(work, 2, 2 * CELL_TIMEOUT)):
             assert isinstance(got, list), f"kernel {i}: {got!r}"
             ids = {m["content"]["transient"]["display_id"] for _, m in got if "transient" in m["content"]}
             assert ids == {f"dlfs-k{i}"}, ids

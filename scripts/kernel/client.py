@@ -13,13 +13,23 @@ import queue
 import re
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+KERNELSPEC = ROOT / ".venv" / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def missing_kernelspec() -> str | None:
+    """Why the project's `rust` kernel cannot be started, or None if its kernelspec is there."""
+    if KERNELSPEC.is_file():
+        return None
+    return f"no rust kernel at {KERNELSPEC}: run `bash scripts/lab.sh --no-launch` first"
 
 
 @dataclass
@@ -61,9 +71,14 @@ class Kernel:
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> Kernel:
+        """Start the kernel and wait until it answers; a kernel that does not is shut down."""
         t0 = time.monotonic()
         self.km.start_kernel(cwd=str(self.cwd), env=self.env, stdout=self.log, stderr=self.log)
-        self._connect()
+        try:
+            self._connect()
+        except BaseException:
+            self.shutdown()
+            raise
         self.start_seconds = time.monotonic() - t0
         return self
 
@@ -182,6 +197,26 @@ def notebook_cells(path: Path) -> list[str]:
         if source.strip():
             cells.append(source)
     return cells
+
+
+def in_threads(work: Callable[[int], object], count: int, timeout: float) -> list[object]:
+    """`work(i)` for each i < `count`, each on its own thread, all at once; what each returned,
+    or the exception it raised (None if it had not ended `timeout` seconds after the start)."""
+    results: list[object] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            results[i] = work(i)
+        except BaseException as e:  # handed to the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return results
 
 
 def median(values: list[float]) -> float:

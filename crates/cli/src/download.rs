@@ -295,15 +295,19 @@ pub fn download_with(
             progress(Event::RemovedPartial { path: &part });
         }
     }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_resolve(Some(config.connect_timeout))
-        .timeout_connect(Some(config.connect_timeout))
-        .timeout_recv_response(Some(config.response_timeout))
-        .timeout_per_read(Some(config.stall_timeout))
-        .timeout_recv_body(Some(config.body_timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let session = Session {
+        agent: ureq::Agent::config_builder()
+            .timeout_resolve(Some(config.connect_timeout))
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_recv_response(Some(config.response_timeout))
+            .timeout_per_read(Some(config.stall_timeout))
+            .timeout_recv_body(Some(config.body_timeout))
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        dir,
+        config,
+    };
     let mut fetched = Vec::with_capacity(config.files.len());
     for file in &config.files {
         if let Some(path) = present(dir, &file.name, &file.sha256) {
@@ -319,7 +323,7 @@ pub fn download_with(
             });
             continue;
         }
-        match fetch(&agent, dir, file, config, &mut progress) {
+        match fetch(&session, file, &mut progress) {
             Ok(f) => fetched.push(f),
             Err(failure) => {
                 let names: Vec<&str> = config.files.iter().map(|f| f.name.as_str()).collect();
@@ -345,16 +349,22 @@ fn shorten(reason: &str, max: usize) -> String {
     }
 }
 
+/// What the fetches of one download share: the HTTP agent (with the timeouts of `config`), the
+/// directory the files go to, and the settings.
+struct Session<'a> {
+    agent: ureq::Agent,
+    dir: &'a Path,
+    config: &'a DownloadConfig,
+}
+
 /// Fetches one file from the first mirror that delivers it intact; the error lists each
 /// mirror and its answer, one per line.
 fn fetch(
-    agent: &ureq::Agent,
-    dir: &Path,
+    session: &Session<'_>,
     file: &RemoteFile,
-    config: &DownloadConfig,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> std::result::Result<Fetched, String> {
-    let name = file.name.as_str();
+    let (name, config) = (file.name.as_str(), session.config);
     let mut failures = Vec::with_capacity(config.mirrors.len());
     for mirror in &config.mirrors {
         let sep = if mirror.ends_with('/') { "" } else { "/" };
@@ -363,7 +373,7 @@ fn fetch(
             file: name,
             url: &url,
         });
-        match fetch_from(agent, &url, dir, file, config, progress) {
+        match fetch_from(session, &url, file, progress) {
             Ok(fetched) => return Ok(fetched),
             Err(reason) => {
                 progress(Event::MirrorFailed {
@@ -513,13 +523,12 @@ impl Drop for PartFile {
 
 /// Fetches one file from one URL; the error is what went wrong, for the list of mirrors tried.
 fn fetch_from(
-    agent: &ureq::Agent,
+    session: &Session<'_>,
     url: &str,
-    dir: &Path,
     file: &RemoteFile,
-    config: &DownloadConfig,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> std::result::Result<Fetched, String> {
+    let Session { agent, dir, config } = session;
     let name = file.name.as_str();
     let stall = config.stall_timeout.as_secs_f64();
     let response = agent.get(url).call().map_err(|e| match e {

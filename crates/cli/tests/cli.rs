@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use dlfs_testkit::{gzip, TempDir};
+use dlfs_testkit::{
+    assert_contains, assert_lacks, full_mnist_dir, mnist_contents, write_mnist, TempDir,
+};
 
 const DLFS: &str = env!("CARGO_BIN_EXE_dlfs");
 
@@ -64,28 +66,10 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A tiny MNIST-shaped set (2 training images, 1 test image) written into `dir`.
+/// The small MNIST of the test kit (3 training images, 2 test images) written into `dir`.
 fn write_tiny_mnist(dir: &Path) {
-    let images = |n: u32| {
-        let mut out = Vec::new();
-        for v in [0x0803u32, n, 28, 28] {
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        out.extend((0..n as usize * 784).map(|p| (p % 251) as u8));
-        out
-    };
-    let labels = |l: &[u8]| {
-        let mut out = Vec::new();
-        out.extend_from_slice(&0x0801u32.to_be_bytes());
-        out.extend_from_slice(&(l.len() as u32).to_be_bytes());
-        out.extend_from_slice(l);
-        out
-    };
     std::fs::create_dir_all(dir).unwrap();
-    let contents = [images(2), labels(&[5, 0]), images(1), labels(&[7])];
-    for (name, bytes) in dlfs::mnist::FILES.iter().zip(contents) {
-        std::fs::write(dir.join(format!("{name}.gz")), gzip(&bytes)).unwrap();
-    }
+    write_mnist(dir, &mnist_contents(), [true; 4]);
 }
 
 fn cache_mnist(cache: &Path) -> PathBuf {
@@ -126,11 +110,11 @@ fn where_prints_the_directory_and_says_why() {
     assert_eq!(text(&out.stdout), format!("{}\n", in_cache.display()));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains(&format!(
+    assert_contains(
+        &err,
+        [format!(
             "the user's cache directory; {dir} (given by the caller) holds none of the four files"
-        )),
-        "{err}"
+        )],
     );
     // Where `dlfs download` would put the files.
     let out = run(&mut dlfs(
@@ -153,23 +137,17 @@ fn without_mnist_where_fails_in_a_few_lines_and_creates_nothing() {
         err.starts_with("error: MNIST not found: no directory holds the four files"),
         "{err}"
     );
-    assert!(
-        err.contains(&format!(
-            "{} (the user's cache directory): does not exist",
-            cache_mnist(cache.path()).display()
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "`dlfs download` would put them in {}",
-            cache_mnist(cache.path()).display()
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains("cargo run --release -p dlfs-cli -- download"),
-        "{err}"
+    let in_cache = cache_mnist(cache.path());
+    assert_contains(
+        &err,
+        [
+            format!(
+                "{} (the user's cache directory): does not exist",
+                in_cache.display()
+            ),
+            format!("`dlfs download` would put them in {}", in_cache.display()),
+            "cargo run --release -p dlfs-cli -- download".to_string(),
+        ],
     );
     assert!(
         err.lines().count() <= 6 && err.len() < 900,
@@ -206,45 +184,27 @@ fn a_mistyped_data_dir_is_an_error_naming_it_for_every_command() {
         let out = run(&mut dlfs(cache.path(), &args));
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(
-            err.contains(&format!(
-                "the data directory {typo_s} (given by the caller) does not exist; check its spelling"
-            )),
-            "{args:?}: {err}"
-        );
+        assert_contains(&err, [format!("the data directory {typo_s} (given by the caller) does not exist; check its spelling")]);
         assert!(!typo.exists(), "{args:?} created the mistyped directory");
         assert!(
             !out_dir.exists(),
             "{args:?} wrote before checking its options"
         );
     }
-    // The same through DLFS_DATA_DIR: not silently replaced by the cache, which holds MNIST.
-    let out = run(dlfs(cache.path(), &["where"]).env("DLFS_DATA_DIR", &typo));
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "the data directory {typo_s} (from DLFS_DATA_DIR) does not exist"
-        )),
-        "{err}"
-    );
-    assert!(out.stdout.is_empty());
-    // `dlfs download` does not create and fill a mistyped DLFS_DATA_DIR either (nor asks any
-    // server: the error comes first).
-    let out = run(dlfs(
-        cache.path(),
+    // The same through DLFS_DATA_DIR: not silently replaced by the cache, which holds MNIST;
+    // and `dlfs download` does not create and fill a mistyped DLFS_DATA_DIR either (nor asks
+    // any server: the error comes first).
+    let from_env = format!("the data directory {typo_s} (from DLFS_DATA_DIR) does not exist");
+    for args in [
+        &["where"][..],
         &["download", "--mirror", "http://127.0.0.1:9/"],
-    )
-    .env("DLFS_DATA_DIR", &typo));
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "the data directory {typo_s} (from DLFS_DATA_DIR) does not exist"
-        )),
-        "{err}"
-    );
-    assert!(!typo.exists());
+    ] {
+        let out = run(dlfs(cache.path(), args).env("DLFS_DATA_DIR", &typo));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_contains(&text(&out.stderr), [&from_env]);
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!typo.exists(), "{args:?} created the mistyped directory");
+    }
 }
 
 #[test]
@@ -259,16 +219,9 @@ fn download_says_where_it_writes_and_what_is_there_when_it_fails() {
     let part = target.join(".train-labels-idx1-ubyte.gz.part");
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(&part, b"left by a killed run").unwrap();
-    let out = run(&mut dlfs(
-        cache.path(),
-        &[
-            "download",
-            "--data-dir",
-            target.to_str().unwrap(),
-            "--mirror",
-            &closed,
-        ],
-    ));
+    let t = target.to_str().unwrap();
+    let args = ["download", "--data-dir", t, "--mirror", &closed];
+    let out = run(&mut dlfs(cache.path(), &args));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -278,46 +231,34 @@ fn download_says_where_it_writes_and_what_is_there_when_it_fails() {
         )),
         "{err}"
     );
-    assert!(
-        err.contains(&format!(
-            "removed {}, left by an earlier run",
-            part.display()
-        )),
-        "{err}"
+    assert_contains(
+        &err,
+        [
+            format!("removed {}, left by an earlier run", part.display()),
+            "no mirror delivered it (1 tried), so it was not saved".to_string(),
+            format!(
+                "in {} now: present: none; missing: train-images-idx3-ubyte, \
+                 train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte",
+                target.display()
+            ),
+        ],
     );
-    assert!(
-        err.contains("no mirror delivered it (1 tried), so it was not saved"),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "in {} now: present: none; missing: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte",
-            target.display()
-        )),
-        "{err}"
-    );
-    assert!(!err.contains("nothing was saved"), "{err}");
+    assert_lacks(&err, ["nothing was saved"]);
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
     // The stall timeout is in the help.
     let out = run(&mut dlfs(cache.path(), &["download", "--help"]));
     let help = text(&out.stdout);
-    assert!(help.contains("--stall-timeout <SECONDS>"), "{help}");
-    assert!(help.contains("[default: 10]"), "{help}");
+    assert_contains(&help, ["--stall-timeout <SECONDS>", "[default: 10]"]);
 }
 
 #[test]
 fn figures_fail_when_a_figure_asked_for_is_not_made() {
     let cache = TempDir::new("cli-figures");
     let out_dir = cache.path().join("out");
+    let o = out_dir.to_str().unwrap();
     let out = run(&mut dlfs(
         cache.path(),
-        &[
-            "figures",
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--only",
-            "fig4-1",
-        ],
+        &["figures", "--out", o, "--only", "fig4-1"],
     ));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -341,13 +282,14 @@ fn figures_fail_when_a_figure_asked_for_is_not_made() {
         "{stdout}"
     );
     // One line per figure that is missing, and a failing status.
-    for name in ["fig4-11_loss", "fig4-12_accuracy"] {
-        assert!(
-            stderr.contains(&format!("not made: {name}: needs MNIST, not found\n")),
-            "{stderr}"
-        );
-    }
-    assert!(stderr.contains("MNIST not found"), "{stderr}");
+    assert_contains(
+        &stderr,
+        [
+            "not made: fig4-11_loss: needs MNIST, not found\n",
+            "not made: fig4-12_accuracy: needs MNIST, not found\n",
+            "MNIST not found",
+        ],
+    );
     assert!(
         stderr
             .ends_with("error: plot: 2 of the 4 figures asked for were not made (listed above)\n"),
@@ -382,13 +324,8 @@ fn figures_check_every_option_before_making_anything() {
         let out = run(&mut dlfs(cache.path(), &args));
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{extra:?}: {err}");
-        for needle in needles {
-            assert!(
-                err.contains(needle),
-                "{extra:?}: missing {needle:?} in {err}"
-            );
-        }
-        assert!(!err.contains("panicked"), "{err}");
+        assert_contains(&err, needles);
+        assert_lacks(&err, ["panicked"]);
         assert!(
             !out_dir.exists(),
             "{extra:?}: files were written before the options were checked"
@@ -414,11 +351,8 @@ fn negative_numbers_get_a_message_naming_them() {
         let out = run(&mut dlfs(cache.path(), args));
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains(needle),
-            "{args:?}: missing {needle:?} in {err}"
-        );
-        assert!(!err.contains("unexpected argument"), "{err}");
+        assert_contains(&err, [needle]);
+        assert_lacks(&err, ["unexpected argument"]);
     }
     assert!(!cache.path().join("dlfs").exists());
 }
@@ -467,10 +401,7 @@ fn a_closed_pipe_ends_figures_and_where_quietly() {
         0,
     );
     assert_eq!(status.code(), Some(141), "{err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("Broken pipe"),
-        "{err}"
-    );
+    assert_lacks(&err, ["panicked", "Broken pipe"]);
     // After one line (`| head -1`): where, and with the full MNIST train and download.
     write_tiny_mnist(&cache_mnist(cache.path()));
     let (status, err) = closed_pipe(&mut dlfs(cache.path(), &["where"]), 1);
@@ -481,21 +412,19 @@ fn a_closed_pipe_ends_figures_and_where_quietly() {
 #[ignore = "needs MNIST"]
 fn a_closed_pipe_ends_train_and_download_quietly_with_status_141() {
     let cache = TempDir::new("cli-pipe-mnist");
-    let full = std::env::var_os("DLFS_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .expect("DLFS_DATA_DIR names the directory with the full MNIST");
+    let full = full_mnist_dir();
     let (status, err) = closed_pipe(
         dlfs(cache.path(), &["train", "--iters", "1300"]).env("DLFS_DATA_DIR", &full),
         1,
     );
     assert_eq!(status.code(), Some(141), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert_lacks(&err, ["panicked"]);
     let (status, err) = closed_pipe(
         dlfs(cache.path(), &["download"]).env("DLFS_DATA_DIR", &full),
         1,
     );
     assert_eq!(status.code(), Some(141), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert_lacks(&err, ["panicked"]);
 }
 
 /// A server on 127.0.0.1 that answers one request with a long body, sends 64 KiB of it and
@@ -581,10 +510,7 @@ fn ctrl_c_during_a_download_removes_the_partial_file_and_exits_130() {
     let _ = stop.send(());
     server.join().unwrap();
     assert_eq!(status.code(), Some(130), "{err}");
-    assert!(
-        err.contains("interrupted; no partial download is left behind"),
-        "{err}"
-    );
+    assert_contains(&err, ["interrupted; no partial download is left behind"]);
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
@@ -615,12 +541,12 @@ fn an_unreadable_data_dir_is_reported_as_permission_denied() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains(&format!(
+    assert_contains(
+        &err,
+        [format!(
             "{} (given by the caller): cannot be read (permission denied)",
             locked.display()
-        )),
-        "{err}"
+        )],
     );
-    assert!(!err.contains("holds none"), "{err}");
+    assert_lacks(&err, ["holds none"]);
 }

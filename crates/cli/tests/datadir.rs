@@ -9,15 +9,21 @@ use dlfs::Error;
 use dlfs_cli::datadir::{DirSource, MnistFiles, SearchDir};
 use dlfs_cli::idx::decode;
 use dlfs_testkit::{
-    gzip, idx_images, idx_labels, mnist_contents, mnist_pixel, write_mnist, TempDir, TEST_LABELS,
+    assert_contains, gzip, idx_images, mnist_contents, mnist_pixel, write_mnist, TempDir,
+    ThreeDirs, TEST_LABELS,
 };
 
-fn good_contents() -> [Vec<u8>; 4] {
-    mnist_contents()
+/// The four files of the small MNIST, gzip-compressed, in `dir`.
+fn write_set(dir: &Path) {
+    write_mnist(dir, &mnist_contents(), [true; 4])
 }
 
-fn write_set(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
-    write_mnist(dir, contents, gz)
+/// `path`, searched for the reason `source`.
+fn at(path: &Path, source: DirSource) -> SearchDir {
+    SearchDir {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The files of the first of `dirs` that holds them, or the command line's message.
@@ -94,13 +100,10 @@ fn trailing_bytes_after_a_gzip_stream_are_trailing_data_not_a_cut() {
 #[test]
 fn a_directory_named_like_a_data_file_is_reported_as_a_directory() {
     let dir = TempDir::new("dir-named-like-file");
-    write_set(dir.path(), &good_contents(), [true; 4]);
+    write_set(dir.path());
     std::fs::remove_file(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
     std::fs::create_dir(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
-    let dirs = [SearchDir {
-        path: dir.path().to_path_buf(),
-        source: DirSource::Explicit,
-    }];
+    let dirs = [at(dir.path(), DirSource::Explicit)];
     let m = locate(&dirs)
         .expect_err("a directory is not a file")
         .to_string();
@@ -124,16 +127,13 @@ fn a_directory_named_like_a_data_file_is_reported_as_a_directory() {
 fn an_unreadable_directory_is_reported_as_such() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("unreadable");
-    write_set(dir.path(), &good_contents(), [true; 4]);
+    write_set(dir.path());
     let locked = dir.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
-    write_set(&locked, &good_contents(), [true; 4]);
+    write_set(&locked);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let readable = std::fs::read_dir(&locked).is_ok();
-    let dirs = [SearchDir {
-        path: locked.clone(),
-        source: DirSource::Explicit,
-    }];
+    let dirs = [at(&locked, DirSource::Explicit)];
     let result = locate(&dirs);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     if readable {
@@ -163,62 +163,46 @@ fn an_unreadable_directory_is_reported_as_such() {
 
 #[test]
 fn missing_files_say_where_it_looked_and_how_to_provide_them() {
-    let empty = TempDir::new("empty");
-    let partial = TempDir::new("partial");
-    write_set(partial.path(), &good_contents(), [true; 4]);
-    std::fs::remove_file(partial.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    let absent = empty.path().join("no-such-dir");
+    let three = ThreeDirs::new();
     let dirs = [
-        SearchDir {
-            path: empty.path().to_path_buf(),
-            source: DirSource::Explicit,
-        },
-        SearchDir {
-            path: partial.path().to_path_buf(),
-            source: DirSource::EnvVar,
-        },
-        SearchDir {
-            path: absent.clone(),
-            source: DirSource::UserCache,
-        },
+        at(three.empty.path(), DirSource::Explicit),
+        at(three.partial.path(), DirSource::EnvVar),
+        at(&three.absent, DirSource::UserCache),
     ];
     let err = locate(&dirs).expect_err("no directory holds the four files");
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let m = err.to_string();
-    for needle in [
-        format!(
-            "{} (given by the caller): holds none of the four files",
-            empty.path().display()
-        ),
-        format!(
-            "{} (from DLFS_DATA_DIR): lacks t10k-labels-idx1-ubyte",
-            partial.path().display()
-        ),
-        format!(
-            "{} (the user's cache directory): does not exist",
-            absent.display()
-        ),
-        "cargo run --release -p dlfs-cli -- download".to_string(),
-        "set DLFS_DATA_DIR to a folder".to_string(),
-        "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz".to_string(),
-    ] {
-        assert!(m.contains(&needle), "missing {needle:?} in {m}");
-    }
+    assert_contains(
+        &m,
+        [
+            format!(
+                "{} (given by the caller): holds none of the four files",
+                three.empty.path().display()
+            ),
+            format!(
+                "{} (from DLFS_DATA_DIR): lacks t10k-labels-idx1-ubyte",
+                three.partial.path().display()
+            ),
+            format!(
+                "{} (the user's cache directory): does not exist",
+                three.absent.display()
+            ),
+            "cargo run --release -p dlfs-cli -- download".to_string(),
+            "set DLFS_DATA_DIR to a folder".to_string(),
+            "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz".to_string(),
+        ],
+    );
     // A few short lines: one per directory, one to say how to provide the files.
     assert_eq!(m.lines().count(), 5, "{m}");
     assert!(m.lines().all(|l| l.len() < 250), "{m}");
     // Completing the second directory makes it the one found.
-    std::fs::write(
-        partial.path().join("t10k-labels-idx1-ubyte"),
-        idx_labels(&TEST_LABELS),
-    )
-    .unwrap();
+    three.complete();
     let files = locate(&dirs).unwrap();
+    assert_eq!(files, MnistFiles::in_dir(three.partial.path()).unwrap());
     assert_eq!(
         files.test_labels,
-        partial.path().join("t10k-labels-idx1-ubyte")
+        three.partial.path().join("t10k-labels-idx1-ubyte")
     );
-    assert_eq!(files, MnistFiles::in_dir(partial.path()).unwrap());
     let raw = RawMnist::read(&files).unwrap();
     assert_eq!(raw.test_labels.to_vec(), TEST_LABELS.to_vec());
     assert_eq!(raw.train_images.shape(), &[3, 784]);

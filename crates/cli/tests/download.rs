@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -20,7 +20,10 @@ use dlfs_cli::download::{
     SHA256SUMS,
 };
 
-use dlfs_testkit::{gzip, TempDir};
+use dlfs_testkit::{
+    assert_contains, assert_lacks, full_mnist_dir, gzip, mnist_contents, mnist_pixel, TempDir,
+    TEST_LABELS, TRAIN_LABELS,
+};
 
 /// How the test server misbehaves for one path.
 #[derive(Clone, Copy, PartialEq)]
@@ -291,6 +294,79 @@ fn config(mirrors: Vec<String>, files: &[(&str, &[u8])]) -> DownloadConfig {
     }
 }
 
+/// The download of `a-idx1-ubyte` and `b-idx1-ubyte` (raw contents `a` and `b`) from the
+/// mirror `m` of `server`.
+fn a_and_b(server: &Server, a: &[u8], b: &[u8]) -> DownloadConfig {
+    let files = [("a-idx1-ubyte", a), ("b-idx1-ubyte", b)];
+    config(vec![server.mirror("m")], &files)
+}
+
+/// One file to download: `name` (`len` bytes of [`content`] from `seed`), its gzip stream as
+/// the mirrors serve it, and an empty directory to download it into.
+struct Case {
+    name: &'static str,
+    raw: Vec<u8>,
+    gz: Vec<u8>,
+    dir: TempDir,
+}
+
+impl Case {
+    fn new(name: &'static str, len: usize, seed: u64) -> Case {
+        let raw = content(len, seed);
+        Case {
+            name,
+            gz: gzip(&raw),
+            raw,
+            dir: TempDir::new(name),
+        }
+    }
+
+    /// The path of the file on mirror `prefix` of a [`Server`].
+    fn path(&self, prefix: &str) -> String {
+        format!("/{prefix}/{}.gz", self.name)
+    }
+
+    /// A server that answers `replies` (mirror prefix, reply) for this file, at most
+    /// `max_requests` times.
+    fn serve(&self, replies: Vec<(&str, Reply)>, max_requests: usize) -> Server {
+        let routes: Vec<(String, Reply)> = replies
+            .into_iter()
+            .map(|(prefix, reply)| (self.path(prefix), reply))
+            .collect();
+        let routes: Vec<(&str, Reply)> = routes
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.clone()))
+            .collect();
+        Server::start(&routes, max_requests)
+    }
+
+    /// The download of this file from the mirrors `prefixes` of `server`, in order.
+    fn config(&self, server: &Server, prefixes: &[&str]) -> DownloadConfig {
+        let mirrors = prefixes.iter().map(|p| server.mirror(p)).collect();
+        config(mirrors, &[(self.name, &self.raw)])
+    }
+
+    /// The file's URL on the `k`-th mirror of `cfg`.
+    fn url(&self, cfg: &DownloadConfig, k: usize) -> String {
+        format!("{}{}.gz", cfg.mirrors[k], self.name)
+    }
+
+    /// Asserts that the download left nothing in the directory (no file, partial or temporary).
+    #[track_caller]
+    fn assert_nothing_left(&self) {
+        let left = self.dir.entries();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+}
+
+/// `path`, searched for the reason `source`.
+fn at(path: &Path, source: DirSource) -> SearchDir {
+    SearchDir {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// An owned copy of an event, to look at after the download.
 #[derive(Debug, Clone, PartialEq)]
 enum Seen {
@@ -331,10 +407,7 @@ fn good_files_are_saved_once_their_checksum_matches() {
         2,
     );
     let dir = TempDir::new("good");
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let mut seen = Vec::new();
     let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
     assert_eq!(
@@ -380,54 +453,46 @@ fn server_base(cfg: &DownloadConfig) -> &str {
 
 #[test]
 fn a_wrong_checksum_leaves_nothing_behind() {
-    let expected = content(10_000, 3);
-    let mut tampered = expected.clone();
+    let case = Case::new("x-idx1-ubyte", 10_000, 3);
+    let mut tampered = case.raw.clone();
     tampered[5_000] ^= 1;
-    let server = Server::start(&[("/m/x-idx1-ubyte.gz", Reply::ok(&gzip(&tampered)))], 1);
-    let dir = TempDir::new("checksum");
-    let cfg = config(vec![server.mirror("m")], &[("x-idx1-ubyte", &expected)]);
-    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("the checksum differs");
-    assert_eq!(server.finish(), vec!["/m/x-idx1-ubyte.gz"]);
+    let server = case.serve(vec![("m", Reply::ok(&gzip(&tampered)))], 1);
+    let cfg = case.config(&server, &["m"]);
+    let err = download_with(case.dir.path(), &cfg, |_| {}).expect_err("the checksum differs");
+    assert_eq!(server.finish(), vec![case.path("m")]);
     assert!(matches!(err, Error::Download(_)), "{err:?}");
-    let m = err.to_string();
-    assert!(m.contains("checksum mismatch"), "{m}");
-    assert!(m.contains(&sha256_hex(&tampered)), "{m}");
-    assert!(m.contains(&sha256_hex(&expected)), "{m}");
-    assert!(
-        m.contains(&format!("{}x-idx1-ubyte.gz", cfg.mirrors[0])),
-        "{m}"
+    assert_contains(
+        &err.to_string(),
+        [
+            "checksum mismatch".to_string(),
+            sha256_hex(&tampered),
+            sha256_hex(&case.raw),
+            case.url(&cfg, 0),
+        ],
     );
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    case.assert_nothing_left();
 }
 
 #[test]
 fn a_404_falls_to_the_next_mirror() {
-    let raw = content(8_000, 4);
-    let gz = gzip(&raw);
-    let server = Server::start(&[("/good/y-idx1-ubyte.gz", Reply::ok(&gz))], 2);
-    let dir = TempDir::new("404");
-    let cfg = config(
-        vec![server.mirror("gone"), server.mirror("good")],
-        &[("y-idx1-ubyte", &raw)],
-    );
+    let case = Case::new("y-idx1-ubyte", 8_000, 4);
+    let server = case.serve(vec![("good", Reply::ok(&case.gz))], 2);
+    let cfg = case.config(&server, &["gone", "good"]);
     let mut seen = Vec::new();
-    let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
-    assert_eq!(
-        server.finish(),
-        vec!["/gone/y-idx1-ubyte.gz", "/good/y-idx1-ubyte.gz"]
-    );
+    let fetched = download_with(case.dir.path(), &cfg, record(&mut seen)).unwrap();
+    assert_eq!(server.finish(), vec![case.path("gone"), case.path("good")]);
     assert!(seen.contains(&Seen::MirrorFailed(
-        format!("{}y-idx1-ubyte.gz", cfg.mirrors[0]),
+        case.url(&cfg, 0),
         "HTTP 404 Not Found".into()
     )));
     assert_eq!(
         fetched[0].source,
         FetchSource::Downloaded {
-            url: format!("{}y-idx1-ubyte.gz", cfg.mirrors[1]),
-            bytes: gz.len() as u64
+            url: case.url(&cfg, 1),
+            bytes: case.gz.len() as u64
         }
     );
-    assert_eq!(dir.entries(), vec!["y-idx1-ubyte.gz"]);
+    assert_eq!(case.dir.entries(), vec!["y-idx1-ubyte.gz"]);
 }
 
 #[test]
@@ -466,81 +531,63 @@ fn when_every_mirror_fails_the_error_lists_each_and_its_answer() {
         ]
     );
     let m = err.to_string();
-    assert!(m.contains("no mirror delivered it (4 tried)"), "{m}");
-    for (mirror, answer) in [
-        (&cfg.mirrors[0], "HTTP 403 Forbidden"),
-        (&cfg.mirrors[1], "HTTP 404 Not Found"),
-        (&cfg.mirrors[2], "HTTP 500 Internal Server Error"),
-    ] {
-        let needle = format!("{mirror}z-idx1-ubyte.gz: {answer}");
-        assert!(m.contains(&needle), "missing {needle:?} in {m}");
-    }
-    assert!(m.contains(&format!("{closed}z-idx1-ubyte.gz: ")), "{m}");
-    assert!(m.contains("so it was not saved"), "{m}");
-    assert!(
-        m.contains(&format!(
-            "in {} now: present: none; missing: z-idx1-ubyte",
-            dir.path().display()
-        )),
-        "{m}"
+    assert_contains(
+        &m,
+        [
+            "no mirror delivered it (4 tried)".to_string(),
+            format!("{}z-idx1-ubyte.gz: HTTP 403 Forbidden", cfg.mirrors[0]),
+            format!("{}z-idx1-ubyte.gz: HTTP 404 Not Found", cfg.mirrors[1]),
+            format!(
+                "{}z-idx1-ubyte.gz: HTTP 500 Internal Server Error",
+                cfg.mirrors[2]
+            ),
+            format!("{closed}z-idx1-ubyte.gz: "),
+            "so it was not saved".to_string(),
+            format!(
+                "in {} now: present: none; missing: z-idx1-ubyte",
+                dir.path().display()
+            ),
+        ],
     );
-    assert!(!m.contains("nothing was saved"), "{m}");
+    assert_lacks(&m, ["nothing was saved"]);
     // One line per mirror, not one long line.
     assert!(m.lines().count() >= 5, "{m}");
     assert!(m.lines().all(|l| l.len() < 350), "{m}");
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    let left = dir.entries();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[test]
 fn a_connection_cut_halfway_leaves_nothing_behind() {
-    let raw = content(50_000, 6);
-    let gz = gzip(&raw);
-    let server = Server::start(
-        &[
-            ("/cut/w-idx1-ubyte.gz", Reply::cut(&gz)),
-            ("/good/w-idx1-ubyte.gz", Reply::ok(&gz)),
-        ],
-        3,
-    );
+    let case = Case::new("w-idx1-ubyte", 50_000, 6);
+    let cut = Reply::cut(&case.gz);
+    let server = case.serve(vec![("cut", cut), ("good", Reply::ok(&case.gz))], 3);
     // Only the cutting mirror: an error, and no file, partial or temporary.
-    let dir = TempDir::new("cut");
-    let cfg = config(vec![server.mirror("cut")], &[("w-idx1-ubyte", &raw)]);
+    let cfg = case.config(&server, &["cut"]);
     let mut seen = Vec::new();
-    let err = download_with(dir.path(), &cfg, record(&mut seen)).expect_err("cut short");
+    let err = download_with(case.dir.path(), &cfg, record(&mut seen)).expect_err("cut short");
     let m = err.to_string();
     eprintln!("cut: {m}");
+    assert_contains(&m, [case.url(&cfg, 0)]);
     assert!(
-        m.contains(&format!("{}w-idx1-ubyte.gz", cfg.mirrors[0])),
+        m.contains(&format!("of {} bytes", case.gz.len())) || m.contains("cut short"),
         "{m}"
     );
-    assert!(
-        m.contains(&format!("of {} bytes", gz.len())) || m.contains("cut short"),
-        "{m}"
-    );
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    case.assert_nothing_left();
     // Some bytes did arrive before the cut.
     assert!(seen
         .iter()
         .any(|s| matches!(s, Seen::Bytes(n, Some(t)) if *n > 0 && *n < *t)));
     // With a good mirror next, the file comes from there.
-    let cfg = config(
-        vec![server.mirror("cut"), server.mirror("good")],
-        &[("w-idx1-ubyte", &raw)],
-    );
-    download_with(dir.path(), &cfg, |_| {}).unwrap();
+    let cfg = case.config(&server, &["cut", "good"]);
+    download_with(case.dir.path(), &cfg, |_| {}).unwrap();
     assert_eq!(
         server.finish(),
-        vec![
-            "/cut/w-idx1-ubyte.gz",
-            "/cut/w-idx1-ubyte.gz",
-            "/good/w-idx1-ubyte.gz"
-        ]
+        vec![case.path("cut"), case.path("cut"), case.path("good")]
     );
-    assert_eq!(dir.entries(), vec!["w-idx1-ubyte.gz"]);
-    assert_eq!(
-        std::fs::read(dir.path().join("w-idx1-ubyte.gz")).unwrap(),
-        gz
-    );
+    assert_eq!(case.dir.entries(), vec!["w-idx1-ubyte.gz"]);
+    let saved = std::fs::read(case.dir.path().join("w-idx1-ubyte.gz")).unwrap();
+    assert_eq!(saved, case.gz);
 }
 
 #[test]
@@ -552,10 +599,7 @@ fn files_present_and_valid_are_not_fetched_again() {
     std::fs::write(dir.path().join("a-idx1-ubyte.gz"), &a_gz).unwrap();
     std::fs::write(dir.path().join("b-idx1-ubyte"), &b).unwrap();
     let server = Server::start(&[], 5);
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let mut seen = Vec::new();
     let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
     assert_eq!(
@@ -582,33 +626,27 @@ fn files_present_and_valid_are_not_fetched_again() {
 
 #[test]
 fn a_present_but_damaged_file_is_replaced() {
-    let raw = content(6_000, 9);
-    let gz = gzip(&raw);
-    let dir = TempDir::new("damaged");
-    std::fs::write(dir.path().join("v-idx1-ubyte.gz"), &gz[..gz.len() / 3]).unwrap();
-    std::fs::write(dir.path().join("v-idx1-ubyte"), b"not it").unwrap();
-    let server = Server::start(&[("/m/v-idx1-ubyte.gz", Reply::ok(&gz))], 1);
-    let cfg = config(vec![server.mirror("m")], &[("v-idx1-ubyte", &raw)]);
-    download_with(dir.path(), &cfg, |_| {}).unwrap();
-    assert_eq!(server.finish(), vec!["/m/v-idx1-ubyte.gz"]);
-    assert_eq!(dir.entries(), vec!["v-idx1-ubyte.gz"]);
-    assert_eq!(
-        std::fs::read(dir.path().join("v-idx1-ubyte.gz")).unwrap(),
-        gz
-    );
+    let case = Case::new("v-idx1-ubyte", 6_000, 9);
+    let (dir, gz) = (case.dir.path(), &case.gz);
+    std::fs::write(dir.join("v-idx1-ubyte.gz"), &gz[..gz.len() / 3]).unwrap();
+    std::fs::write(dir.join("v-idx1-ubyte"), b"not it").unwrap();
+    let server = case.serve(vec![("m", Reply::ok(gz))], 1);
+    download_with(dir, &case.config(&server, &["m"]), |_| {}).unwrap();
+    assert_eq!(server.finish(), vec![case.path("m")]);
+    assert_eq!(case.dir.entries(), vec!["v-idx1-ubyte.gz"]);
+    assert_eq!(&std::fs::read(dir.join("v-idx1-ubyte.gz")).unwrap(), gz);
 }
 
 #[test]
 fn an_uncompressed_answer_is_verified_and_saved_without_gz() {
-    let raw = content(7_000, 10);
-    let server = Server::start(&[("/m/u-idx1-ubyte.gz", Reply::ok(&raw))], 1);
-    let dir = TempDir::new("uncompressed");
-    let cfg = config(vec![server.mirror("m")], &[("u-idx1-ubyte", &raw)]);
-    let fetched = download_with(dir.path(), &cfg, |_| {}).unwrap();
+    let case = Case::new("u-idx1-ubyte", 7_000, 10);
+    let server = case.serve(vec![("m", Reply::ok(&case.raw))], 1);
+    let dir = case.dir.path();
+    let fetched = download_with(dir, &case.config(&server, &["m"]), |_| {}).unwrap();
     assert_eq!(server.finish().len(), 1);
-    assert_eq!(fetched[0].path, dir.path().join("u-idx1-ubyte"));
-    assert_eq!(dir.entries(), vec!["u-idx1-ubyte"]);
-    assert_eq!(std::fs::read(dir.path().join("u-idx1-ubyte")).unwrap(), raw);
+    assert_eq!(fetched[0].path, dir.join("u-idx1-ubyte"));
+    assert_eq!(case.dir.entries(), vec!["u-idx1-ubyte"]);
+    assert_eq!(std::fs::read(dir.join("u-idx1-ubyte")).unwrap(), case.raw);
 }
 
 #[test]
@@ -651,10 +689,7 @@ fn default_config_uses_the_public_mirrors_and_the_real_checksums() {
 #[test]
 #[ignore = "needs MNIST"]
 fn the_shared_mnist_files_pass_the_embedded_checksums() {
-    let dir = std::env::var_os("DLFS_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .expect("DLFS_DATA_DIR names the directory with the full MNIST");
-    let dir = PathBuf::from(dir);
+    let dir = full_mnist_dir();
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     let listed: Vec<(String, String)> = sums
         .lines()
@@ -684,25 +719,14 @@ fn the_shared_mnist_files_pass_the_embedded_checksums() {
         .all(|f| f.source == FetchSource::AlreadyPresent));
 }
 
-/// A tiny MNIST-shaped set: raw IDX contents in the order of `FILES` (2 training images, 1 test).
+/// The test kit's small MNIST as the files to download: (name, raw IDX contents) in the order
+/// of `FILES` (3 training images, 2 test images).
 fn tiny_mnist() -> Vec<(&'static str, Vec<u8>)> {
-    let images = |n: u32, shade: u8| {
-        let mut out = Vec::new();
-        for v in [0x0803u32, n, 28, 28] {
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        out.extend((0..n as usize * 784).map(|p| (p % 200) as u8 + shade));
-        out
-    };
-    let labels = |l: &[u8]| {
-        let mut out = Vec::new();
-        out.extend_from_slice(&0x0801u32.to_be_bytes());
-        out.extend_from_slice(&(l.len() as u32).to_be_bytes());
-        out.extend_from_slice(l);
-        out
-    };
-    let contents = [images(2, 0), labels(&[5, 0]), images(1, 55), labels(&[7])];
-    dlfs::mnist::FILES.iter().copied().zip(contents).collect()
+    dlfs::mnist::FILES
+        .iter()
+        .copied()
+        .zip(mnist_contents())
+        .collect()
 }
 
 #[test]
@@ -715,25 +739,19 @@ fn files_found_nowhere_are_downloaded_then_loaded() {
     let routes: Vec<(&str, Reply)> = gz.iter().map(|(p, r)| (p.as_str(), r.clone())).collect();
     let server = Server::start(&routes, 4);
     let (empty, target) = (TempDir::new("nowhere"), TempDir::new("target"));
-    let dirs = [SearchDir {
-        path: empty.path().to_path_buf(),
-        source: DirSource::Explicit,
-    }];
+    let dirs = [at(empty.path(), DirSource::Explicit)];
     let files: Vec<(&str, &[u8])> = set.iter().map(|(n, r)| (*n, r.as_slice())).collect();
     let cfg = config(vec![server.mirror("m")], &files);
     let raw = load_or_download(&dirs, target.path(), &cfg, |_| {}).unwrap();
     assert_eq!(server.finish().len(), 4);
-    assert_eq!(raw.train_images.shape(), &[2, 784]);
-    assert_eq!(raw.train_labels.to_vec(), vec![5, 0]);
-    assert_eq!(raw.test_images[[0, 3]], 58);
-    assert_eq!(raw.test_labels.to_vec(), vec![7]);
+    assert_eq!(raw.train_images.shape(), &[3, 784]);
+    assert_eq!(raw.train_labels.to_vec(), TRAIN_LABELS.to_vec());
+    assert_eq!(raw.test_images[[1, 3]], mnist_pixel(1, 1, 3));
+    assert_eq!(raw.test_labels.to_vec(), TEST_LABELS.to_vec());
     assert_eq!(target.entries().len(), 4);
     assert!(empty.entries().is_empty());
     // Found now: no second download.
-    let again = [SearchDir {
-        path: target.path().to_path_buf(),
-        source: DirSource::EnvVar,
-    }];
+    let again = [at(target.path(), DirSource::EnvVar)];
     let cfg = config(vec!["http://127.0.0.1:9/unused/".into()], &files);
     assert_eq!(
         load_or_download(&again, empty.path(), &cfg, |_| panic!("no download")).unwrap(),
@@ -746,14 +764,8 @@ fn offline_with_no_files_says_where_it_looked_and_how_to_provide_them() {
     let server = Server::start(&[], 1);
     let (empty, target) = (TempDir::new("offline"), TempDir::new("offline-target"));
     let dirs = [
-        SearchDir {
-            path: empty.path().to_path_buf(),
-            source: DirSource::Explicit,
-        },
-        SearchDir {
-            path: target.path().to_path_buf(),
-            source: DirSource::UserCache,
-        },
+        at(empty.path(), DirSource::Explicit),
+        at(target.path(), DirSource::UserCache),
     ];
     let set = tiny_mnist();
     let files: Vec<(&str, &[u8])> = set.iter().map(|(n, r)| (*n, r.as_slice())).collect();
@@ -763,25 +775,26 @@ fn offline_with_no_files_says_where_it_looked_and_how_to_provide_them() {
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let m = err.to_string();
     eprintln!("offline: {m}");
-    for needle in [
-        format!(
-            "{} (given by the caller): holds none",
-            empty.path().display()
-        ),
-        format!(
-            "{} (the user's cache directory): holds none",
-            target.path().display()
-        ),
-        format!("downloading into {} failed", target.path().display()),
-        format!(
-            "{}train-images-idx3-ubyte.gz: HTTP 404 Not Found",
-            cfg.mirrors[0]
-        ),
-        "cargo run --release -p dlfs-cli -- download".to_string(),
-        "set DLFS_DATA_DIR to a folder".to_string(),
-    ] {
-        assert!(m.contains(&needle), "missing {needle:?} in {m}");
-    }
+    assert_contains(
+        &m,
+        [
+            format!(
+                "{} (given by the caller): holds none",
+                empty.path().display()
+            ),
+            format!(
+                "{} (the user's cache directory): holds none",
+                target.path().display()
+            ),
+            format!("downloading into {} failed", target.path().display()),
+            format!(
+                "{}train-images-idx3-ubyte.gz: HTTP 404 Not Found",
+                cfg.mirrors[0]
+            ),
+            "cargo run --release -p dlfs-cli -- download".to_string(),
+            "set DLFS_DATA_DIR to a folder".to_string(),
+        ],
+    );
     assert!(target.entries().is_empty());
 }
 
@@ -790,47 +803,28 @@ fn a_failure_after_some_files_were_saved_lists_what_is_there() {
     let (a, b) = (content(3_000, 11), content(2_000, 12));
     let server = Server::start(&[("/m/a-idx1-ubyte.gz", Reply::ok(&gzip(&a)))], 2);
     let dir = TempDir::new("some-saved");
-    let cfg = config(
-        vec![server.mirror("m")],
-        &[("a-idx1-ubyte", &a), ("b-idx1-ubyte", &b)],
-    );
+    let cfg = a_and_b(&server, &a, &b);
     let err = download_with(dir.path(), &cfg, |_| {}).expect_err("b is on no mirror");
     server.finish();
     let m = err.to_string();
-    assert!(
-        m.contains("present: a-idx1-ubyte.gz; missing: b-idx1-ubyte"),
-        "{m}"
-    );
-    assert!(!m.contains("nothing was saved"), "{m}");
+    assert_contains(&m, ["present: a-idx1-ubyte.gz; missing: b-idx1-ubyte"]);
+    assert_lacks(&m, ["nothing was saved"]);
     assert_eq!(dir.entries(), vec!["a-idx1-ubyte.gz"]);
 }
 
 #[test]
 fn a_body_that_stalls_is_given_up_for_the_next_mirror_within_the_stall_timeout() {
-    let raw = content(60_000, 13);
-    let gz = gzip(&raw);
-    let server = Server::start(
-        &[
-            ("/stall/s-idx1-ubyte.gz", Reply::stall(&gz)),
-            ("/good/s-idx1-ubyte.gz", Reply::ok(&gz)),
-        ],
-        2,
-    );
-    let dir = TempDir::new("stall");
-    let mut cfg = config(
-        vec![server.mirror("stall"), server.mirror("good")],
-        &[("s-idx1-ubyte", &raw)],
-    );
+    let case = Case::new("s-idx1-ubyte", 60_000, 13);
+    let stall = Reply::stall(&case.gz);
+    let server = case.serve(vec![("stall", stall), ("good", Reply::ok(&case.gz))], 2);
+    let mut cfg = case.config(&server, &["stall", "good"]);
     cfg.stall_timeout = Duration::from_millis(700);
     cfg.body_timeout = Duration::from_secs(60);
     let mut seen = Vec::new();
     let start = Instant::now();
-    let fetched = download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
+    let fetched = download_with(case.dir.path(), &cfg, record(&mut seen)).unwrap();
     let took = start.elapsed();
-    assert_eq!(
-        server.finish(),
-        vec!["/stall/s-idx1-ubyte.gz", "/good/s-idx1-ubyte.gz"]
-    );
+    assert_eq!(server.finish(), vec![case.path("stall"), case.path("good")]);
     // Given up after the stall timeout, not the 60 s body timeout.
     assert!(took >= Duration::from_millis(600), "took {took:?}");
     let reason = seen
@@ -840,34 +834,36 @@ fn a_body_that_stalls_is_given_up_for_the_next_mirror_within_the_stall_timeout()
             _ => None,
         })
         .expect("the stalling mirror failed");
-    assert!(reason.contains("stalled: no data for 0.7 s"), "{reason}");
-    assert!(
-        reason.contains(&format!("of {} bytes", gz.len())),
-        "{reason}"
+    assert_contains(
+        &reason,
+        [
+            "stalled: no data for 0.7 s".to_string(),
+            format!("of {} bytes", case.gz.len()),
+        ],
     );
     assert!(
         matches!(fetched[0].source, FetchSource::Downloaded { ref url, .. } if url.contains("/good/"))
     );
-    assert_eq!(dir.entries(), vec!["s-idx1-ubyte.gz"]);
+    assert_eq!(case.dir.entries(), vec!["s-idx1-ubyte.gz"]);
 }
 
 #[test]
 fn a_body_that_never_ends_is_cut_at_the_cap_and_nothing_is_kept() {
-    let raw = content(5_000, 14);
-    let server = Server::start(&[("/m/e-idx1-ubyte.gz", Reply::endless())], 1);
-    let dir = TempDir::new("endless");
-    let cfg = config(vec![server.mirror("m")], &[("e-idx1-ubyte", &raw)]);
+    let case = Case::new("e-idx1-ubyte", 5_000, 14);
+    let server = case.serve(vec![("m", Reply::endless())], 1);
+    let cfg = case.config(&server, &["m"]);
     let cap = cfg.files[0].max_body();
     assert_eq!(cap, 5_000 + 50 + 1024);
     let mut seen = Vec::new();
-    let err = download_with(dir.path(), &cfg, record(&mut seen)).expect_err("endless");
+    let err = download_with(case.dir.path(), &cfg, record(&mut seen)).expect_err("endless");
     server.finish();
-    let m = err.to_string();
-    assert!(
-        m.contains(&format!("the body goes on past {cap} bytes")),
-        "{m}"
+    assert_contains(
+        &err.to_string(),
+        [
+            format!("the body goes on past {cap} bytes"),
+            "nothing kept".to_string(),
+        ],
     );
-    assert!(m.contains("nothing kept"), "{m}");
     // No byte beyond the cap was taken in.
     let most = seen
         .iter()
@@ -878,87 +874,72 @@ fn a_body_that_never_ends_is_cut_at_the_cap_and_nothing_is_kept() {
         .max()
         .unwrap();
     assert!(most <= cap, "{most} > {cap}");
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    case.assert_nothing_left();
+}
+
+/// The message of a download of `case` from a server whose only mirror `m` answers `reply`,
+/// which must fail and leave nothing behind.
+fn failed_download(case: &Case, reply: Reply) -> String {
+    let server = case.serve(vec![("m", reply)], 1);
+    let cfg = case.config(&server, &["m"]);
+    let err = download_with(case.dir.path(), &cfg, |_| {}).expect_err("a bad answer");
+    server.finish();
+    case.assert_nothing_left();
+    err.to_string()
 }
 
 #[test]
 fn an_announced_length_beyond_the_cap_is_refused_before_reading() {
-    let raw = content(2_000, 15);
-    let mut huge = Reply::cut(&raw);
+    let case = Case::new("h-idx1-ubyte", 2_000, 15);
+    let mut huge = Reply::cut(&case.raw);
     huge.content_length = 1 << 40;
     huge.mode = Mode::Stall;
-    let server = Server::start(&[("/m/h-idx1-ubyte.gz", huge)], 1);
-    let dir = TempDir::new("announced");
-    let cfg = config(vec![server.mirror("m")], &[("h-idx1-ubyte", &raw)]);
-    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("too long");
-    server.finish();
-    let m = err.to_string();
-    assert!(
-        m.contains(&format!(
-            "announces {} bytes, more than the file can be",
-            1u64 << 40
-        )),
-        "{m}"
-    );
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    let m = failed_download(&case, huge);
+    let announced = format!("announces {} bytes, more than the file can be", 1u64 << 40);
+    assert_contains(&m, [announced]);
 }
 
 #[test]
 fn a_small_body_that_decompresses_past_the_size_is_refused() {
     // 1 MB of zeros compresses to about 1 KB: under the cap of a 5,000-byte file, but its
     // content is far longer than the file.
-    let raw = content(5_000, 16);
-    let bomb = gzip(&vec![0u8; 1 << 20]);
-    let server = Server::start(&[("/m/g-idx1-ubyte.gz", Reply::ok(&bomb))], 1);
-    let dir = TempDir::new("bomb");
-    let cfg = config(vec![server.mirror("m")], &[("g-idx1-ubyte", &raw)]);
-    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("too big inside");
-    server.finish();
-    let m = err.to_string();
-    assert!(m.contains("decompresses to more than 5000 bytes"), "{m}");
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    let case = Case::new("g-idx1-ubyte", 5_000, 16);
+    let m = failed_download(&case, Reply::ok(&gzip(&vec![0u8; 1 << 20])));
+    assert_contains(&m, ["decompresses to more than 5000 bytes"]);
 }
 
 #[test]
 fn three_mirrors_that_never_answer_fail_fast() {
-    let raw = content(1_000, 17);
-    let server = Server::start(
-        &[
-            ("/a/n-idx1-ubyte.gz", Reply::silent()),
-            ("/b/n-idx1-ubyte.gz", Reply::silent()),
-            ("/c/n-idx1-ubyte.gz", Reply::silent()),
-        ],
-        3,
-    );
-    let dir = TempDir::new("silent");
-    let mut cfg = config(
-        vec![server.mirror("a"), server.mirror("b"), server.mirror("c")],
-        &[("n-idx1-ubyte", &raw)],
-    );
+    let case = Case::new("n-idx1-ubyte", 1_000, 17);
+    let silent = vec![
+        ("a", Reply::silent()),
+        ("b", Reply::silent()),
+        ("c", Reply::silent()),
+    ];
+    let server = case.serve(silent, 3);
+    let mut cfg = case.config(&server, &["a", "b", "c"]);
     cfg.response_timeout = Duration::from_millis(500);
     cfg.stall_timeout = Duration::from_millis(500);
-    let err = download_with(dir.path(), &cfg, |_| {}).expect_err("no answer");
+    let err = download_with(case.dir.path(), &cfg, |_| {}).expect_err("no answer");
     assert_eq!(server.finish().len(), 3);
     let m = err.to_string();
-    assert!(m.contains("no mirror delivered it (3 tried)"), "{m}");
+    assert_contains(&m, ["no mirror delivered it (3 tried)"]);
     assert_eq!(m.matches("no answer in time").count(), 3, "{m}");
-    assert!(dir.entries().is_empty(), "left behind: {:?}", dir.entries());
+    case.assert_nothing_left();
 }
 
 #[test]
 fn a_partial_file_left_by_a_killed_run_is_removed_at_the_next_start() {
-    let raw = content(4_000, 18);
-    let gz = gzip(&raw);
-    let server = Server::start(&[("/m/p-idx1-ubyte.gz", Reply::ok(&gz))], 1);
-    let dir = TempDir::new("leftover");
-    let part = dir.path().join(".p-idx1-ubyte.gz.part");
-    std::fs::write(&part, &gz[..100]).unwrap();
+    let case = Case::new("p-idx1-ubyte", 4_000, 18);
+    let server = case.serve(vec![("m", Reply::ok(&case.gz))], 1);
+    let dir = case.dir.path();
+    let part = dir.join(".p-idx1-ubyte.gz.part");
+    std::fs::write(&part, &case.gz[..100]).unwrap();
     // Another program's hidden file is not touched.
-    std::fs::write(dir.path().join(".keep"), b"mine").unwrap();
-    let cfg = config(vec![server.mirror("m")], &[("p-idx1-ubyte", &raw)]);
+    std::fs::write(dir.join(".keep"), b"mine").unwrap();
     let mut seen = Vec::new();
-    download_with(dir.path(), &cfg, record(&mut seen)).unwrap();
+    download_with(dir, &case.config(&server, &["m"]), record(&mut seen)).unwrap();
     server.finish();
     assert_eq!(seen[0], Seen::RemovedPartial(part.clone()));
-    assert_eq!(dir.entries(), vec![".keep", "p-idx1-ubyte.gz"]);
+    assert_eq!(case.dir.entries(), vec![".keep", "p-idx1-ubyte.gz"]);
 }

@@ -1,4 +1,5 @@
-//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files.
+//! Fixtures shared by the tests of the dlfs crates: a temporary directory, gzip, IDX files, a
+//! small MNIST, data directories that lack it, and assertions on messages.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,5 +114,104 @@ pub fn write_mnist(dir: &Path, contents: &[Vec<u8>; 4], gz: [bool; 4]) {
         } else {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
+    }
+}
+
+/// The directory of the full MNIST, from `DLFS_DATA_DIR`, for the tests marked
+/// `#[ignore = "needs MNIST"]` (run with `--include-ignored`): with the variable unset or empty
+/// such a test fails, naming it, rather than passing without testing.
+#[track_caller]
+pub fn full_mnist_dir() -> PathBuf {
+    std::env::var_os("DLFS_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .expect("DLFS_DATA_DIR names the directory with the full MNIST")
+}
+
+/// Three data directories of which none holds all four MNIST files, for what a failed search
+/// says: `empty` holds nothing, `partial` holds [`mnist_contents`] gzip-compressed but for
+/// `t10k-labels-idx1-ubyte`, and `absent` (inside `empty`) does not exist.
+pub struct ThreeDirs {
+    pub empty: TempDir,
+    pub partial: TempDir,
+    pub absent: PathBuf,
+}
+
+impl ThreeDirs {
+    pub fn new() -> ThreeDirs {
+        let (empty, partial) = (TempDir::new("empty"), TempDir::new("partial"));
+        write_mnist(partial.path(), &mnist_contents(), [true; 4]);
+        std::fs::remove_file(partial.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+        let absent = empty.path().join("no-such-dir");
+        ThreeDirs {
+            empty,
+            partial,
+            absent,
+        }
+    }
+
+    /// Writes the missing file into `partial` (raw, [`TEST_LABELS`]), which then holds all four.
+    pub fn complete(&self) {
+        std::fs::write(
+            self.partial.path().join("t10k-labels-idx1-ubyte"),
+            idx_labels(&TEST_LABELS),
+        )
+        .unwrap();
+    }
+}
+
+impl Default for ThreeDirs {
+    fn default() -> Self {
+        ThreeDirs::new()
+    }
+}
+
+/// Asserts that `text` contains every one of `needles`, naming the one it lacks and quoting
+/// `text` (a message under test).
+#[track_caller]
+pub fn assert_contains<S: AsRef<str>>(text: &str, needles: impl IntoIterator<Item = S>) {
+    for needle in needles {
+        let needle = needle.as_ref();
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+/// Asserts that `text` contains none of `needles`, naming the one it holds and quoting `text`.
+#[track_caller]
+pub fn assert_lacks<S: AsRef<str>>(text: &str, needles: impl IntoIterator<Item = S>) {
+    for needle in needles {
+        let needle = needle.as_ref();
+        assert!(!text.contains(needle), "unexpected {needle:?} in:\n{text}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assert_contains_passes_on_every_needle_and_fails_on_a_missing_one() {
+        assert_contains("a mirror failed: HTTP 404", ["mirror", "HTTP 404"]);
+        assert_lacks("a mirror failed: HTTP 404", ["panicked", "HTTP 500"]);
+        let missing = std::panic::catch_unwind(|| assert_contains("abc", ["b", "x"]));
+        let text = *missing.unwrap_err().downcast::<String>().unwrap();
+        assert!(text.starts_with("missing \"x\" in:\nabc"), "{text}");
+        let present = std::panic::catch_unwind(|| assert_lacks("abc", ["x", "c"]));
+        let text = *present.unwrap_err().downcast::<String>().unwrap();
+        assert!(text.starts_with("unexpected \"c\" in:\nabc"), "{text}");
+    }
+
+    #[test]
+    fn three_dirs_hold_none_of_the_set_until_completed() {
+        let three = ThreeDirs::new();
+        assert!(three.empty.entries().is_empty());
+        assert!(!three.absent.exists());
+        let mut expected: Vec<String> = MNIST_FILES.iter().map(|n| format!("{n}.gz")).collect();
+        expected.retain(|n| n != "t10k-labels-idx1-ubyte.gz");
+        expected.sort();
+        assert_eq!(three.partial.entries(), expected);
+        three.complete();
+        let labels = std::fs::read(three.partial.path().join("t10k-labels-idx1-ubyte")).unwrap();
+        assert_eq!(labels, idx_labels(&TEST_LABELS));
     }
 }

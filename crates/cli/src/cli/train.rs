@@ -1,5 +1,5 @@
-//! `dlfs train`: the book's training run (4.5.2-4.5.3) from the command line, and the hidden
-//! `dlfs bench-numgrad` that times one numerical gradient for the benchmark.
+//! `dlfs train`: the book's training run (4.5.2-4.5.3) from the command line. (The benchmark's
+//! timings are the `bench` example's, crates/cli/examples/bench.rs, not the product's.)
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
