@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ SETUP = SOURCES / "setup.evcxr"
 SOLUTION_TAG = "solution"
 # A cell a lecturer steps through stays short: one idea, at most this many lines.
 MAX_CODE_LINES = 15
+# ... and lines that fit a projector: at most this many columns (a Hangul character counts two).
+MAX_CODE_COLUMNS = 90
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 KERNELSPEC = {"name": "rust", "display_name": "Rust", "language": "rust"}
@@ -136,8 +139,8 @@ def assign_slides(nb) -> bool:
 STUDENT_HEADER_ID = "student-header"
 STUDENT_HEADER = (
     "> **학생용 사본입니다.** 연습문제마다 바로 아래의 빈 셀에 답(코드나 설명)을 써 보세요. "
-    "설명은 `//` 주석으로 써도 됩니다. 풀이는 이 사본에 없습니다: 풀어 본 뒤에 "
-    "`notebooks/`에 있는 같은 이름의 노트북과 비교하세요."
+    "설명은 `//` 주석으로 써도 됩니다. 이 사본에는 풀이가 없습니다: 풀어 본 뒤에 "
+    "풀이가 들어 있는 강의용 노트북과 비교하세요."
 )
 STUDENT_BLANK = "// 여기에 답을 써 보세요."
 
@@ -227,7 +230,7 @@ def check_insertion_keeps_ids(chosen: list[Path] | None = None) -> list[str]:
 def check_sources(chosen: list[Path] | None = None) -> list[str]:
     """Problems with the sources: a cell without an id, an id used twice, an id nbformat
     refuses, an id the student copy uses for its own cells, a code cell longer than
-    MAX_CODE_LINES, a missing set-up include."""
+    MAX_CODE_LINES or with a line wider than MAX_CODE_COLUMNS, a missing set-up include."""
     problems = []
     if not SETUP.is_file():
         problems.append(f"{SETUP.relative_to(ROOT)} is missing")
@@ -248,12 +251,22 @@ def check_sources(chosen: list[Path] | None = None) -> list[str]:
             if cell.cell_type == "code" and lines > MAX_CODE_LINES:
                 problems.append(f"{source.name}: cell {n} ({cid}) has {lines} lines; a lesson cell has at most "
                                 f"{MAX_CODE_LINES}: split it")
+            if cell.cell_type == "code" and "include" not in cell.metadata:
+                for k, line in enumerate(cell.source.splitlines(), 1):
+                    if columns(line) > MAX_CODE_COLUMNS:
+                        problems.append(f"{source.name}: cell {n} ({cid}), line {k} is {columns(line)} columns "
+                                        f"wide; at most {MAX_CODE_COLUMNS} fit a projector: {line[:30]!r}...")
             if cid == STUDENT_HEADER_ID or str(cid).endswith("-todo"):
                 problems.append(f"{source.name}: cell {n} has the id {cid!r}, which the student copy "
                                 f"gives to a cell of its own")
         if not any("include" in c.metadata for c in text.cells):
             problems.append(f"{source.name}: no cell includes setup.evcxr")
     return problems
+
+
+def columns(line: str) -> int:
+    """How many columns `line` takes in a monospace font: a wide (East Asian) character two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
 
 
 def new_id(cell) -> str:

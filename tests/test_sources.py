@@ -50,3 +50,30 @@ def test_student_copy_is_current(source):
         f"{student_path.relative_to(ROOT)} has outputs: {RERUN}"
     assert not any(notebook_source.SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells), \
         f"{student_path.relative_to(ROOT)} holds a solution cell: {RERUN}"
+
+
+# What a student's copy must not send them to: the repository's layout and the kernel's settings.
+PLUMBING = ("evcxr.toml", "notebooks/", ":dep", "/work/", "/home/")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
+def test_student_copy_prose_names_no_plumbing(source):
+    student = notebook_source.student_copy(notebook_source.build(source))
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    found = [word for word in PLUMBING if word in prose]
+    assert not found, f"{source.name}: the student copy's text names {found}"
+
+
+def test_student_header_speaks_to_the_student():
+    header = notebook_source.STUDENT_HEADER
+    assert "빈 셀" in header and "풀이가 없습니다" in header
+    assert not any(word in header for word in PLUMBING)
+
+
+def test_a_code_line_wider_than_a_projector_is_reported(tmp_path):
+    wide = "let x = 1; // " + "가" * 40  # 14 + 80 columns
+    text = (notebook_source.SOURCES / "4.3-numerical-differentiation.md").read_text(encoding="utf-8")
+    scratch = tmp_path / "wide.md"
+    scratch.write_text(text.replace("let d5 = numerical_diff(function_1, 5.0);", wide), encoding="utf-8")
+    problems = notebook_source.check_sources([scratch])
+    assert any("94 columns" in p for p in problems), problems
