@@ -75,5 +75,15 @@ def test_a_code_line_wider_than_a_projector_is_reported(tmp_path):
     text = (notebook_source.SOURCES / "4.3-numerical-differentiation.md").read_text(encoding="utf-8")
     scratch = tmp_path / "wide.md"
     scratch.write_text(text.replace("let d5 = numerical_diff(function_1, 5.0);", wide), encoding="utf-8")
-    problems = notebook_source.check_sources([scratch])
-    assert any("94 columns" in p for p in problems), problems
+    assert notebook_source.wide_code_lines(scratch) == [f"cell {_cell_of(scratch, wide)} (rs-e1b66ec1), line 1: 94 columns"]
+    assert notebook_source.check_sources([scratch]) == [], "a wide line does not stop the build"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
+def test_code_lines_fit_a_projector(source):
+    assert notebook_source.wide_code_lines(source) == [], f"{source.name}: lines wider than 90 columns"
+
+
+def _cell_of(source, text):
+    cells = notebook_source._read(source).cells
+    return next(n for n, c in enumerate(cells, 1) if text in c.source)
