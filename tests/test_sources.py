@@ -75,7 +75,8 @@ def test_a_code_line_wider_than_a_projector_is_reported(tmp_path):
     text = (notebook_source.SOURCES / "4.3-numerical-differentiation.md").read_text(encoding="utf-8")
     scratch = tmp_path / "wide.md"
     scratch.write_text(text.replace("let d5 = numerical_diff(function_1, 5.0);", wide), encoding="utf-8")
-    assert notebook_source.wide_code_lines(scratch) == [f"cell {_cell_of(scratch, wide)} (rs-e1b66ec1), line 1: 94 columns"]
+    cell = _cell_of(scratch, wide)
+    assert notebook_source.wide_code_lines(scratch) == [f"cell {cell} (rs-e1b66ec1), line 1: 94 columns"]
     assert notebook_source.check_sources([scratch]) == [], "a wide line does not stop the build"
 
 
