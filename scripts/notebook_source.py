@@ -154,13 +154,15 @@ def student_copy(nb):
     from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
     out = copy.deepcopy(nb)
-    cells = []
+    cells, in_answer = [], False
     for cell in out.cells:
-        if cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", []):
+        answer = SOLUTION_TAG in cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and answer and not in_answer:  # one blank per run of answer cells
             blank = nbformat.v4.new_code_cell(STUDENT_BLANK)
             blank["id"] = f"{cell['id']}-todo"[:64]
             cells.append(blank)
         cells.append(cell)  # an answer: removed below with the tagged Markdown answers
+        in_answer = answer and cell.cell_type == "code"
     header = nbformat.v4.new_markdown_cell(STUDENT_HEADER)
     header["id"] = STUDENT_HEADER_ID
     cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, header)

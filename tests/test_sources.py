@@ -88,3 +88,19 @@ def test_code_lines_fit_a_projector(source):
 def _cell_of(source, text):
     cells = notebook_source._read(source).cells
     return next(n for n, c in enumerate(cells, 1) if text in c.source)
+
+
+def test_student_copy_has_one_blank_per_answer():
+    nb = nbformat.v4.new_notebook()
+    for n, (kind, text, tags) in enumerate([
+        ("markdown", "# T", []), ("markdown", "note for the lecturer", ["solution"]),
+        ("code", "answer 1", ["solution"]), ("code", "answer 1, its figure", ["solution"]),
+        ("markdown", "why", ["solution"]), ("markdown", "### Exercise 2", []), ("code", "answer 2", ["solution"]),
+    ]):
+        cell = nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
+        cell["id"], cell.metadata["tags"] = f"c{n}", tags
+        nb.cells.append(cell)
+    student = notebook_source.student_copy(nb)
+    assert [c.source for c in student.cells] == [
+        "# T", notebook_source.STUDENT_HEADER, notebook_source.STUDENT_BLANK, "### Exercise 2",
+        notebook_source.STUDENT_BLANK]
