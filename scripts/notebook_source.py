@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ SETUP = SOURCES / "setup.evcxr"
 SOLUTION_TAG = "solution"
 # A cell a lecturer steps through stays short: one idea, at most this many lines.
 MAX_CODE_LINES = 15
+# ... and lines that fit a projector: at most this many columns (a Hangul character counts two).
+MAX_CODE_COLUMNS = 90
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 KERNELSPEC = {"name": "rust", "display_name": "Rust", "language": "rust"}
@@ -136,8 +139,8 @@ def assign_slides(nb) -> bool:
 STUDENT_HEADER_ID = "student-header"
 STUDENT_HEADER = (
     "> **학생용 사본입니다.** 연습문제마다 바로 아래의 빈 셀에 답(코드나 설명)을 써 보세요. "
-    "설명은 `//` 주석으로 써도 됩니다. 풀이는 이 사본에 없습니다: 풀어 본 뒤에 "
-    "`notebooks/`에 있는 같은 이름의 노트북과 비교하세요."
+    "설명은 `//` 주석으로 써도 됩니다. 이 사본에는 풀이가 없습니다: 풀어 본 뒤에 "
+    "풀이가 들어 있는 강의용 노트북과 비교하세요."
 )
 STUDENT_BLANK = "// 여기에 답을 써 보세요."
 
@@ -151,13 +154,15 @@ def student_copy(nb):
     from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
     out = copy.deepcopy(nb)
-    cells = []
+    cells, in_answer = [], False
     for cell in out.cells:
-        if cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", []):
+        answer = SOLUTION_TAG in cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and answer and not in_answer:  # one blank per run of answer cells
             blank = nbformat.v4.new_code_cell(STUDENT_BLANK)
             blank["id"] = f"{cell['id']}-todo"[:64]
             cells.append(blank)
         cells.append(cell)  # an answer: removed below with the tagged Markdown answers
+        in_answer = answer and cell.cell_type == "code"
     header = nbformat.v4.new_markdown_cell(STUDENT_HEADER)
     header["id"] = STUDENT_HEADER_ID
     cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, header)
@@ -254,6 +259,25 @@ def check_sources(chosen: list[Path] | None = None) -> list[str]:
         if not any("include" in c.metadata for c in text.cells):
             problems.append(f"{source.name}: no cell includes setup.evcxr")
     return problems
+
+
+def columns(line: str) -> int:
+    """How many columns `line` takes in a monospace font: a wide (East Asian) character two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def wide_code_lines(source: Path) -> list[str]:
+    """The code lines of `source` wider than MAX_CODE_COLUMNS (a projector's width), each as
+    "cell N (id), line K: W columns"; [] when every line fits. Kept apart from check_sources,
+    which gates the build: a wide line is for the author to fix, not a reason to stop."""
+    found = []
+    for n, cell in enumerate(_read(source).cells, 1):
+        if cell.cell_type != "code" or "include" in cell.metadata:
+            continue
+        for k, line in enumerate(cell.source.splitlines(), 1):
+            if columns(line) > MAX_CODE_COLUMNS:
+                found.append(f"cell {n} ({cell.metadata.get('id')}), line {k}: {columns(line)} columns")
+    return found
 
 
 def new_id(cell) -> str:

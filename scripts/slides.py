@@ -94,11 +94,12 @@ def deck_name(notebook: Path) -> str:
 
 def deck_notebook(path: Path):
     """The notebook as its deck shows it: read with nbformat, with slide types
-    from scripts/slideshow.py for the cells that have none."""
+    from scripts/slideshow.py for the cells that have none, and a running heading
+    on every slide that starts without one (slideshow.with_running_headings)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    return slideshow.assign(copy.deepcopy(nb))
+    return slideshow.with_running_headings(slideshow.assign(copy.deepcopy(nb)))
 
 
 def deck_facts(path: Path) -> dict:

@@ -18,8 +18,10 @@ idea:
 - the set-up cell (the first code cell: ``:dep dlfs ...``) and empty cells: ``skip``;
 - a cell whose outputs hold a figure (a PNG, JPEG or SVG image): a ``slide`` of
   its own, and the cell after it starts a new slide;
-- a markdown cell that starts with a heading: a ``slide`` (a heading cell right
-  after a heading-only cell stays on that slide: ``-``);
+- a markdown cell that starts with a heading: a ``slide``, always, so that no
+  slide holds two headings (a section heading alone is a title slide; an
+  exercise question starts with its own heading, so it never lands on the
+  previous answer's slide);
 - a cell with a long output (more than LONG_OUTPUT lines of text): a
   ``subslide`` of its own (and the cell after it starts a new subslide);
 - a cell that would overflow its slide (more than SLIDE_LINES lines in all,
@@ -37,6 +39,7 @@ nbformat's, one-space indent).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import unicodedata
@@ -53,6 +56,8 @@ MARKDOWN_COLUMNS = 90
 
 FIGURE_MIME = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
+# Cells with this tag hold an answer (notebook_source.SOLUTION_TAG).
+SOLUTION_TAG = "solution"
 
 
 def _text(value) -> str:
@@ -154,7 +159,7 @@ def assign(nb):
         elif has_figure(cell):
             kind = "slide"
         elif heading_level(cell):
-            kind = "-" if previous is not None and is_heading_only(previous) and not force_new else "slide"
+            kind = "slide"
         elif force_new:
             kind = force_new
         elif output_lines(cell) > LONG_OUTPUT:
@@ -182,6 +187,80 @@ def assign(nb):
             force_new = None
         previous = cell
     return nb
+
+
+def headings(cell) -> list[str]:
+    """The heading lines of a markdown cell (``#`` to ``######`` and a space, outside fenced
+    code), as written; [] for a code cell."""
+    if cell.get("cell_type") != "markdown":
+        return []
+    found, fenced = [], False
+    for line in _text(cell.get("source")).splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        hashes = len(stripped) - len(stripped.lstrip("#"))
+        if not fenced and 0 < hashes <= 6 and stripped[hashes:hashes + 1] == " ":
+            found.append(stripped)
+    return found
+
+
+def slides_of(nb) -> list[list]:
+    """The visible cells of ``nb`` grouped as the deck shows them: a new group at the first
+    visible cell and at every ``slide`` or ``subslide``; ``skip`` and ``notes`` cells left out."""
+    cells = nb["cells"] if isinstance(nb, dict) else nb.cells
+    groups: list[list] = []
+    for cell in cells:
+        kind = slide_type(cell) or "-"
+        if kind in ("skip", "notes"):
+            continue
+        if not groups or kind in ("slide", "subslide"):
+            groups.append([])
+        groups[-1].append(cell)
+    return groups
+
+
+def _is_solution(cell) -> bool:
+    return SOLUTION_TAG in ((cell.get("metadata") or {}).get("tags") or [])
+
+
+def with_running_headings(nb):
+    """A copy of ``nb`` (slide types assigned) in which every slide and subslide that does not
+    start with a heading gets one: the heading it continues, marked "— 계속" ("— continued"),
+    or "— 풀이" ("— solution") before an answer. The added cell takes the slide type and the
+    cell it stands before becomes ``-``. For the deck only: the notebook keeps its cells."""
+    try:
+        from nbformat import from_dict  # cells as nbformat's NotebookNode, as nbconvert expects
+    except ImportError:  # a plain JSON notebook
+        from_dict = dict
+    out = copy.deepcopy(nb)
+    cells = out["cells"] if isinstance(out, dict) else out.cells
+    title = next((h for c in cells for h in headings(c)), "")
+    korean = any("\uac00" <= ch <= "\ud7a3" for ch in title)
+    words = {"more": "계속", "answer": "풀이"} if korean else {"more": "continued", "answer": "solution"}
+    result, current, first = [], None, True
+    for cell in cells:
+        kind = slide_type(cell) or "-"
+        visible = kind not in ("skip", "notes")
+        starts = visible and (first or kind in ("slide", "subslide"))
+        own = headings(cell)
+        if starts and not (own and heading_level(cell)) and current is not None:
+            word = words["answer"] if _is_solution(cell) else words["more"]
+            added = from_dict({
+                "cell_type": "markdown",
+                "id": f"{cell.get('id', 'cell')}-heading"[:64],
+                "metadata": {"slideshow": {"slide_type": "slide" if first else kind}},
+                "source": f"{current} — {word}",
+            })
+            _metadata(cell).setdefault("slideshow", {})["slide_type"] = "-"
+            result.append(added)
+        result.append(cell)
+        if own:
+            current = own[-1]
+        first = first and not visible
+    out["cells"] = result  # a dict or nbformat's NotebookNode (a dict too)
+    return out
 
 
 def expected_slides(nb) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import slides
 import slideshow
 from conftest import chapter_notebooks
 
@@ -43,8 +45,8 @@ def made_up():
 def test_rules_on_a_made_up_notebook():
     nb = slideshow.assign(made_up())
     assert [slideshow.slide_type(c) for c in nb["cells"]] == [
-        "slide", "skip", "slide", "-", "-", "fragment", "slide", "slide", "subslide", "subslide", "notes", "skip"]
-    assert slideshow.expected_slides(nb) == 6  # cells 0, 2, 6, 7, 8, 9 start one
+        "slide", "skip", "slide", "slide", "-", "fragment", "slide", "slide", "subslide", "subslide", "notes", "skip"]
+    assert slideshow.expected_slides(nb) == 7  # cells 0, 2, 3, 6, 7, 8, 9 start one
 
 
 def test_assign_is_idempotent():
@@ -69,3 +71,88 @@ def test_every_cell_of_the_notebooks_has_a_slide_type(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     bad = [i + 1 for i, c in enumerate(nb["cells"]) if slideshow.slide_type(c) not in slideshow.TYPES]
     assert not bad, f"{path.name}: cells {bad} have no valid slide type (python scripts/slideshow.py {path})"
+
+
+def exercises():
+    """Two exercises: a question (its own heading), a long answer and a remark; a short one."""
+    tall = "\n".join(f"line {i}" for i in range(slideshow.SLIDE_LINES + 2))
+    return {"cells": [
+        md("# Title"),
+        code(":dep x"),
+        md("## Exercises"),
+        md("### Exercise 1\n\nDo this."),
+        code(tall, tags=["solution"]),
+        md("Because.", tags=["solution"]),
+        md("### Exercise 2\n\nDo that."),
+        code("let y = 2;", [SHORT], tags=["solution"]),
+    ]}
+
+
+def test_a_question_starts_a_slide_and_its_answer_follows():
+    nb = slideshow.assign(exercises())
+    kinds = [slideshow.slide_type(c) for c in nb["cells"]]
+    assert kinds == ["slide", "skip", "slide", "slide", "subslide", "subslide", "slide", "fragment"]
+    questions = [g for g in slideshow.slides_of(nb) if "Exercise 2" in g[0]["source"]]
+    assert len(questions) == 1 and "Because." not in [c["source"] for c in questions[0]]
+
+
+def test_running_headings_give_every_slide_one_heading():
+    nb = slideshow.assign(exercises())
+    deck = slideshow.with_running_headings(nb)
+    groups = slideshow.slides_of(deck)
+    assert [sum(len(slideshow.headings(c)) for c in g) for g in groups] == [1] * len(groups)
+    assert groups[3][0]["source"] == "### Exercise 1 — solution"  # the long answer's subslide
+    assert slideshow.expected_slides(deck) == slideshow.expected_slides(nb)
+    assert len(nb["cells"]) == 8, "the notebook itself keeps its cells"
+
+
+def test_headings_ignore_code_fences_and_hashtags():
+    assert slideshow.headings(md("## A\n\n```\n# not a heading\n```\n#hashtag")) == ["## A"]
+    assert slideshow.headings(code("# a comment")) == []
+
+
+REAL = chapter_notebooks()
+QUESTION = re.compile(r"^\s*(#{1,6}\s*)?\**\s*(연습문제|Exercise)\s*\d")
+
+
+def deck(path):
+    return slides.deck_notebook(path)
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_every_slide_of_the_deck_has_one_heading(path):
+    bad = []
+    for n, group in enumerate(slideshow.slides_of(deck(path)), 1):
+        found = [h for c in group for h in slideshow.headings(c)]
+        if len(found) != 1:
+            bad.append(f"slide {n} ({group[0].get('id')}): {found or 'no heading'}")
+    assert not bad, f"{path.name}: {bad}"
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_every_question_starts_a_slide_and_every_answer_follows_it(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        kind, text = slideshow.slide_type(cell), "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and QUESTION.match(text):
+            assert kind in ("slide", "subslide"), f"{path.name}: question {cell.get('id')} is a {kind!r}"
+            assert slideshow.heading_level(cell), f"{path.name}: question {cell.get('id')} has no heading"
+        if slideshow.SOLUTION_TAG in cell["metadata"].get("tags", []):
+            assert kind in ("fragment", "subslide", "slide", "skip"), \
+                f"{path.name}: answer {cell.get('id')} is a {kind!r}: it shows with what comes before"
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_code_and_printed_lines_fit_a_projector(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    wide = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or slideshow.slide_type(cell) in ("skip", "notes"):
+            continue
+        printed = [slideshow._text(o.get("text")) for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+        printed += [slideshow._text((o.get("data") or {}).get("text/plain")) for o in cell.get("outputs", [])
+                    if o.get("output_type") in ("execute_result", "display_data")]
+        for line in (slideshow._text(cell["source"]) + "\n" + "\n".join(printed)).splitlines():
+            if slideshow._width(line) > slideshow.MARKDOWN_COLUMNS:
+                wide.append(f"{cell.get('id')}: {slideshow._width(line)} columns: {line[:40]}...")
+    assert not wide, f"{path.name}: lines wider than {slideshow.MARKDOWN_COLUMNS} columns: {wide}"
