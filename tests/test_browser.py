@@ -370,7 +370,7 @@ def test_live_training_redraws_the_figure_on_the_page(page, lab, executed):
     # The page holds the final figures: those the saved notebook keeps.
     page.keyboard.press("Control+s")
     saved: list = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + UI_MS / 1000
     while not saved and time.monotonic() < deadline:
         cell = lab.api("GET", f"/api/contents/{name}?content=1")["content"]["cells"][2]
         saved = [o for o in cell["outputs"] if o["output_type"] == "display_data"]
