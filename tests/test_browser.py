@@ -4,12 +4,20 @@ JupyterLab serves the notebooks that the headless run of this test session
 produced (conftest.py's `executed`: nothing is run twice). For each notebook:
 the kernel shown is Rust, no error or stderr output is on the page, every figure
 is a decoded image, the key values are on the page; then two cells are run, the
-kernel is restarted from the Kernel menu and the first cell runs again. And the
-first notebook opens as a jupyterlab-rise slideshow on the Rust kernel.
+kernel is restarted from the Kernel menu and the first cell runs again. The 4.3
+notebook opens as a jupyterlab-rise slideshow on the Rust kernel. And a short
+training (`dlfs_plot::live::train`, issue 19) run in JupyterLab redraws its loss
+figure on the page while the cell runs, and ends with one final figure per display.
+
+The README's pictures are taken here too, on request only:
+`DLFS_DOCS_SHOTS=1 .venv/bin/pytest tests/test_browser.py -k "4.3 or rise or live"`
+writes docs/jupyterlab.png (4.3 in JupyterLab), docs/slide.png (a figure slide of
+4.3 in RISE) and docs/live.png (the training figure while it grows).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,6 +35,12 @@ from facts import FACTS, missing
 UI_MS = 120_000
 CELL_TIMEOUT = 900  # a first cell that builds the crate on a busy 2-core machine
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+DOCS = ROOT / "docs"
+DOCS_SHOTS = os.environ.get("DLFS_DOCS_SHOTS", "") not in ("", "0")
+SHOWCASE = "4.3"  # the notebook of the README's pictures
+# The live training: 4 epochs of the book's settings (600 updates each), several seconds on a
+# quiet machine, far longer than the second after which live figures start to be drawn.
+LIVE_ITERS = 2400
 LAB_SETTINGS = {
     # Every cell in the page (JupyterLab 4 renders only those near the viewport by default).
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -61,6 +75,9 @@ class Lab:
             (settings / name).write_text(json.dumps(values))
         env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
                "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces")}
+        mnist = ROOT.parent / "shared" / "mnist"  # as scripts/common.sh finds it
+        if "DLFS_DATA_DIR" not in env and mnist.is_dir():
+            env["DLFS_DATA_DIR"] = str(mnist.resolve())
         command = [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                    f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}"]
@@ -89,6 +106,16 @@ class Lab:
         with urllib.request.urlopen(request, timeout=30) as r:
             body = r.read()
         return json.loads(body) if body else None
+
+    def wait_kernel_connected(self, limit: float = UI_MS / 1000) -> None:
+        """Wait until a kernel is idle with the page connected to it (a websocket)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if any(k.get("connections", 0) > 0 and k.get("execution_state") == "idle"
+                   for k in self.api("GET", "/api/kernels") or []):
+                return
+            time.sleep(0.5)
+        pytest.fail(f"no kernel idle and connected to the page within {limit:.0f}s")
 
     def shutdown_kernels(self) -> None:
         """End every session, and wait until the pool's first slot is free again (a kernel's
@@ -142,9 +169,10 @@ def wait_idle(page) -> None:
     }}""", timeout=UI_MS)
 
 
-def run_cell(page, index: int, name: str) -> float:
+def run_cell(page, index: int, name: str, watch=None) -> float:
     """Select code cell `index` (0-based among code cells), Run > Run Selected Cell and
-    Do not Advance, wait until it has run; its seconds. Fails on an error or stderr output."""
+    Do not Advance, wait until it has run; its seconds. Fails on an error or stderr output.
+    `watch()`, if given, is called at every look at the page while the cell runs."""
     cell = page.locator(f"{PANEL} .jp-CodeCell").nth(index)
     cell.locator(".jp-InputArea-prompt").click()
     before = state(page)["prompts"][index]
@@ -152,6 +180,8 @@ def run_cell(page, index: int, name: str) -> float:
     menu(page, "Run", "Run Selected Cell and Do not Advance")
     seen_running = False
     while True:
+        if watch:
+            watch()
         now = state(page)
         prompt = now["prompts"][index]
         assert not now["errors"], f"{name}: code cell {index + 1} shows an error:\n{now['errors'][0]}"
@@ -188,6 +218,12 @@ def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
     assert images == [True] * want, f"{name}: figures decoded on the page {images}, expected {want}"
     lost = {cell: missing(values, shown["text"]) for cell, values in FACTS.get(notebook, {}).items()}
     assert not any(lost.values()), f"{name}: key values not on the page: { {k: v for k, v in lost.items() if v} }"
+    if DOCS_SHOTS and notebook.startswith(SHOWCASE):
+        # The first figure near the top, the code cell that drew it above.
+        page.locator(f"{PANEL} .jp-OutputArea-output img").first.evaluate(
+            "img => img.closest('.jp-Cell').scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)  # the scroll settles
+        save_docs_png(page, "jupyterlab.png")
     page.screenshot(path=str(tmp_path / f"{notebook}.png"))
 
     menu(page, "Edit", "Clear Outputs of All Cells")  # prompts back to "[ ]:", as a lecturer starts
@@ -205,9 +241,18 @@ def test_notebook_in_jupyterlab(page, lab, executed, notebook, tmp_path):
     lab.shutdown_kernels()
 
 
+def save_docs_png(page, name: str) -> None:
+    """The page as docs/NAME (1280x720), written through a temporary file."""
+    tmp = DOCS / f".{name}.tmp"
+    page.screenshot(path=str(tmp), type="png")
+    tmp.replace(DOCS / name)
+    print(f"wrote docs/{name}")
+
+
 def test_rise_slideshow(page, lab, executed):
-    """jupyterlab-rise shows the first notebook as the deck of its slide types, on the Rust kernel."""
-    notebook = chapter_notebooks()[0].stem
+    """jupyterlab-rise shows the 4.3 notebook as the deck of its slide types, on the Rust kernel."""
+    notebook = next((p.stem for p in chapter_notebooks() if p.stem.startswith(SHOWCASE)),
+                    chapter_notebooks()[0].stem)
     executed(notebook)
     path = executed.dir / f"{notebook}.ipynb"
     page.goto(f"{lab.url}/rise/{path.name}?token={lab.token}", wait_until="domcontentloaded")
@@ -223,4 +268,119 @@ def test_rise_slideshow(page, lab, executed):
                    if s.get("path", "").endswith(path.name) and s.get("kernel")]
         time.sleep(1)
     assert kernels == ["rust"], f"the slideshow's kernel: {kernels or 'none started'}"
+    if DOCS_SHOTS:
+        rise_to_first_figure(page, total)
+        save_docs_png(page, "slide.png")
+    lab.shutdown_kernels()
+
+
+def rise_to_first_figure(page, total: int) -> None:
+    """Step the slideshow forward (the right arrow key) to the first slide that shows a figure."""
+    present = ".reveal .slides section.present"
+    page.evaluate("() => document.activeElement?.blur()")  # the deck, not a cell editor, gets the keys
+    for _ in range(total):
+        if page.locator(f"{present} .jp-OutputArea-output img").count():
+            page.wait_for_timeout(1500)  # the slide transition
+            return
+        before = page.locator(present).last.inner_text()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"""(before) => [...document.querySelectorAll('{present}')]
+            .pop()?.innerText !== before""", arg=before, timeout=UI_MS)
+    pytest.fail("no slide of the deck shows a figure")
+
+
+# Every output image of one code cell (the sources), its output text and its prompt,
+# read in one go (so an image read with the prompt "[*]:" was there before the cell ended).
+CELL_IMAGES_JS = """(index) => {
+  const cell = document.querySelectorAll('%(panel)s .jp-CodeCell')[index];
+  return {prompt: (cell.querySelector('.jp-InputArea-prompt')?.innerText || '').trim(),
+          images: [...cell.querySelectorAll('.jp-OutputArea-output img')].map(i => i.src),
+          text: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText).join('\\n')};
+}""".replace("%(panel)s", PANEL)
+
+
+def live_training_notebook(path, iters: int) -> None:
+    """A notebook of three cells: 4.5's set-up cell, MNIST, and a short `train` drawn live."""
+    import nbformat
+
+    setup = (ROOT / "notebooks" / "src" / "setup-4.5.evcxr").read_text().strip()
+    cells = [setup, "let mnist = load_mnist(true, true, true)?;",
+             f"let settings = TrainSettings {{ iters_num: {iters}, ..TrainSettings::default() }};\n"
+             "let live_run = train(&mnist, &settings)?; // 학습하는 동안 그래프가 자랍니다\n"
+             "live_run.history.train_loss.len()"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "rust", "display_name": "Rust", "language": "rust"}})
+    nbformat.write(nb, path)
+
+
+def test_live_training_redraws_the_figure_on_the_page(page, lab, executed):
+    """Issue 19: `train` (4.5's set-up, the book's settings, LIVE_ITERS updates) run in JupyterLab:
+    the loss figure on the page changes at least twice while the cell runs, and when it ends the
+    cell holds one figure per display (loss 4-11, accuracy 4-12), the final ones: the same
+    images as the saved notebook, whose accuracy title names the last epoch's accuracies."""
+    from test_live_train import mnist_dir
+
+    mnist_dir()  # fails, naming the folder, without MNIST
+    name = "live-train.ipynb"
+    live_training_notebook(executed.dir / name, LIVE_ITERS)
+    page.goto(f"{lab.url}/lab/workspaces/t-{secrets.token_hex(4)}/tree/{name}?token={lab.token}",
+              wait_until="domcontentloaded")
+    page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-CodeCell').length === 3",
+                           timeout=UI_MS)
+    lab.wait_kernel_connected()  # a fresh notebook: a Run before that would do nothing
+    wait_idle(page)
+    run_cell(page, 0, name)  # the set-up (builds the crates if the pool's slot has not)
+    run_cell(page, 1, name)  # MNIST
+
+    epochs = LIVE_ITERS // 600
+    running: list[tuple[float, list[str]]] = []  # (seconds, the images' hashes) while "[*]:"
+    shot = {"taken": not DOCS_SHOTS}
+
+    def watch() -> None:
+        seen = page.evaluate(CELL_IMAGES_JS, 2)
+        if seen["prompt"] != "[*]:":
+            return
+        running.append((time.monotonic(), [hashlib.sha256(i.encode()).hexdigest()[:16] for i in seen["images"]]))
+        if not shot["taken"] and f"epoch {epochs // 2}/{epochs} " in seen["text"]:  # halfway, the loss fallen
+            page.locator(f"{PANEL} .jp-CodeCell").nth(2).evaluate("c => c.scrollIntoView({block: 'start'})")
+            save_docs_png(page, "live.png")
+            shot["taken"] = True
+
+    seconds = run_cell(page, 2, name, watch=watch)
+    loss_images = [h[0] for _, h in running if h]
+    distinct = list(dict.fromkeys(loss_images))
+    print(f"{name}: {LIVE_ITERS} updates in {seconds:.1f}s; {len(running)} looks while it ran, "
+          f"{len(distinct)} different loss figures seen")
+    assert len(distinct) >= 2, (f"{len(distinct)} different loss figure(s) on the page while the "
+                                f"cell ran ({len(running)} looks in {seconds:.1f}s, {len(loss_images)} with a figure)")
+
+    wait_idle(page)
+    end = page.evaluate(CELL_IMAGES_JS, 2)
+    decoded = page.evaluate(f"""async () => {{
+      const imgs = [...document.querySelectorAll('{PANEL} .jp-CodeCell')[2]
+          .querySelectorAll('.jp-OutputArea-output img')];
+      await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+      return imgs.map(i => i.complete && i.naturalWidth > 0);
+    }}""")
+    assert decoded == [True, True], f"the cell ends with figures {decoded}, expected the loss and the accuracy"
+    text = state(page)["text"]
+    assert "DLFS-LIVE" not in text, "a marker line is left on the page"
+    assert f"epoch {epochs}/{epochs}" in text and str(LIVE_ITERS) in text, text[-2000:]
+
+    # The page holds the final figures: those the saved notebook keeps.
+    page.keyboard.press("Control+s")
+    saved: list = []
+    deadline = time.monotonic() + UI_MS / 1000
+    while not saved and time.monotonic() < deadline:
+        cell = lab.api("GET", f"/api/contents/{name}?content=1")["content"]["cells"][2]
+        saved = [o for o in cell["outputs"] if o["output_type"] == "display_data"]
+        time.sleep(0.5)
+    titles = [o["data"]["text/plain"] for o in saved]
+    assert len(saved) == 2 and "4-11" in titles[0] and "4-12" in titles[1], titles
+    shown = [src.removeprefix("data:image/png;base64,") for src in end["images"]]
+    assert shown == [o["data"]["image/png"].replace("\n", "") for o in saved], \
+        "the page's figures are not the saved notebook's"
+    streams = "".join(o["text"] for o in cell["outputs"] if o["output_type"] == "stream")
+    last = re.findall(rf"epoch {epochs}/{epochs} .* train (\d\.\d{{4}})\s+test (\d\.\d{{4}})", streams)
+    assert last and all(acc in titles[1] for acc in last[0]), (titles, streams[-500:])
     lab.shutdown_kernels()
