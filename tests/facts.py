@@ -59,7 +59,10 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-5e70b706-loop": ["0.8797", "0.8830"],  # epoch 2 of the hand-written loop
         "rs-notes-predict-softmax": ["0.01099"],  # the notes' softmax over the whole batch
         "rs-notes-loss-w": ["0", "24"],  # loss_W ignores W: 0 of 24 non-zero
-        "sol-4-5-1": ["2.2916", "0.1135", "0.1163", "0.9304"],  # learning rates 0.01 and 1
+        "sol-4-5-1": ["2.2916", "0.1135", "0.1163", "0.9304", "10000"],  # lr 0.01 (all 1s) and 1
+        "sol-4-5-2": ["4.0552", "0.2491", "0.8886"],  # lr 10: the loss jumps, then falls
+        "rs-acc-gap": ["-0.0069", "11", "17"],  # train - test accuracy: at most 0.0069 apart
+        "rs-w1-edges": ["67"],  # pixels 0 in every training image: their weights untouched
         "sol-4-5-3": ["0.8966", "0.9164"],  # 10 and 50 hidden neurons
         "sol-4-5-4": ["0.903", "0.204", "0.937", "0.054"],  # batch 10 and 1000
         "sol-4-5-5": ["0.7978", "0.7912"],  # seeds 42 and 7
