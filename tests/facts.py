@@ -49,6 +49,8 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "sol-4-4-2": ["8.00000000", "3.00000000"],  # (2 x0 + 3 x1, 3 x0) at (1, 2)
         "sol-4-4-3": ["-5.614e-4", "4.074e-10"],  # -7 * 0.91^100, 2 * 0.8^100
         "sol-4-4-4": ["0.21924763", "0.14356247", "-0.36281009", "1.4e-7"],  # dW by hand
+        "sol-4-4-5": ["-2.99999994", "3.99999992"],  # the notes' gradient_descent, init_x made anew
+        "sol-4-4-6": ["0.928068286"],  # both softmax bugs fixed: the loss of dlfs
     },
     "4.5-learning-algorithm": {
         "rs-9268fdb0": ["784", "100"],  # W1.shape
@@ -57,10 +59,15 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-5e70b706-loop": ["0.8797", "0.8830"],  # epoch 2 of the hand-written loop
         "rs-notes-predict-softmax": ["0.01099"],  # the notes' softmax over the whole batch
         "rs-notes-loss-w": ["0", "24"],  # loss_W ignores W: 0 of 24 non-zero
-        "sol-4-5-1": ["2.2916", "0.1135", "0.1163", "0.9304"],  # learning rates 0.01 and 1
-        "sol-4-5-2": ["0.8966", "0.9164"],  # 10 and 50 hidden neurons
-        "sol-4-5-3": ["0.903", "0.204", "0.937", "0.054"],  # batch 10 and 1000
-        "sol-4-5-4": ["0.7978", "0.7912"],  # seeds 42 and 7
+        "sol-4-5-1": ["2.2916", "0.1135", "0.1163", "0.9304", "10000"],  # lr 0.01 (all 1s) and 1
+        "sol-4-5-2": ["4.0552", "0.2491", "0.8886"],  # lr 10: the loss jumps, then falls
+        "rs-acc-gap": ["-0.0069", "11", "17"],  # train - test accuracy: at most 0.0069 apart
+        "rs-w1-edges": ["67"],  # pixels 0 in every training image: their weights untouched
+        "sol-4-5-3": ["0.8966", "0.9164"],  # 10 and 50 hidden neurons
+        "sol-4-5-4": ["0.903", "0.204", "0.937", "0.054"],  # batch 10 and 1000
+        "sol-4-5-5": ["0.7978", "0.7912"],  # seeds 42 and 7
+        "sol-4-5-6": ["6.8193", "2.3074", "4.5119"],  # the notes' softmax: the loss before training
+        "rs-untrained-guess": ["0.1022", "0.1010"],  # the untrained net says 3: the share of 3s
     },
 }
 
