@@ -77,7 +77,6 @@ pub mod batch;
 pub mod descent;
 pub mod error;
 pub mod gradient;
-pub mod live;
 pub mod loss;
 mod memory;
 pub mod mnist;

@@ -36,7 +36,6 @@ use ndarray::{Array2, Axis};
 
 use crate::batch::{random_choice, rng};
 use crate::error::{Error, Result};
-use crate::live::Stoppable;
 use crate::loss::{Labels, Target};
 use crate::memory;
 use crate::mnist::{Mnist, CLASSES, IMAGE_PIXELS};
@@ -199,9 +198,8 @@ pub struct Trained {
     pub history: History,
 }
 
-/// Follows a training run update by update, and may end it early (issue 19): the live
-/// figures of `dlfs_plot::live`, or the stop request of an Interrupt in JupyterLab
-/// ([`crate::live::Stoppable`], what [`train`] and [`train_with`] use).
+/// Follows a training run update by update, and may end it early: the live figures and the
+/// Interrupt of `dlfs_plot::live`. `()` watches nothing (what [`train`] uses).
 pub trait Watch {
     /// Called after every update with the history so far (`history.train_loss.len()` updates
     /// made, the epoch records taken); `true` ends the run there: the run then returns the net
@@ -209,6 +207,12 @@ pub trait Watch {
     fn after_update(&mut self, history: &History) -> bool;
     /// Called once when the run ends (early or not), with its whole history.
     fn finish(&mut self, _history: &History) {}
+}
+
+impl Watch for () {
+    fn after_update(&mut self, _history: &History) -> bool {
+        false
+    }
 }
 
 /// The line printed for an epoch: `epoch 3/16  loss 0.312  train 0.9012  test 0.9031`, where
@@ -336,12 +340,11 @@ pub fn train_with(
     settings: &TrainSettings,
     on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Trained> {
-    train_watched(data, settings, on_epoch, &mut Stoppable::start())
+    train_watched(data, settings, on_epoch, &mut ())
 }
 
 /// [`train_with`] followed by `watch` after every update ([`Watch`]): it may draw the run as
-/// it goes, and end it early (with the net and the history so far). [`train_with`] uses
-/// [`Stoppable`], which ends the run when Interrupt is pressed in JupyterLab.
+/// it goes, and end it early (with the net and the history so far).
 pub fn train_watched(
     data: &Mnist,
     settings: &TrainSettings,

@@ -71,7 +71,6 @@ use ndarray::{ArrayBase, Data, Dimension};
 
 use dlfs::batch::{random_choice, rng};
 use dlfs::error::{Error, Result};
-use dlfs::live::Stoppable;
 use dlfs::loss::IntoTarget;
 use dlfs::mnist::Mnist;
 use dlfs::net::{Params, TwoLayerNet};
@@ -79,6 +78,7 @@ use dlfs::train::{
     at_iteration, check_weights, epoch_line, initial_net, non_finite, EpochRecord, GradientMethod,
     History, TrainSettings, Trained, Watch,
 };
+use dlfs_plot::live::Stoppable;
 
 mod data;
 mod kernels;
@@ -340,7 +340,7 @@ mod tests {
                     net,
                     |_, _| {},
                     |_, _| {},
-                    &mut dlfs::live::Stoppable::start(),
+                    &mut super::Stoppable::start(),
                 )
                 .unwrap_err();
                 let e = e.to_string();
