@@ -228,8 +228,8 @@ impl Columns {
         match &self.entries {
             Entries::Packed(entries) => {
                 let entries = &entries[range];
-                let weights = kernels::PackedCodes {
-                    entries,
+                let weights = kernels::Coded {
+                    codes: entries,
                     levels: x.levels().expect("packed columns come from coded rows"),
                 };
                 kernels::row_sum(entries, weights, da1, 0, out, finish);
