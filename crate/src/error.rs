@@ -1,11 +1,5 @@
 //! The crate's error type: every fallible call names what was wrong with its input.
-//!
-//! `Display` and `std::error::Error` are written out by hand rather than derived with
-//! `thiserror`: thiserror's build script writes a file that its library `include!`s from
-//! `OUT_DIR`, and evcxr's build cache (`~/.cache/evcxr`) hands the next kernel thiserror's
-//! compiled files together with a dependency list naming the `OUT_DIR` of the kernel that first
-//! built it. That file is gone, so cargo rebuilt thiserror and then this crate in every
-//! notebook cell (README, "The notebooks").
+//! (Written by hand, not with `thiserror`, whose build script defeats evcxr's build cache.)
 
 use std::fmt;
 use std::path::PathBuf;

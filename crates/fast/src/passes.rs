@@ -6,7 +6,10 @@
 //!   image, each holding about half of the ink), the second added to the first
 //!   ([`pre_activation`]). Every sum is split the same way whatever the number of threads, so
 //!   a run gives the same numbers, bit for bit, on one thread or eight;
-//! - a step ([`Trainer::step`]) shares its work out among as many tasks as rayon has threads
+//! - a step ([`Trainer::step`]) with no more threads than parts gives each part, with its rows
+//!   of `W1`, to one thread, which updates those rows and then adds up its part of both
+//!   forward passes while they are in its core's cache (the fastest on two cores). With more
+//!   threads, it shares its work out among as many tasks as rayon has
 //!   (`rayon::current_num_threads`): each task updates its range of rows of `W1`
 //!   (`W1 <- W1 + (-lr) dW1`, row by row as each row of `dW1` is computed from the
 //!   mini-batch's columns, [`Columns`]; rows of pixels blank in the whole mini-batch are left
