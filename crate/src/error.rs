@@ -67,6 +67,17 @@ impl std::error::Error for Error {
     }
 }
 
+/// `Ok` if every value of `a` is a number; else [`Error::NonFinite`]: `<what> has <value> at
+/// row <r>, column <c>`.
+pub(crate) fn finite(a: ndarray::ArrayView2<'_, f64>, what: impl fmt::Display) -> Result<()> {
+    match a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((r, c), v)) => Err(Error::NonFinite(format!(
+            "{what} has {v} at row {r}, column {c}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -278,11 +278,7 @@ pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>
     }
     let classes = t.classes();
     check_set(x.ncols(), x.nrows(), &classes, what)?;
-    if let Some(((r, c), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite(format!(
-            "train: x_{what} has {v} at row {r}, column {c}"
-        )));
-    }
+    crate::error::finite(x.view(), format_args!("train: x_{what}"))?;
     Ok(classes)
 }
 
