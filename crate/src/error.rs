@@ -1,11 +1,5 @@
 //! The crate's error type: every fallible call names what was wrong with its input.
-//!
-//! `Display` and `std::error::Error` are written out by hand rather than derived with
-//! `thiserror`: thiserror's build script writes a file that its library `include!`s from
-//! `OUT_DIR`, and evcxr's build cache (`~/.cache/evcxr`) hands the next kernel thiserror's
-//! compiled files together with a dependency list naming the `OUT_DIR` of the kernel that first
-//! built it. That file is gone, so cargo rebuilt thiserror and then this crate in every
-//! notebook cell (README, "The notebooks").
+//! (Written by hand, not with `thiserror`, whose build script defeats evcxr's build cache.)
 
 use std::fmt;
 use std::path::PathBuf;
@@ -73,6 +67,17 @@ impl std::error::Error for Error {
     }
 }
 
+/// `Ok` if every value of `a` is a number; else [`Error::NonFinite`]: `<what> has <value> at
+/// row <r>, column <c>`.
+pub(crate) fn finite(a: ndarray::ArrayView2<'_, f64>, what: impl fmt::Display) -> Result<()> {
+    match a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((r, c), v)) => Err(Error::NonFinite(format!(
+            "{what} has {v} at row {r}, column {c}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -83,69 +88,5 @@ impl Error {
             path: path.into(),
             source,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Error;
-    use std::error::Error as _;
-    use std::io;
-
-    #[test]
-    fn every_message_names_its_kind_and_keeps_the_detail() {
-        let cases = [
-            (
-                Error::Shape("t is (2, 9), y is (2, 10)".into()),
-                "shape mismatch: t is (2, 9), y is (2, 10)",
-            ),
-            (
-                Error::Label("label 12 for 10 classes".into()),
-                "bad label: label 12 for 10 classes",
-            ),
-            (
-                Error::Empty("a batch of 0 rows".into()),
-                "empty input: a batch of 0 rows",
-            ),
-            (
-                Error::NonFinite("loss NaN at iteration 3".into()),
-                "not finite: loss NaN at iteration 3",
-            ),
-            (
-                Error::InvalidArgument("lr = 0".into()),
-                "invalid argument: lr = 0",
-            ),
-            (
-                Error::NotFound("looked in /data".into()),
-                "MNIST not found: looked in /data",
-            ),
-            (
-                Error::Download("no mirror answered".into()),
-                "download failed: no mirror answered",
-            ),
-            (Error::Plot("empty series".into()), "plot: empty series"),
-            (
-                Error::Data {
-                    path: "/d/t10k.gz".into(),
-                    message: "bad magic 0x0000".into(),
-                },
-                "/d/t10k.gz: bad magic 0x0000",
-            ),
-        ];
-        for (error, message) in cases {
-            assert_eq!(error.to_string(), message);
-            assert!(error.source().is_none(), "{message}: no source expected");
-        }
-    }
-
-    #[test]
-    fn an_io_error_names_the_file_and_keeps_the_os_error_as_its_source() {
-        let os = io::Error::new(io::ErrorKind::NotFound, "No such file or directory");
-        let error = Error::io("/d/train.gz", os);
-        assert_eq!(error.to_string(), "/d/train.gz: No such file or directory");
-        let source = error.source().expect("the io::Error as source");
-        assert_eq!(source.to_string(), "No such file or directory");
-        let io = source.downcast_ref::<io::Error>().expect("an io::Error");
-        assert_eq!(io.kind(), io::ErrorKind::NotFound);
     }
 }

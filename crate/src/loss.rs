@@ -191,12 +191,7 @@ where
             "{what}: the output y has shape {y_shape:?}, with no element"
         )));
     }
-    if let Some((idx, v)) = y2.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite(format!(
-            "{what}: the output y has {v} at row {}, column {}",
-            idx.0, idx.1
-        )));
-    }
+    crate::error::finite(y2.view(), format_args!("{what}: the output y"))?;
     let t = check_against(t.target()?, &y_shape, y2.nrows(), y2.ncols(), what)?;
     Ok(Checked { y: y2, t })
 }
@@ -223,12 +218,7 @@ fn check_against<'t>(
                     "{what}: the target has shape {t_shape:?} but the output y has shape {y_shape:?}"
                 )));
             }
-            if let Some((idx, v)) = t2.indexed_iter().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::NonFinite(format!(
-                    "{what}: the target has {v} at row {}, column {}",
-                    idx.0, idx.1
-                )));
-            }
+            crate::error::finite(t2.view(), format_args!("{what}: the target"))?;
         }
         Target::Labels(labels) => {
             if labels.len() != rows {

@@ -34,12 +34,7 @@ where
     if x2.nrows() == 0 {
         return Err(Error::Empty(format!("{what}: the input x has no rows")));
     }
-    if let Some((idx, v)) = x2.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite(format!(
-            "{what}: the input x has {v} at row {}, column {}",
-            idx.0, idx.1
-        )));
-    }
+    crate::error::finite(x2.view(), format_args!("{what}: the input x"))?;
     Ok(x2)
 }
 

@@ -36,7 +36,6 @@ use ndarray::{Array2, Axis};
 
 use crate::batch::{random_choice, rng};
 use crate::error::{Error, Result};
-use crate::live::Stoppable;
 use crate::loss::{Labels, Target};
 use crate::memory;
 use crate::mnist::{Mnist, CLASSES, IMAGE_PIXELS};
@@ -199,9 +198,8 @@ pub struct Trained {
     pub history: History,
 }
 
-/// Follows a training run update by update, and may end it early (issue 19): the live
-/// figures of `dlfs_plot::live`, or the stop request of an Interrupt in JupyterLab
-/// ([`crate::live::Stoppable`], what [`train`] and [`train_with`] use).
+/// Follows a training run update by update, and may end it early: the live figures and the
+/// Interrupt of `dlfs_plot::live`. `()` watches nothing (what [`train`] uses).
 pub trait Watch {
     /// Called after every update with the history so far (`history.train_loss.len()` updates
     /// made, the epoch records taken); `true` ends the run there: the run then returns the net
@@ -209,6 +207,12 @@ pub trait Watch {
     fn after_update(&mut self, history: &History) -> bool;
     /// Called once when the run ends (early or not), with its whole history.
     fn finish(&mut self, _history: &History) {}
+}
+
+impl Watch for () {
+    fn after_update(&mut self, _history: &History) -> bool {
+        false
+    }
 }
 
 /// The line printed for an epoch: `epoch 3/16  loss 0.312  train 0.9012  test 0.9031`, where
@@ -274,11 +278,7 @@ pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>
     }
     let classes = t.classes();
     check_set(x.ncols(), x.nrows(), &classes, what)?;
-    if let Some(((r, c), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite(format!(
-            "train: x_{what} has {v} at row {r}, column {c}"
-        )));
-    }
+    crate::error::finite(x.view(), format_args!("train: x_{what}"))?;
     Ok(classes)
 }
 
@@ -336,30 +336,19 @@ pub fn train_with(
     settings: &TrainSettings,
     on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Trained> {
-    train_watched(data, settings, on_epoch, &mut Stoppable::start())
+    train_watched(data, settings, on_epoch, &mut ())
 }
 
 /// [`train_with`] followed by `watch` after every update ([`Watch`]): it may draw the run as
-/// it goes, and end it early (with the net and the history so far). [`train_with`] uses
-/// [`Stoppable`], which ends the run when Interrupt is pressed in JupyterLab.
+/// it goes, and end it early (with the net and the history so far).
 pub fn train_watched(
     data: &Mnist,
     settings: &TrainSettings,
-    on_epoch: impl FnMut(&EpochRecord, usize),
-    watch: &mut dyn Watch,
-) -> Result<Trained> {
-    settings.validate()?;
-    train_from(data, settings, initial_net(settings)?, on_epoch, watch)
-}
-
-/// [`train_watched`]'s loop from the net `network`.
-fn train_from(
-    data: &Mnist,
-    settings: &TrainSettings,
-    mut network: TwoLayerNet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
     watch: &mut dyn Watch,
 ) -> Result<Trained> {
+    settings.validate()?;
+    let mut network = initial_net(settings)?;
     let start = Instant::now();
     // The data is checked once, here; the loop below reads it without checking it again.
     let t_train = checked_set(&data.x_train, &data.t_train, "train")?;
@@ -450,108 +439,4 @@ pub fn at_iteration<T>(i: usize, result: Result<T>) -> Result<T> {
         Error::NonFinite(what) => non_finite(i, &what),
         e => e,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::borrow::Cow;
-
-    use super::{initial_net, train_from, train_watched, History, TrainSettings, Watch};
-    use crate::batch::{rand, random_choice, rng};
-    use crate::loss::Target;
-    use crate::mnist::Mnist;
-
-    /// Stops a run after `after` updates (never for 0) and records what it was told.
-    struct StopAfter {
-        after: usize,
-        calls: usize,
-        finished: Option<usize>,
-    }
-
-    impl Watch for StopAfter {
-        fn after_update(&mut self, history: &History) -> bool {
-            self.calls += 1;
-            assert_eq!(history.train_loss.len(), self.calls);
-            self.calls == self.after
-        }
-        fn finish(&mut self, history: &History) {
-            self.finished = Some(history.train_loss.len());
-        }
-    }
-
-    fn stop_after(after: usize) -> StopAfter {
-        StopAfter {
-            after,
-            calls: 0,
-            finished: None,
-        }
-    }
-
-    #[test]
-    fn a_watch_that_stops_a_run_gets_the_net_and_the_history_so_far() {
-        let mut r = rng(7);
-        let labels = |n: usize| Target::Labels(Cow::Owned((0..n).map(|i| i % 10).collect()));
-        let data = Mnist {
-            x_train: rand(&mut r, 200, 784).unwrap(),
-            t_train: labels(200),
-            x_test: rand(&mut r, 50, 784).unwrap(),
-            t_test: labels(50),
-        };
-        // 200 rows in batches of 40: an epoch record every 5 updates.
-        let settings = TrainSettings {
-            iters_num: 12,
-            batch_size: 40,
-            hidden_size: 5,
-            ..TrainSettings::default()
-        };
-        let mut whole = stop_after(0);
-        let full = train_watched(&data, &settings, |_, _| {}, &mut whole).unwrap();
-        assert_eq!((whole.calls, whole.finished), (12, Some(12)));
-        let mut watch = stop_after(7);
-        let part = train_watched(&data, &settings, |_, _| {}, &mut watch).unwrap();
-        assert_eq!((watch.calls, watch.finished), (7, Some(7)));
-        // The same path as far as it went: 7 losses, the records of iterations 0 and 5.
-        assert_eq!(part.history.train_loss, full.history.train_loss[..7]);
-        assert_eq!(part.history.epochs, full.history.epochs[..2]);
-        // The final accuracies are those of the net it returns (not of the last record).
-        let t: Vec<usize> = (0..200).map(|i| i % 10).collect();
-        let acc = part
-            .net
-            .accuracy(&data.x_train, &Target::Labels(Cow::Borrowed(&t[..])));
-        assert_eq!(part.history.final_train_acc, acc.unwrap());
-        assert_ne!(part.net.params, full.net.params);
-    }
-
-    #[test]
-    fn a_nan_weight_stops_the_books_loop_at_the_first_iteration() {
-        let mut r = rng(1);
-        let labels = |r: &mut _, n| random_choice(r, 10, n).unwrap().into();
-        let data = Mnist {
-            x_train: rand(&mut r, 200, 784).unwrap(),
-            t_train: labels(&mut r, 200),
-            x_test: rand(&mut r, 20, 784).unwrap(),
-            t_test: labels(&mut r, 20),
-        };
-        let settings = TrainSettings {
-            iters_num: 3,
-            batch_size: 10,
-            hidden_size: 5,
-            ..TrainSettings::default()
-        };
-        let mut net = initial_net(&settings).unwrap();
-        net.params.w1[[100, 2]] = f64::NAN;
-        net.params.w2[[2, 3]] = f64::NAN;
-        let mut epochs = 0;
-        let e = train_from(
-            &data,
-            &settings,
-            net,
-            |_, _| epochs += 1,
-            &mut stop_after(0),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("at iteration 0") && e.contains("smaller"), "{e}");
-        assert_eq!(epochs, 0, "no epoch is recorded with a NaN loss");
-    }
 }

@@ -146,25 +146,39 @@ impl Weights for &[f64] {
     }
 }
 
-/// Weights as 8-bit codes into a table of 256 values (the pixels of [`SparseRows`]).
+/// Weights as 8-bit codes into a table of 256 values: the pixels of [`SparseRows`] (codes
+/// `u8`), or the entries of a mini-batch's columns ([`Packed`]).
 ///
 /// [`SparseRows`]: super::SparseRows
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Coded<'a> {
+pub(super) struct Coded<'a, C = u8> {
     /// One code per weight.
-    pub(super) codes: &'a [u8],
+    pub(super) codes: &'a [C],
     /// The value of each code.
     pub(super) levels: &'a [f64; 256],
 }
 
-impl Weights for Coded<'_> {
+/// What holds a weight's 8-bit code.
+pub(super) trait Code: Copy {
+    /// The code.
+    fn code(self) -> u8;
+}
+
+impl Code for u8 {
+    #[inline(always)]
+    fn code(self) -> u8 {
+        self
+    }
+}
+
+impl<C: Code> Weights for Coded<'_, C> {
     #[inline(always)]
     fn len(self) -> usize {
         self.codes.len()
     }
     #[inline(always)]
     fn at(self, k: usize) -> f64 {
-        self.levels[usize::from(self.codes[k])]
+        self.levels[usize::from(self.codes[k].code())]
     }
 }
 
@@ -192,23 +206,10 @@ impl RowIndex for Packed {
     }
 }
 
-/// The weights of packed entries: the values of their codes.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct PackedCodes<'a> {
-    /// The entries.
-    pub(super) entries: &'a [Packed],
-    /// The value of each code.
-    pub(super) levels: &'a [f64; 256],
-}
-
-impl Weights for PackedCodes<'_> {
+impl Code for Packed {
     #[inline(always)]
-    fn len(self) -> usize {
-        self.entries.len()
-    }
-    #[inline(always)]
-    fn at(self, k: usize) -> f64 {
-        self.levels[(self.entries[k].0 & 0xff) as usize]
+    fn code(self) -> u8 {
+        (self.0 & 0xff) as u8
     }
 }
 

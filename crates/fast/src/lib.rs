@@ -36,8 +36,9 @@
 //!
 //! Three bytes per non-zero pixel (about 19% of MNIST's pixels), read 100 random rows per
 //! step. The pixels are split in two parts (0-406 and 407-783 for MNIST) holding about half
-//! of the ink each: every sum over a row is the sum of part 0, then part 1 added. A step's
-//! work is cut in as many tasks as there are threads, each never splitting a sum.
+//! of the ink each: every sum over a row is the sum of part 0, then part 1 added. On two
+//! threads each part keeps its rows of `W1` on one thread; on more, a step's work is cut in
+//! as many tasks as there are threads, each never splitting a sum.
 //!
 //! ## Why each special case exists
 //!
@@ -71,7 +72,6 @@ use ndarray::{ArrayBase, Data, Dimension};
 
 use dlfs::batch::{random_choice, rng};
 use dlfs::error::{Error, Result};
-use dlfs::live::Stoppable;
 use dlfs::loss::IntoTarget;
 use dlfs::mnist::Mnist;
 use dlfs::net::{Params, TwoLayerNet};
@@ -79,6 +79,7 @@ use dlfs::train::{
     at_iteration, check_weights, epoch_line, initial_net, non_finite, EpochRecord, GradientMethod,
     History, TrainSettings, Trained, Watch,
 };
+use dlfs_plot::live::Stoppable;
 
 mod data;
 mod kernels;
@@ -340,7 +341,7 @@ mod tests {
                     net,
                     |_, _| {},
                     |_, _| {},
-                    &mut dlfs::live::Stoppable::start(),
+                    &mut super::Stoppable::start(),
                 )
                 .unwrap_err();
                 let e = e.to_string();

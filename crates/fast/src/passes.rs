@@ -6,7 +6,10 @@
 //!   image, each holding about half of the ink), the second added to the first
 //!   ([`pre_activation`]). Every sum is split the same way whatever the number of threads, so
 //!   a run gives the same numbers, bit for bit, on one thread or eight;
-//! - a step ([`Trainer::step`]) shares its work out among as many tasks as rayon has threads
+//! - a step ([`Trainer::step`]) with no more threads than parts gives each part, with its rows
+//!   of `W1`, to one thread, which updates those rows and then adds up its part of both
+//!   forward passes while they are in its core's cache (the fastest on two cores). With more
+//!   threads, it shares its work out among as many tasks as rayon has
 //!   (`rayon::current_num_threads`): each task updates its range of rows of `W1`
 //!   (`W1 <- W1 + (-lr) dW1`, row by row as each row of `dW1` is computed from the
 //!   mini-batch's columns, [`Columns`]; rows of pixels blank in the whole mini-batch are left
@@ -228,8 +231,8 @@ impl Columns {
         match &self.entries {
             Entries::Packed(entries) => {
                 let entries = &entries[range];
-                let weights = kernels::PackedCodes {
-                    entries,
+                let weights = kernels::Coded {
+                    codes: entries,
                     levels: x.levels().expect("packed columns come from coded rows"),
                 };
                 kernels::row_sum(entries, weights, da1, 0, out, finish);
@@ -260,7 +263,8 @@ fn segment(x: &SparseRows, r: usize, part: Option<usize>) -> Segment<'_> {
 #[derive(Debug, Default)]
 struct Part {
     k: usize,
-    /// The part's pixels end here (they start where the previous part's end).
+    /// The part's pixels, `lo..hi`.
+    lo: usize,
     hi: usize,
     columns: Columns,
     next_columns: Columns,
@@ -291,6 +295,48 @@ pub(super) struct Step<'a> {
 }
 
 impl Part {
+    /// Phase 1 of a step for one part, on one thread (when rayon has no more threads than
+    /// there are parts): its rows `dw2` of `dW2`; `W1 <- W1 + (-lr) dW1` on its rows `w1` of
+    /// `W1`, row by row (pixels blank in the whole mini-batch left alone); its sums `x · W1`
+    /// for this mini-batch and the next under the new `W1`, while those rows are in this
+    /// core's cache; the next mini-batch's columns. The same numbers as the shared-out path.
+    fn whole_phase(
+        &mut self,
+        w1: &mut [f64],
+        dw2: &mut [f64],
+        step: &Step<'_>,
+        now: &Layer,
+        h: usize,
+    ) {
+        let (x, k) = (step.x, self.k);
+        if let Some(rows) = step.after {
+            x.prefetch(rows, k);
+        }
+        output::second_grads_rows(&now.z, &now.y, h, k * h / PARTS, dw2);
+        for (c, w) in (self.lo..self.hi).zip(w1.chunks_mut(h)) {
+            if !self.columns.blank(c) {
+                let finish = Finish::AddScaled(-step.lr);
+                self.columns.w1_row(x, c, &now.da1, w, finish);
+            }
+        }
+        self.this.resize(step.batch.rows.len() * h, 0.0);
+        for (o, &r) in self.this.chunks_mut(h).zip(step.batch.rows) {
+            x.row(r).part(k).times(w1, self.lo, o, Finish::Store);
+        }
+        if let Some(next) = step.next {
+            // The next mini-batch's sums and columns: its pixels counted while its rows are
+            // at hand, then put in place.
+            self.next.resize(next.rows.len() * h, 0.0);
+            self.next_columns.reset(x, Some(k));
+            for (o, &r) in self.next.chunks_mut(h).zip(next.rows) {
+                let segment = x.row(r).part(k);
+                segment.times(w1, self.lo, o, Finish::Store);
+                self.next_columns.count(segment);
+            }
+            self.next_columns.fill(x, next.rows, Some(k));
+        }
+    }
+
     /// The part's share of phase 1b of a step, its rows shared out in `tasks` tasks: its
     /// sums `x · W1` over its pixels for this mini-batch and the next under the updated `W1`
     /// (the whole of it, row-major), and the next mini-batch's columns.
@@ -428,6 +474,7 @@ impl Trainer {
             parts: (0..PARTS)
                 .map(|k| Part {
                     k,
+                    lo: bounds[k],
                     hi: bounds[k + 1],
                     ..Part::default()
                 })
@@ -504,6 +551,20 @@ impl Trainer {
             .w1
             .as_slice_mut()
             .expect("W1 is in standard layout");
+        if tasks <= PARTS {
+            // Each part on one thread, its rows of `W1` kept in that core's cache.
+            let w1_rows = split_lengths(w1, self.parts.iter().map(|p| (p.hi - p.lo) * h));
+            let units = (0..PARTS).map(|k| ((k + 1) * h / PARTS - k * h / PARTS) * CLASSES);
+            let dw2_rows = split_lengths(&mut self.dw2, units);
+            let now = &self.current;
+            self.parts
+                .par_iter_mut()
+                .zip(w1_rows)
+                .zip(dw2_rows)
+                .with_max_len(1)
+                .for_each(|((part, w1), dw2)| part.whole_phase(w1, dw2, step, now, h));
+            return;
+        }
         let (pixels, units) = (even_bounds(inputs, tasks), even_bounds(h, tasks));
         let w1_rows = split_lengths(w1, pixels.windows(2).map(|b| (b[1] - b[0]) * h));
         let dw2_rows = split_lengths(

@@ -1,13 +1,16 @@
-//! Live figures (issue 19): show a figure in a notebook, then redraw it in place while the cell
-//! runs; the training curves of figures 4-11 and 4-12 growing while a net trains.
+//! Live figures and the kernel's relay (issue 19): show a figure in a notebook, then redraw it
+//! in place while the cell runs, as the training curves growing while a net trains; and stop
+//! a training on Interrupt without losing the kernel's variables.
 //!
 //! evcxr 0.22 shows a cell's rich output once, when the cell ends. Started by the project's
-//! launcher, the kernel runs behind a relay (`scripts/kernel/relay.py`) that turns marker lines
-//! printed by [`dlfs::live::Relay`] into Jupyter's `display_data` and `update_display_data`
-//! messages: a [`LiveFigure`] is one display, redrawn at most 2.5 times a second, and the
-//! notebook keeps its last figure. Without the relay (plain `evcxr_jupyter`, a program)
-//! nothing is printed while the cell runs, and a `LiveFigure` left as the last expression of a
-//! cell shows its last figure when the cell ends, as any [`Figure`].
+//! launcher, the kernel runs behind a relay (`scripts/kernel/relay.py`) that turns lines
+//! starting with `DLFS-LIVE:<nonce> ` ([`Relay`]) into Jupyter's `display_data` and
+//! `update_display_data` messages, and that answers an Interrupt during a training by creating
+//! a stop file ([`Stoppable`]) instead of ending the kernel. The relay names itself in
+//! [`ENV_NONCE`] and [`ENV_STOP`]; without them (plain `evcxr_jupyter`, a program, a test)
+//! nothing is printed while the cell runs, and a [`LiveFigure`] left as the last expression of
+//! a cell shows its last figure when the cell ends, as any [`Figure`]. A [`LiveFigure`] is one
+//! display, redrawn at most 2.5 times a second; the notebook keeps its last figure.
 //!
 //! ```no_run
 //! use dlfs::prelude::*;
@@ -23,19 +26,193 @@
 //! live.show(loss_curve(&history)); // the final figure, drawn now
 //! ```
 //!
-//! [`train`] is the book's [`dlfs::train::train`] with both curves drawn live and an Interrupt
-//! that stops it at its next update (see [`dlfs::live`]); [`LiveTraining`] is the [`Watch`]
-//! that does it, for other trainers.
+//! [`train`] is the book's [`dlfs::train::train`] drawn live and stopped by Interrupt;
+//! [`LiveTraining`] is the [`Watch`] that does it, for other trainers (`dlfs_fast::train`).
+//! A run shorter than [`LIVE_AFTER`] draws nothing: a short exercise leaves its printed lines
+//! only, and a student draws its curves with [`loss_curve`] and [`accuracy_curve`] when asked.
 
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use dlfs::live::{unique_id, Relay, Stoppable};
 use dlfs::mnist::Mnist;
 use dlfs::train::{epoch_line, train_watched, History, TrainSettings, Trained, Watch};
 
 use crate::{accuracy_curve, loss_curve, Figure};
+
+/// The variable that holds the relay's nonce: set by the relay, read here.
+pub const ENV_NONCE: &str = "DLFS_LIVE";
+/// The variable that names the file the relay creates to stop a training.
+pub const ENV_STOP: &str = "DLFS_LIVE_STOP";
+
+/// The relay the kernel runs behind, if any: writes marker lines, reads the stop file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    nonce: String,
+    stop: Option<PathBuf>,
+}
+
+impl Relay {
+    /// The relay named by [`ENV_NONCE`] and [`ENV_STOP`]; `None` when the kernel runs without
+    /// one (the nonce is missing, empty or not made of ASCII letters and digits).
+    pub fn from_env() -> Option<Relay> {
+        let nonce = std::env::var(ENV_NONCE).ok()?;
+        let stop = std::env::var_os(ENV_STOP)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        Relay::new(&nonce, stop)
+    }
+
+    /// The relay of nonce `nonce` (ASCII letters and digits) and stop file `stop`; `None` if
+    /// the nonce is empty or has other characters. [`Relay::from_env`] is what a cell uses.
+    pub fn new(nonce: &str, stop: Option<PathBuf>) -> Option<Relay> {
+        let valid = !nonce.is_empty() && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
+        valid.then(|| Relay {
+            nonce: nonce.to_string(),
+            stop,
+        })
+    }
+
+    /// The marker line `DLFS-LIVE:<nonce> <verb> <field> <field> ...` (with its newline).
+    pub fn marker(&self, verb: &str, fields: &[&str]) -> String {
+        let mut line = format!("DLFS-LIVE:{} {verb}", self.nonce);
+        for f in fields {
+            line.push(' ');
+            line.push_str(f);
+        }
+        line.push('\n');
+        line
+    }
+
+    /// Writes one marker line in one piece.
+    fn line(&self, verb: &str, fields: &[&str]) {
+        let line = self.marker(verb, fields);
+        let mut out = std::io::stdout().lock();
+        // A closed stdout is no reason to stop a training; the figure is just not shown.
+        let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+    }
+
+    /// Shows a new display `id` holding `bundle`, pairs of a MIME type and its base64 payload
+    /// (for `image/png` the PNG's base64, for other types the base64 of their UTF-8 text).
+    pub fn show(&self, id: &str, bundle: &[(&str, &str)]) {
+        self.display("show", id, bundle)
+    }
+
+    /// Replaces what display `id` holds with `bundle` (as [`Relay::show`]).
+    pub fn update(&self, id: &str, bundle: &[(&str, &str)]) {
+        self.display("update", id, bundle)
+    }
+
+    fn display(&self, verb: &str, id: &str, bundle: &[(&str, &str)]) {
+        let mut fields = vec![id];
+        for (mime, payload) in bundle {
+            fields.push(mime);
+            fields.push(payload);
+        }
+        self.line(verb, &fields)
+    }
+
+    /// Whether an Interrupt asked the running training to stop (the stop file exists).
+    pub fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(|p| p.exists())
+    }
+}
+
+/// A name no other display or training of this kernel has: `<kind>-<process>-<time>-<count>`.
+pub fn unique_id(kind: &str) -> String {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!("{kind}-{:x}-{nanos:x}-{n}", std::process::id())
+}
+
+/// How often a training looks for the stop file, at most.
+const STOP_POLL: Duration = Duration::from_millis(20);
+
+/// A training announced to the relay for as long as this value lives (`train-start` when made,
+/// `train-end` when dropped), so that an Interrupt stops it at its next update instead of
+/// ending the kernel. It is the [`Watch`] the trainers use by default; without a relay it never
+/// stops a run and prints nothing.
+#[derive(Debug)]
+pub struct Stoppable {
+    relay: Option<Relay>,
+    run: String,
+    checked: Option<Instant>,
+    stopped: bool,
+}
+
+impl Stoppable {
+    /// Announces a training (when the kernel runs behind the relay).
+    pub fn start() -> Stoppable {
+        Stoppable::with_relay(Relay::from_env())
+    }
+
+    /// [`Stoppable::start`] with the relay given (`None`: never stops, prints nothing).
+    pub fn with_relay(relay: Option<Relay>) -> Stoppable {
+        let run = unique_id("train");
+        if let Some(r) = &relay {
+            r.line("train-start", &[&run]);
+        }
+        Stoppable {
+            relay,
+            run,
+            checked: None,
+            stopped: false,
+        }
+    }
+
+    /// Whether an Interrupt asked this training to stop; looks at the stop file at most every
+    /// 20 ms; once `true`, stays `true`.
+    pub fn should_stop(&mut self) -> bool {
+        if self.stopped {
+            return true;
+        }
+        let Some(relay) = &self.relay else {
+            return false;
+        };
+        let now = Instant::now();
+        if self
+            .checked
+            .is_some_and(|t| now.duration_since(t) < STOP_POLL)
+        {
+            return false;
+        }
+        self.checked = Some(now);
+        self.stopped = relay.stop_requested();
+        self.stopped
+    }
+
+    /// The relay, when the kernel runs behind one.
+    pub fn relay(&self) -> Option<&Relay> {
+        self.relay.as_ref()
+    }
+}
+
+impl Watch for Stoppable {
+    fn after_update(&mut self, history: &History) -> bool {
+        let stop = self.should_stop();
+        if stop {
+            println!(
+                "Interrupt: training stopped after {} updates; the net and the history so far are returned",
+                history.train_loss.len()
+            );
+        }
+        stop
+    }
+}
+
+impl Drop for Stoppable {
+    fn drop(&mut self) {
+        if let Some(r) = &self.relay {
+            r.line("train-end", &[&self.run]);
+        }
+    }
+}
 
 /// The shortest time between two redraws of one display (at most 2.5 a second).
 pub const MIN_INTERVAL: Duration = Duration::from_millis(400);
@@ -175,13 +352,18 @@ fn due(s: &State, now: Instant) -> bool {
     }
 }
 
-/// The [`Watch`] of a training drawn live: the loss per iteration (fig. 4-11) redrawn a few
-/// times a second at most, the accuracy per epoch (fig. 4-12) when a new epoch is recorded,
-/// both drawn once more, whole, at the end; and an Interrupt stops the run at its next update
-/// ([`Stoppable`]). Without the relay it draws nothing.
+/// How long a training runs before it is drawn live: a shorter run draws nothing.
+pub const LIVE_AFTER: Duration = Duration::from_secs(1);
+
+/// The [`Watch`] of a training drawn live, once it has run for [`LIVE_AFTER`]: the loss per
+/// iteration redrawn a few times a second at most, the accuracy per epoch when a new epoch is
+/// recorded, both drawn once more, whole, at the end; and an Interrupt stops the run at its
+/// next update ([`Stoppable`]). The titles carry no book figure number: the settings of a run
+/// need not be the book's. Without the relay it draws nothing.
 #[derive(Debug)]
 pub struct LiveTraining {
     stop: Stoppable,
+    started: Instant,
     loss: LiveFigure,
     accuracy: LiveFigure,
     epochs_drawn: usize,
@@ -198,6 +380,7 @@ impl LiveTraining {
     pub fn start() -> LiveTraining {
         LiveTraining {
             stop: Stoppable::start(),
+            started: Instant::now(),
             loss: LiveFigure::new(),
             accuracy: LiveFigure::new(),
             epochs_drawn: 0,
@@ -206,26 +389,42 @@ impl LiveTraining {
 
     fn draw(&mut self, history: &History) {
         if !history.train_loss.is_empty() {
-            self.loss.show(loss_curve(history));
+            self.loss.show(unnumbered(loss_curve(history)));
         }
         if history.epochs.len() != self.epochs_drawn && !history.epochs.is_empty() {
-            self.accuracy.show(accuracy_curve(history));
+            self.accuracy.show(unnumbered(accuracy_curve(history)));
             self.epochs_drawn = history.epochs.len();
         }
+    }
+
+    fn long_enough(&self) -> bool {
+        self.loss.is_live() && self.started.elapsed() >= LIVE_AFTER
+    }
+}
+
+/// `figure` without the book's figure number that ends its title (`  (fig. 4-11)`).
+fn unnumbered(figure: Figure) -> Figure {
+    let title = figure.title_text().unwrap_or("");
+    match title.rfind("  (") {
+        Some(i) if title[i..].contains("4-1") => {
+            let title = title[..i].to_string();
+            figure.title(title)
+        }
+        _ => figure,
     }
 }
 
 impl Watch for LiveTraining {
     fn after_update(&mut self, history: &History) -> bool {
         let stop = self.stop.after_update(history);
-        if self.loss.is_due() {
+        if self.long_enough() && self.loss.is_due() {
             self.draw(history);
         }
         stop
     }
 
     fn finish(&mut self, history: &History) {
-        if self.loss.is_live() {
+        if self.long_enough() {
             self.draw(history);
         }
     }
@@ -247,6 +446,43 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relay_needs_a_nonce_of_letters_and_digits() {
+        assert!(Relay::new("", None).is_none());
+        assert!(Relay::new("ab cd", None).is_none());
+        assert!(Relay::new("ab\ncd", None).is_none());
+        let r = Relay::new("3f9a", None).unwrap();
+        assert_eq!(
+            r.marker("update", &["fig-1", "image/png", "iVBO"]),
+            "DLFS-LIVE:3f9a update fig-1 image/png iVBO\n"
+        );
+        assert!(!r.stop_requested());
+    }
+
+    #[test]
+    fn unique_ids_differ_and_have_no_spaces() {
+        let (a, b) = (unique_id("fig"), unique_id("fig"));
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with("fig-") && !a.contains(char::is_whitespace),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn a_training_stops_once_the_stop_file_exists_and_stays_stopped() {
+        let stop = std::env::temp_dir().join(unique_id("dlfs-stop-test"));
+        let mut t = Stoppable::with_relay(Relay::new("ab12", Some(stop.clone())));
+        assert!(!t.should_stop());
+        std::fs::write(&stop, "stop\n").unwrap();
+        std::thread::sleep(STOP_POLL + Duration::from_millis(5));
+        assert!(t.should_stop());
+        std::fs::remove_file(&stop).unwrap();
+        assert!(t.should_stop());
+        let mut free = Stoppable::with_relay(None);
+        assert!(!free.should_stop());
+    }
 
     #[test]
     fn a_redraw_waits_the_interval_or_six_times_the_last_drawing() {
@@ -286,10 +522,28 @@ mod tests {
         // A training watched without a relay runs to its end.
         let mut watch = LiveTraining {
             stop: Stoppable::with_relay(None),
+            started: Instant::now() - LIVE_AFTER,
             loss: LiveFigure::new(),
             accuracy: LiveFigure::new(),
             epochs_drawn: 0,
         };
         assert!(!watch.after_update(&history));
+    }
+
+    #[test]
+    fn live_titles_carry_no_book_figure_number() {
+        let mut history = History::default();
+        history.train_loss.extend([2.3, 1.0]);
+        let numbered = loss_curve(&history);
+        let title = numbered.title_text().unwrap().to_string();
+        assert!(title.contains("4-11"), "{title}");
+        let plain = unnumbered(numbered);
+        let plain = plain.title_text().unwrap();
+        assert!(
+            !plain.contains("4-11") && title.starts_with(plain),
+            "{plain}"
+        );
+        let other = Figure::from_fn("x (a, b)", |_, _| Ok(()));
+        assert_eq!(unnumbered(other).title_text(), Some("x (a, b)"));
     }
 }
