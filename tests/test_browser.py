@@ -306,7 +306,7 @@ def live_training_notebook(path, iters: int) -> None:
     setup = (ROOT / "notebooks" / "src" / "setup-4.5.evcxr").read_text().strip()
     cells = [setup, "let mnist = load_mnist(true, true, true)?;",
              f"let settings = TrainSettings {{ iters_num: {iters}, ..TrainSettings::default() }};\n"
-             "let live_run = train(&mnist, &settings)?; // 학습하는 동안 그래프가 자랍니다\n"
+             "let live_run = dlfs_plot::live::train(&mnist, &settings)?; // 학습하는 동안 그래프가 자랍니다\n"
              "live_run.history.train_loss.len()"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
         "kernelspec": {"name": "rust", "display_name": "Rust", "language": "rust"}})
@@ -314,7 +314,8 @@ def live_training_notebook(path, iters: int) -> None:
 
 
 def test_live_training_redraws_the_figure_on_the_page(page, lab, executed):
-    """Issue 19: `train` (4.5's set-up, the book's settings, LIVE_ITERS updates) run in JupyterLab:
+    """Issue 19: `dlfs_plot::live::train` (after 4.5's set-up; the book's settings, LIVE_ITERS
+    updates) run in JupyterLab:
     the loss figure on the page changes at least twice while the cell runs, and when it ends the
     cell holds one figure per display (loss 4-11, accuracy 4-12), the final ones: the same
     images as the saved notebook, whose accuracy title names the last epoch's accuracies."""

@@ -129,7 +129,7 @@ def test_the_saved_notebook_keeps_one_final_figure_per_display(tmp_path: Path, p
 
 
 def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: LiveKernel) -> None:
-    """4.5's `train` (`dlfs_plot::live::train`, the book's loop) stops on Interrupt."""
+    """4.5's `train` (`dlfs_plot::live::train_stoppable`, the book's loop) stops on Interrupt."""
     assert not errors_of(kernel.execute("let kept = 41;"))
 
     def on_message(msg: dict) -> None:
@@ -137,7 +137,7 @@ def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: L
             threading.Timer(2.0, kernel.km.interrupt_kernel).start()
 
     t0 = time.monotonic()
-    got = kernel.execute("let long = dlfs_plot::live::train(&mnist, &TrainSettings::default())?;",
+    got = kernel.execute("let long = dlfs_plot::live::train_stoppable(&mnist, &TrainSettings::default())?;",
                          on_message=on_message)
     assert not errors_of(got), errors_of(got)
     assert "Interrupt: training stopped after" in text_of(got), text_of(got)

@@ -6,7 +6,7 @@
 //! dlfs::setup::status()
 //! ```
 //!
-//! shows `dlfs 0.1.0 ready · MNIST: 4 files in /data/mnist (from DLFS_DATA_DIR)`, or where
+//! shows `dlfs 0.1.0 ready · MNIST: 4 files (from DLFS_DATA_DIR)`, or where
 //! MNIST was looked for and how to get it.
 
 use std::fmt;
@@ -57,7 +57,8 @@ impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "dlfs {} ready · ", self.version)?;
         match &self.mnist {
-            Some(d) => write!(f, "MNIST: 4 files in {} ({})", d.path.display(), d.source),
+            // The folder is `data_dir()`: a machine path does not belong on a lecture slide.
+            Some(d) => write!(f, "MNIST: 4 files ({})", d.source),
             None => {
                 let places: Vec<String> = self
                     .searched

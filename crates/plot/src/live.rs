@@ -443,6 +443,19 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
     )
 }
 
+/// The book's training loop ([`dlfs::train::train`], 4.5.2-4.5.3) as above, without figures:
+/// one line per epoch, and an Interrupt in JupyterLab stops it at its next update and returns
+/// the net and the history so far ([`Stoppable`]). For loops over settings that draw one
+/// comparison figure of their own (4.5's exercises).
+pub fn train_stoppable(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
+    train_watched(
+        data,
+        settings,
+        |record, last| println!("{}", epoch_line(record, last)),
+        &mut Stoppable::start(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
