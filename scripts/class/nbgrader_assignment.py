@@ -177,8 +177,19 @@ def assignment_notebook(nb):
     import nbformat
 
     out = copy.deepcopy(nb)
-    cells = []
+    # An answer that spans several code cells (its figure in a cell of its own) is one
+    # nbgrader answer, as it is one blank in the student copy.
+    merged = []
     for cell in out.cells:
+        answer = cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
+        prev = merged[-1] if merged else None
+        if answer and prev is not None and prev.cell_type == "code" \
+                and SOLUTION_TAG in prev.metadata.get("tags", []):
+            prev.source = as_statements(prev.source) + "\n" + cell.source
+            continue
+        merged.append(cell)
+    cells = []
+    for cell in merged:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
