@@ -435,12 +435,7 @@ impl Watch for LiveTraining {
 /// accuracy curves redrawn while it runs ([`LiveTraining`]); an Interrupt stops it at its next
 /// update and returns the net and the history so far.
 pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
-    train_watched(
-        data,
-        settings,
-        |record, last| println!("{}", epoch_line(record, last)),
-        &mut LiveTraining::start(),
-    )
+    train_printing(data, settings, &mut LiveTraining::start())
 }
 
 /// The book's training loop ([`dlfs::train::train`], 4.5.2-4.5.3) as above, without figures:
@@ -448,11 +443,20 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
 /// the net and the history so far ([`Stoppable`]). For loops over settings that draw one
 /// comparison figure of their own (4.5's exercises).
 pub fn train_stoppable(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
+    train_printing(data, settings, &mut Stoppable::start())
+}
+
+/// [`train_watched`] printing one line per epoch ([`epoch_line`]), watched by `watch`.
+fn train_printing(
+    data: &Mnist,
+    settings: &TrainSettings,
+    watch: &mut dyn Watch,
+) -> dlfs::Result<Trained> {
     train_watched(
         data,
         settings,
         |record, last| println!("{}", epoch_line(record, last)),
-        &mut Stoppable::start(),
+        watch,
     )
 }
 
