@@ -42,8 +42,9 @@ import argparse
 import copy
 import json
 import sys
-import unicodedata
 from pathlib import Path
+
+import notebook_source  # scripts/ is on sys.path wherever this runs
 
 # An output of more than this many lines of text gets a subslide of its own.
 LONG_OUTPUT = 15
@@ -103,8 +104,8 @@ def output_lines(cell) -> int:
     return lines
 
 
-def _width(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+# A line's width in monospace columns (a wide, East Asian character counts two).
+_width = notebook_source.columns
 
 
 def source_lines(cell) -> int:
