@@ -203,8 +203,8 @@ pub fn weights(w1: ArrayView2<f64>) -> Figure {
         })
         .collect();
     let title = say!(
-        "First-layer weights W1 (784 x {hidden}): one 28 x 28 tile per hidden unit",
-        "1층 가중치 W1 (784 x {hidden}): 은닉 뉴런마다 28 x 28 타일 하나"
+        "First-layer weights W1 (784 × {hidden}): one 28 × 28 tile per hidden unit",
+        "1층 가중치 W1 (784 × {hidden}): 은닉 뉴런마다 28 × 28 타일 하나"
     );
     Figure::from_fn(title, move |area, theme| {
         let (w, h) = area.dim_in_pixel();
