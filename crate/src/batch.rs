@@ -31,8 +31,7 @@ pub fn rng(seed: u64) -> StdRng {
 /// assert!(one_hot(&[12], 10).is_err());
 /// ```
 pub fn one_hot(labels: &[usize], classes: usize) -> Result<Array2<f64>> {
-    let bytes = memory::f64_bytes(memory::product(&[labels.len(), classes]));
-    memory::check(bytes, || {
+    memory::check(memory::product(&[labels.len(), classes]), || {
         format!("one_hot: {} labels of {classes} classes", labels.len())
     })?;
     let mut t = Array2::zeros((labels.len(), classes));
@@ -93,7 +92,7 @@ pub fn rand<R: Rng>(rng: &mut R, rows: usize, cols: usize) -> Result<Array2<f64>
 
 /// `Ok` when a `rows` x `cols` matrix of `f64` fits in memory, else an error naming `call`.
 fn check_matrix(call: &str, rows: usize, cols: usize) -> Result<()> {
-    memory::check(memory::f64_bytes(memory::product(&[rows, cols])), || {
+    memory::check(memory::product(&[rows, cols]), || {
         format!("{call}(rng, {rows}, {cols})")
     })
 }

@@ -10,9 +10,9 @@
 
 use std::borrow::Cow;
 
-use ndarray::{Array2, ArrayBase, ArrayView2, Axis, CowArray, Data, Dimension, Ix2};
+use ndarray::{Array2, ArrayBase, ArrayView, ArrayView2, Axis, CowArray, Data, Dimension, Ix2};
 
-use crate::error::{Error, Result};
+use crate::error::{finite, Error, Result};
 
 /// The `delta` added inside the logarithm so that `log 0 = -inf` never happens (4.2.2).
 pub const DELTA: f64 = 1e-7;
@@ -68,6 +68,61 @@ impl Target<'_> {
             Target::OneHot(t) => Target::OneHot(t.select(Axis(0), idx).into()),
         })
     }
+
+    /// This target checked against an output of `rows` x `classes` (`y_shape` as the caller
+    /// gave it, for the messages): as many labels or rows, labels below `classes`, finite
+    /// one-hot rows of `classes` values; with `distributions`, each one-hot row must also be a
+    /// probability distribution, values in [0, 1] summing to 1 (the notes' 4.5.1 demo feeds
+    /// `np.random.rand(100, 10)`). Errors begin with `what`.
+    pub(crate) fn fit(
+        self,
+        y_shape: &[usize],
+        (rows, classes): (usize, usize),
+        distributions: bool,
+        what: &str,
+    ) -> Result<Self> {
+        match &self {
+            Target::OneHot(t) if t.shape() != [rows, classes] => {
+                // Name the target's shape as it was given: a vector for a one-sample output.
+                let t_shape = match (y_shape.len(), t.nrows()) {
+                    (1, 1) => vec![t.ncols()],
+                    _ => t.shape().to_vec(),
+                };
+                let m = format!("{what}: the target has shape {t_shape:?} but the output y has shape {y_shape:?}");
+                return Err(Error::Shape(m));
+            }
+            Target::OneHot(t) => {
+                finite(t.view(), format_args!("{what}: the target"))?;
+                let bad = |row: &ArrayView<f64, _>| {
+                    row.iter().any(|v| !(0.0..=1.0).contains(v)) || (row.sum() - 1.0).abs() > 1e-6
+                };
+                let mut rows = t.outer_iter().enumerate().filter(|_| distributions);
+                if let Some((i, row)) = rows.find(|(_, r)| bad(r)) {
+                    return Err(Error::InvalidArgument(format!(
+                        "{what}: target row {i} is {row}, not one-hot: each row needs values in \
+                         [0, 1] that sum to 1 (it sums to {}); give class labels instead?",
+                        row.sum()
+                    )));
+                }
+            }
+            Target::Labels(labels) if labels.len() != rows => {
+                let n = labels.len();
+                let m = format!(
+                    "{what}: {n} labels for {rows} rows of output (y has shape {y_shape:?})"
+                );
+                return Err(Error::Shape(m));
+            }
+            Target::Labels(labels) => {
+                if let Some((i, l)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+                    return Err(Error::Label(format!(
+                        "{what}: label {l} at index {i} is not one of the {classes} classes (0..={})",
+                        classes - 1
+                    )));
+                }
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// Class labels as an owned target.
@@ -121,167 +176,66 @@ impl IntoTarget for usize {
     }
 }
 
-impl IntoTarget for [usize] {
-    fn target(&self) -> Result<Target<'_>> {
-        Ok(Target::Labels(Cow::Borrowed(self)))
-    }
+/// Class labels, one per row, borrowed: `[usize]`, `Vec<usize>`, `[usize; N]`.
+macro_rules! labels_target {
+    ($([$($generics:tt)*] $t:ty),*) => {$(
+        impl<$($generics)*> IntoTarget for $t {
+            fn target(&self) -> Result<Target<'_>> {
+                Ok(Target::Labels(Cow::Borrowed(&self[..])))
+            }
+        }
+    )*};
 }
-
-impl IntoTarget for Vec<usize> {
-    fn target(&self) -> Result<Target<'_>> {
-        self.as_slice().target()
-    }
-}
-
-impl<const N: usize> IntoTarget for [usize; N] {
-    fn target(&self) -> Result<Target<'_>> {
-        self.as_slice().target()
-    }
-}
+labels_target!([] [usize], [] Vec<usize>, [const N: usize] [usize; N]);
 
 /// One-hot rows (or rows of probabilities), owned or a view: one axis is one sample, two a
 /// batch, more an error.
 impl<S: Data<Elem = f64>, D: Dimension> IntoTarget for ArrayBase<S, D> {
     fn target(&self) -> Result<Target<'_>> {
-        Ok(Target::OneHot(CowArray::from(as_rows(
-            self.view(),
-            "one-hot target",
-        )?)))
+        Ok(Target::OneHot(
+            as_rows(self.view(), "one-hot target")?.into(),
+        ))
     }
 }
 
 /// Sees a vector as one row and a matrix as it is; anything else is an error naming `what`.
 pub(crate) fn as_rows<'a, D: Dimension, A>(
-    x: ndarray::ArrayView<'a, A, D>,
+    x: ArrayView<'a, A, D>,
     what: &str,
 ) -> Result<ArrayView2<'a, A>> {
     let shape = x.shape().to_vec();
     let x = x.into_dyn();
-    let x = match x.ndim() {
-        1 => x.insert_axis(Axis(0)),
-        2 => x,
-        _ => {
-            return Err(Error::Shape(format!(
-                "{what} must be a vector or a matrix (one row per sample), not shape {shape:?}"
-            )))
-        }
+    let x = if x.ndim() == 1 {
+        x.insert_axis(Axis(0))
+    } else {
+        x
     };
-    Ok(x.into_dimensionality::<Ix2>().expect("checked to be 2-D"))
+    x.into_dimensionality::<Ix2>().map_err(|_| {
+        Error::Shape(format!(
+            "{what} must be a vector or a matrix (one row per sample), not shape {shape:?}"
+        ))
+    })
 }
 
-/// The output and the target, checked against each other: same rows, valid labels, finite.
-pub(crate) struct Checked<'y, 't> {
-    pub y: ArrayView2<'y, f64>,
-    pub t: Target<'t>,
-}
-
-pub(crate) fn check_shapes<'y, 't, S, D>(
+/// The output `y` of a loss as rows (a vector is one row; at least one element, all finite)
+/// and its target checked against it ([`Target::fit`]). Errors begin with `what`.
+pub(crate) fn check<'y, 't, S: Data<Elem = f64>, D: Dimension>(
     y: &'y ArrayBase<S, D>,
     t: &'t (impl IntoTarget + ?Sized),
+    distributions: bool,
     what: &str,
-) -> Result<Checked<'y, 't>>
-where
-    S: Data<Elem = f64>,
-    D: Dimension,
-{
-    let y_shape = y.shape().to_vec();
+) -> Result<(ArrayView2<'y, f64>, Target<'t>)> {
     let y2 = as_rows(y.view(), &format!("{what}: the output y"))?;
     if y2.is_empty() {
-        return Err(Error::Empty(format!(
-            "{what}: the output y has shape {y_shape:?}, with no element"
-        )));
+        let m = format!(
+            "{what}: the output y has shape {:?}, with no element",
+            y.shape()
+        );
+        return Err(Error::Empty(m));
     }
-    crate::error::finite(y2.view(), format_args!("{what}: the output y"))?;
-    let t = check_against(t.target()?, &y_shape, y2.nrows(), y2.ncols(), what)?;
-    Ok(Checked { y: y2, t })
-}
-
-/// Checks a target against an output of `rows` x `classes` (`y_shape` as given, for the
-/// messages): the same rows, labels below `classes`, finite one-hot rows of `classes` values.
-fn check_against<'t>(
-    t: Target<'t>,
-    y_shape: &[usize],
-    rows: usize,
-    classes: usize,
-    what: &str,
-) -> Result<Target<'t>> {
-    match &t {
-        Target::OneHot(t2) => {
-            if t2.shape() != [rows, classes] {
-                // Name the target's shape as it was given: a vector for a one-sample output.
-                let t_shape = if y_shape.len() == 1 && t2.nrows() == 1 {
-                    vec![t2.ncols()]
-                } else {
-                    t2.shape().to_vec()
-                };
-                return Err(Error::Shape(format!(
-                    "{what}: the target has shape {t_shape:?} but the output y has shape {y_shape:?}"
-                )));
-            }
-            crate::error::finite(t2.view(), format_args!("{what}: the target"))?;
-        }
-        Target::Labels(labels) => {
-            if labels.len() != rows {
-                return Err(Error::Shape(format!(
-                    "{what}: {} labels for {rows} rows of output (y has shape {y_shape:?})",
-                    labels.len(),
-                )));
-            }
-            if let Some((i, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
-                return Err(Error::Label(format!(
-                    "{what}: label {label} at index {i} is not one of the {classes} classes (0..={})",
-                    classes - 1
-                )));
-            }
-        }
-    }
-    Ok(t)
-}
-
-/// A one-hot target must hold probability distributions: each row's values in [0, 1], summing
-/// to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`).
-fn check_distributions(t: &Target, what: &str) -> Result<()> {
-    if let Target::OneHot(t) = t {
-        if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, row)| {
-            row.iter().any(|&v| !(0.0..=1.0).contains(&v)) || (row.sum() - 1.0).abs() > 1e-6
-        }) {
-            return Err(Error::InvalidArgument(format!(
-                "{what}: target row {i} is {row}, not one-hot: each row needs values in [0, 1] \
-                 that sum to 1 (it sums to {}); give class labels instead?",
-                row.sum()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The target `t` of a net's output of `rows` x `classes`, checked as [`check`] does, without
-/// computing the output.
-pub(crate) fn check_target<'t>(
-    t: &'t (impl IntoTarget + ?Sized),
-    rows: usize,
-    classes: usize,
-    what: &str,
-) -> Result<Target<'t>> {
-    let t = check_against(t.target()?, &[rows, classes], rows, classes, what)?;
-    check_distributions(&t, what)?;
-    Ok(t)
-}
-
-/// [`check_shapes`], and a one-hot target must hold probability distributions: each row's
-/// values in [0, 1], summing to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`).
-pub(crate) fn check<'y, 't, S, D>(
-    y: &'y ArrayBase<S, D>,
-    t: &'t (impl IntoTarget + ?Sized),
-    what: &str,
-) -> Result<Checked<'y, 't>>
-where
-    S: Data<Elem = f64>,
-    D: Dimension,
-{
-    let checked = check_shapes(y, t, what)?;
-    check_distributions(&checked.t, what)?;
-    Ok(checked)
+    finite(y2.view(), format_args!("{what}: the output y"))?;
+    let t = t.target()?.fit(y.shape(), y2.dim(), distributions, what)?;
+    Ok((y2, t))
 }
 
 /// Sum of squares error (4.2.1): `E = 1/2 sum_k (y_k - t_k)^2`, averaged over the rows of a batch.
@@ -302,24 +256,19 @@ where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let Checked { y, t } = check_shapes(y, &t, "sum_squares_error")?;
-    let n = y.nrows() as f64;
+    let (y, t) = check(y, &t, false, "sum_squares_error")?;
     let total = match &t {
         Target::OneHot(t) => (&y - t).mapv(|d| d * d).sum(),
-        Target::Labels(labels) => y
-            .outer_iter()
-            .zip(labels.iter())
+        Target::Labels(labels) => (y.outer_iter().zip(labels.iter()))
             .map(|(row, &label)| {
-                row.indexed_iter()
-                    .map(|(k, &v)| {
-                        let d = if k == label { v - 1.0 } else { v };
-                        d * d
-                    })
-                    .sum::<f64>()
+                let d = row
+                    .indexed_iter()
+                    .map(|(k, &v)| if k == label { v - 1.0 } else { v });
+                d.map(|d| d * d).sum::<f64>()
             })
             .sum(),
     };
-    Ok(0.5 * total / n)
+    Ok(0.5 * total / y.nrows() as f64)
 }
 
 /// Cross-entropy error (4.2.2, 4.2.4): `E = -1/N sum_n sum_k t_nk log(y_nk + delta)`, `delta = 1e-7`.
@@ -350,19 +299,15 @@ where
     S: Data<Elem = f64>,
     D: Dimension,
 {
-    let checked = check(y, &t, "cross_entropy_error")?;
-    if let Some((idx, v)) = checked
-        .y
-        .indexed_iter()
-        .find(|(_, &v)| !(0.0..=1.0).contains(&v))
-    {
+    let (y, t) = check(y, &t, true, "cross_entropy_error")?;
+    if let Some((idx, v)) = y.indexed_iter().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
         return Err(Error::InvalidArgument(format!(
             "cross_entropy_error: the output y has {v} at row {}, column {}, which is not a \
              probability in [0, 1]; apply softmax to the scores first",
             idx.0, idx.1
         )));
     }
-    Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+    Ok(cross_entropy_unchecked(&y, &t))
 }
 
 /// `-ln(min(p + delta, 1))`, `delta = 1e-7`: the cross-entropy of one row whose output at the

@@ -64,7 +64,7 @@ pub const LABELS_MAGIC: u32 = 0x0000_0801;
 /// Why a directory is on the list of places to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirSource {
-    /// Given by the caller (`MnistOptions::data_dir`, `--data-dir`).
+    /// Given by the caller (`RawMnist::load(Some(dir))`, `--data-dir`).
     Explicit,
     /// From the environment variable `DLFS_DATA_DIR`.
     EnvVar,
@@ -101,15 +101,19 @@ pub fn cache_dir() -> Option<PathBuf> {
 /// if set and not empty, the user's cache directory if the system has one.
 pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
     let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
-    let named = [
+    [
         (explicit.map(Path::to_path_buf), DirSource::Explicit),
         (env.map(PathBuf::from), DirSource::EnvVar),
         (cache_dir(), DirSource::UserCache),
-    ];
-    named
-        .into_iter()
-        .filter_map(|(path, source)| path.map(|path| SearchDir { path, source }))
-        .collect()
+    ]
+    .into_iter()
+    .filter_map(|(path, source)| {
+        Some(SearchDir {
+            path: path?,
+            source,
+        })
+    })
+    .collect()
 }
 
 /// The paths of the four MNIST files found in one directory.
@@ -130,23 +134,23 @@ impl MnistFiles {
     /// names of those missing.
     pub fn in_dir(dir: &Path) -> std::result::Result<MnistFiles, Vec<&'static str>> {
         let find = |name: &str| {
-            [dir.join(format!("{name}.gz")), dir.join(name)]
-                .into_iter()
-                .find(|p| p.is_file())
+            let mut both = [dir.join(format!("{name}.gz")), dir.join(name)].into_iter();
+            both.find(|p| p.is_file())
         };
-        let found: Vec<Option<PathBuf>> = FILES.iter().map(|name| find(name)).collect();
-        match found.as_slice() {
-            [Some(a), Some(b), Some(c), Some(d)] => Ok(MnistFiles {
-                train_images: a.clone(),
-                train_labels: b.clone(),
-                test_images: c.clone(),
-                test_labels: d.clone(),
-            }),
-            _ => Err(FILES
-                .iter()
-                .zip(&found)
+        match FILES.map(find) {
+            [Some(train_images), Some(train_labels), Some(test_images), Some(test_labels)] => {
+                Ok(MnistFiles {
+                    train_images,
+                    train_labels,
+                    test_images,
+                    test_labels,
+                })
+            }
+            found => Err(FILES
+                .into_iter()
+                .zip(found)
                 .filter(|(_, f)| f.is_none())
-                .map(|(name, _)| *name)
+                .map(|(n, _)| n)
                 .collect()),
         }
     }
@@ -162,10 +166,9 @@ pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
                 true => "is not a directory",
                 false => "does not exist",
             };
+            let (path, source) = (d.path.display(), d.source);
             return Err(Error::NotFound(format!(
-                "the data directory {} ({}) {problem}; check its spelling",
-                d.path.display(),
-                d.source
+                "the data directory {path} ({source}) {problem}; check its spelling"
             )));
         }
         if let Ok(files) = MnistFiles::in_dir(&d.path) {
@@ -176,14 +179,14 @@ pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
         .iter()
         .map(|d| format!("{} ({})", d.path.display(), d.source))
         .collect();
+    let looked = if dirs.is_empty() {
+        "nowhere".into()
+    } else {
+        looked.join(", ")
+    };
     Err(Error::NotFound(format!(
-        "no directory holds the four MNIST files (looked in: {}); run `cargo run --release \
-         -p dlfs-cli -- download`, or set DLFS_DATA_DIR to a folder that holds them",
-        if looked.is_empty() {
-            "nowhere".to_string()
-        } else {
-            looked.join(", ")
-        }
+        "no directory holds the four MNIST files (looked in: {looked}); run `cargo run --release \
+         -p dlfs-cli -- download`, or set DLFS_DATA_DIR to a folder that holds them"
     )))
 }
 
@@ -200,19 +203,6 @@ pub struct Mnist {
     pub x_test: Array2<f64>,
     /// Test labels.
     pub t_test: Labels,
-}
-
-/// How to load MNIST: the arguments of [`load_mnist`] and where the files are.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MnistOptions {
-    /// Divide pixel values by 255 (to [0, 1]).
-    pub normalize: bool,
-    /// Must be `true`: images as rows of 784 (see [`load_mnist`]).
-    pub flatten: bool,
-    /// Labels as one-hot rows rather than class numbers.
-    pub one_hot_label: bool,
-    /// Where the files are; `None` looks in `DLFS_DATA_DIR`, then the user's cache directory.
-    pub data_dir: Option<PathBuf>,
 }
 
 /// The book's `load_mnist(normalize, flatten, one_hot_label)` (3.6.1, 4.5.2), looking for the
@@ -246,10 +236,8 @@ pub struct RawMnist {
 }
 
 fn data_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Data {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
+    let (path, message) = (path.to_path_buf(), message.into());
+    Error::Data { path, message }
 }
 
 /// The content of the IDX file `path` (gzip, told by its first bytes `1f 8b`, or raw) with the
@@ -258,14 +246,11 @@ pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if data.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&data[..])
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                data_error(
-                    path,
-                    format!("corrupt or cut-short gzip ({e}); delete it and download it again"),
-                )
-            })?;
+        let gz = flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out);
+        gz.map_err(|e| {
+            let m = format!("corrupt or cut-short gzip ({e}); delete it and download it again");
+            data_error(path, m)
+        })?;
         data = out;
     }
     let what = if magic == IMAGES_MAGIC {
@@ -277,21 +262,16 @@ pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let be_u32 =
         |at: usize| u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
     if data.len() >= 4 && be_u32(0) != magic {
-        return Err(data_error(
-            path,
-            format!(
-                "wrong magic number 0x{:08x}, expected 0x{magic:08x} for {what}: not an MNIST \
-                 {what} file",
-                be_u32(0)
-            ),
-        ));
+        let m = format!(
+            "wrong magic number 0x{:08x}, expected 0x{magic:08x} for {what}: not an MNIST {what} file",
+            be_u32(0)
+        );
+        return Err(data_error(path, m));
     }
-    if data.len() < header {
-        let n = data.len();
-        return Err(data_error(
-            path,
-            format!("truncated at byte {n} of {header} (the header)"),
-        ));
+    let n = data.len();
+    if n < header {
+        let m = format!("truncated at byte {n} of {header} (the header)");
+        return Err(data_error(path, m));
     }
     let dims: Vec<usize> = (4..header)
         .step_by(4)
@@ -301,25 +281,19 @@ pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d))
         .and_then(|n| n.checked_add(header));
-    let shape = format!("{dims:?}");
+    let shape = format!("{what} of shape {dims:?}");
     match expected {
-        None => Err(data_error(
+        None => {
+            let m = format!("the header announces {what} of impossible shape {dims:?}");
+            Err(data_error(path, m))
+        }
+        Some(e) if n < e => Err(data_error(
             path,
-            format!("the header announces {what} of impossible shape {shape}"),
+            format!("truncated at byte {n} of {e} ({shape})"),
         )),
-        Some(e) if data.len() < e => Err(data_error(
+        Some(e) if n > e => Err(data_error(
             path,
-            format!(
-                "truncated at byte {} of {e} ({what} of shape {shape})",
-                data.len()
-            ),
-        )),
-        Some(e) if data.len() > e => Err(data_error(
-            path,
-            format!(
-                "{} unexpected bytes after the end ({what} of shape {shape})",
-                data.len() - e
-            ),
+            format!("{} unexpected bytes after the end ({shape})", n - e),
         )),
         Some(_) => {
             data.drain(..header);
@@ -342,11 +316,10 @@ fn read_pair(images: &Path, labels: &Path) -> Result<(Array2<u8>, Array1<u8>)> {
         return Err(data_error(labels, m));
     }
     if t.len() != dims[0] {
+        let (n, file) = (dims[0], images.display());
         let m = format!(
-            "{} labels but {} images in {}: image and label counts differ",
-            t.len(),
-            dims[0],
-            images.display()
+            "{} labels but {n} images in {file}: image and label counts differ",
+            t.len()
         );
         return Err(data_error(labels, m));
     }
@@ -359,8 +332,10 @@ impl RawMnist {
     /// Reads the four files (each gzip or raw) and checks them: 28x28 images, labels 0-9, as
     /// many labels as images. Every error names the file and the fault.
     pub fn read(files: &MnistFiles) -> Result<RawMnist> {
-        let (train_images, train_labels) = read_pair(&files.train_images, &files.train_labels)?;
-        let (test_images, test_labels) = read_pair(&files.test_images, &files.test_labels)?;
+        let train = read_pair(&files.train_images, &files.train_labels)?;
+        let test = read_pair(&files.test_images, &files.test_labels)?;
+        let (train_images, train_labels, test_images, test_labels) =
+            (train.0, train.1, test.0, test.1);
         Ok(RawMnist {
             train_images,
             train_labels,
@@ -415,17 +390,5 @@ impl RawMnist {
             x_test: images(&self.test_images, "test_images")?,
             t_test: labels(&self.test_labels)?,
         })
-    }
-}
-
-impl Mnist {
-    /// Loads MNIST as `options` say (3.6.1, 4.5.2), from the first directory that holds the four
-    /// files: `options.data_dir`, `DLFS_DATA_DIR`, the user's cache directory; never downloads.
-    pub fn load(options: &MnistOptions) -> Result<Mnist> {
-        RawMnist::load(options.data_dir.as_deref())?.to_mnist(
-            options.normalize,
-            options.flatten,
-            options.one_hot_label,
-        )
     }
 }

@@ -1,20 +1,23 @@
 //! The networks of chapter 4: `SimpleNet` (4.4.2) and `TwoLayerNet` (4.5.1).
 
+use std::borrow::Cow;
+
 use ndarray::{Array, Array1, Array2, ArrayBase, ArrayD, ArrayView2, Axis, Data, Dimension};
 use ndarray_rand::rand_distr::StandardNormal;
 use ndarray_rand::RandomExt;
 
 use crate::activation::{sigmoid, softmax};
 use crate::batch::rng;
-use crate::error::{Error, Result};
+use crate::error::{finite, Error, Result};
 use crate::gradient::numerical_gradient;
-use crate::loss::{as_rows, check, check_target, cross_entropy_unchecked, IntoTarget, Target};
+use crate::loss::{as_rows, check, cross_entropy_unchecked, IntoTarget, Target};
 use crate::memory;
 
 /// The seed of [`SimpleNet::new`]'s and [`TwoLayerNet::new`]'s weights when none is given.
 pub const DEFAULT_SEED: u64 = 42;
 
-/// Checks that the input `x` has `cols` features per row, and sees it as rows.
+/// The input `x` seen as rows (a vector is one row), checked: `cols` finite values per row, at
+/// least one row. Errors begin with `what`.
 fn input_rows<'a, S, D>(
     x: &'a ArrayBase<S, D>,
     cols: usize,
@@ -34,7 +37,7 @@ where
     if x2.nrows() == 0 {
         return Err(Error::Empty(format!("{what}: the input x has no rows")));
     }
-    crate::error::finite(x2.view(), format_args!("{what}: the input x"))?;
+    finite(x2.view(), format_args!("{what}: the input x"))?;
     Ok(x2)
 }
 
@@ -64,24 +67,18 @@ impl SimpleNet {
     /// A 2x3 net with weights drawn from the standard normal distribution, seeded
     /// (the book's `np.random.randn(2, 3)`, made reproducible).
     pub fn new(seed: u64) -> Self {
-        let w = Array2::random_using((2, 3), StandardNormal, &mut rng(seed));
-        SimpleNet { w }
+        SimpleNet {
+            w: Array2::random_using((2, 3), StandardNormal, &mut rng(seed)),
+        }
     }
 
     /// A net with the given weights (input by output), such as the book's printed ones.
     pub fn from_weights(w: Array2<f64>) -> Result<Self> {
         if w.is_empty() {
-            return Err(Error::Empty(format!(
-                "SimpleNet: the weight matrix has shape {:?}",
-                w.shape()
-            )));
+            let m = format!("SimpleNet: the weight matrix has shape {:?}", w.shape());
+            return Err(Error::Empty(m));
         }
-        if let Some((idx, v)) = w.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::NonFinite(format!(
-                "SimpleNet: W[{}, {}] = {v}",
-                idx.0, idx.1
-            )));
-        }
+        finite(w.view(), "SimpleNet: W")?;
         Ok(SimpleNet { w })
     }
 
@@ -91,12 +88,10 @@ impl SimpleNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::predict")?;
-        let z = x2.dot(&self.w);
-        Ok(if x.ndim() == 1 {
-            z.index_axis_move(Axis(0), 0).into_dyn()
-        } else {
-            z.into_dyn()
+        let z = input_rows(x, self.w.nrows(), "SimpleNet::predict")?.dot(&self.w);
+        Ok(match x.ndim() {
+            1 => z.index_axis_move(Axis(0), 0).into_dyn(),
+            _ => z.into_dyn(),
         })
     }
 
@@ -106,10 +101,9 @@ impl SimpleNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::loss")?;
-        let y = softmax(&x2.dot(&self.w));
-        let checked = check(&y, &t, "SimpleNet::loss")?;
-        Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+        let y = softmax(&input_rows(x, self.w.nrows(), "SimpleNet::loss")?.dot(&self.w));
+        let (y, t) = check(&y, &t, true, "SimpleNet::loss")?;
+        Ok(cross_entropy_unchecked(&y, &t))
     }
 
     /// `∂L/∂W` by central differences, one weight at a time (4.4.2): the book's
@@ -123,13 +117,12 @@ impl SimpleNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let x2 = input_rows(x, self.w.nrows(), "SimpleNet::numerical_gradient")?;
+        let what = "SimpleNet::numerical_gradient";
+        let x2 = input_rows(x, self.w.nrows(), what)?;
         let y = softmax(&x2.dot(&self.w));
-        let target = check(&y, &t, "SimpleNet::numerical_gradient")?.t;
-        let mut w = self.w.clone();
-        let loss_w =
-            |w: &ArrayView2<f64>| cross_entropy_unchecked(&softmax(&x2.dot(w)).view(), &target);
-        Ok(numerical_gradient(loss_w, &mut w))
+        let t = check(&y, &t, true, what)?.1;
+        let loss_w = |w: &ArrayView2<f64>| cross_entropy_unchecked(&softmax(&x2.dot(w)).view(), &t);
+        Ok(numerical_gradient(loss_w, &mut self.w.clone()))
     }
 }
 
@@ -160,12 +153,18 @@ impl Params {
 
     /// The number of parameters in all: 784*50 + 50 + 50*10 + 10 = 39,760 for the book's net.
     pub fn len(&self) -> usize {
-        self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
+        self.arrays().iter().map(|(_, a)| a.len()).sum()
     }
 
     /// True when there are no parameters (never, for a net made by [`TwoLayerNet::new`]).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The first parameter that is NaN or infinite, with its name, if any.
+    pub fn non_finite(&self) -> Option<(&'static str, f64)> {
+        let mut all = self.arrays().into_iter();
+        all.find_map(|(name, a)| Some((name, *a.iter().find(|v| !v.is_finite())?)))
     }
 }
 
@@ -189,12 +188,6 @@ pub struct TwoLayerNet {
     pub params: Params,
 }
 
-/// What the forward pass computes on the way, kept for backpropagation.
-struct Forward {
-    z1: Array2<f64>,
-    y: Array2<f64>,
-}
-
 impl TwoLayerNet {
     /// `TwoLayerNet(input_size, hidden_size, output_size, weight_init_std)` with the weights
     /// drawn from [`DEFAULT_SEED`]; see [`with_seed`](TwoLayerNet::with_seed).
@@ -204,16 +197,12 @@ impl TwoLayerNet {
         output_size: usize,
         weight_init_std: f64,
     ) -> Result<Self> {
-        Self::with_seed(
-            input_size,
-            hidden_size,
-            output_size,
-            weight_init_std,
-            DEFAULT_SEED,
-        )
+        let seed = DEFAULT_SEED;
+        Self::with_seed(input_size, hidden_size, output_size, weight_init_std, seed)
     }
 
-    /// A net whose weights are `weight_init_std * N(0, 1)` from the given seed, biases zero.
+    /// A net whose weights are `weight_init_std * N(0, 1)` from the given seed (`W1`, then
+    /// `W2`, as [`randn`](crate::batch::randn) draws them from [`rng`]`(seed)`), biases zero.
     pub fn with_seed(
         input_size: usize,
         hidden_size: usize,
@@ -221,38 +210,26 @@ impl TwoLayerNet {
         weight_init_std: f64,
         seed: u64,
     ) -> Result<Self> {
-        if input_size == 0 || hidden_size == 0 || output_size == 0 {
+        let (i, h, o) = (input_size, hidden_size, output_size);
+        if i == 0 || h == 0 || o == 0 {
             return Err(Error::InvalidArgument(format!(
-                "TwoLayerNet: sizes must be positive, got input {input_size}, hidden {hidden_size}, output {output_size}"
+                "TwoLayerNet: sizes must be positive, got input {i}, hidden {h}, output {o}"
             )));
         }
         if !weight_init_std.is_finite() {
-            return Err(Error::NonFinite(format!(
-                "TwoLayerNet: weight_init_std = {weight_init_std}"
-            )));
+            let m = format!("TwoLayerNet: weight_init_std = {weight_init_std}");
+            return Err(Error::NonFinite(m));
         }
-        let values = memory::product(&[input_size, hidden_size])
-            .zip(memory::product(&[hidden_size, output_size]))
-            .and_then(|(w1, w2)| {
-                w1.checked_add(w2)?
-                    .checked_add(hidden_size as u64)?
-                    .checked_add(output_size as u64)
-            });
-        memory::check(memory::f64_bytes(values), || {
-            format!("TwoLayerNet({input_size}, {hidden_size}, {output_size})")
-        })?;
+        let values = [[i, h], [h, o], [1, h], [1, o]]
+            .iter()
+            .try_fold(0u64, |sum, sizes| sum.checked_add(memory::product(sizes)?));
+        memory::check(values, || format!("TwoLayerNet({i}, {h}, {o})"))?;
         let mut rng = rng(seed);
-        let w1 = Array2::random_using((input_size, hidden_size), StandardNormal, &mut rng)
-            * weight_init_std;
-        let w2 = Array2::random_using((hidden_size, output_size), StandardNormal, &mut rng)
-            * weight_init_std;
+        let w1 = Array2::random_using((i, h), StandardNormal, &mut rng) * weight_init_std;
+        let w2 = Array2::random_using((h, o), StandardNormal, &mut rng) * weight_init_std;
+        let (b1, b2) = (Array1::zeros(h), Array1::zeros(o));
         Ok(TwoLayerNet {
-            params: Params {
-                w1,
-                b1: Array1::zeros(hidden_size),
-                w2,
-                b2: Array1::zeros(output_size),
-            },
+            params: Params { w1, b1, w2, b2 },
         })
     }
 
@@ -266,15 +243,13 @@ impl TwoLayerNet {
         self.params.w2.ncols()
     }
 
-    fn forward(&self, x: &ArrayView2<f64>) -> Forward {
+    /// The forward pass of checked rows: the hidden layer `z1 = sigmoid(x · W1 + b1)`, kept
+    /// for backpropagation, and the output `y = softmax(z1 · W2 + b2)`.
+    fn forward(&self, x: &ArrayView2<f64>) -> (Array2<f64>, Array2<f64>) {
         let p = &self.params;
-        let a1 = x.dot(&p.w1) + &p.b1;
-        let z1 = sigmoid(&a1);
-        let a2 = z1.dot(&p.w2) + &p.b2;
-        Forward {
-            y: softmax(&a2),
-            z1,
-        }
+        let z1 = sigmoid(&(x.dot(&p.w1) + &p.b1));
+        let y = softmax(&(z1.dot(&p.w2) + &p.b2));
+        (z1, y)
     }
 
     /// The output probabilities `softmax(sigmoid(x · W1 + b1) · W2 + b2)`, one row per input row.
@@ -285,7 +260,7 @@ impl TwoLayerNet {
     {
         self.check_params("TwoLayerNet::predict")?;
         let x2 = input_rows(x, self.input_size(), "TwoLayerNet::predict")?;
-        Ok(self.forward(&x2).y)
+        Ok(self.forward(&x2).1)
     }
 
     /// The cross-entropy of the prediction against `t` (one-hot rows or labels), batch mean.
@@ -295,8 +270,8 @@ impl TwoLayerNet {
         D: Dimension,
     {
         let y = self.predict(x)?;
-        let checked = check(&y, &t, "TwoLayerNet::loss")?;
-        Ok(cross_entropy_unchecked(&checked.y, &checked.t))
+        let (y, t) = check(&y, &t, true, "TwoLayerNet::loss")?;
+        Ok(cross_entropy_unchecked(&y, &t))
     }
 
     /// The share of rows whose most probable class is the answer (4.5.1).
@@ -309,13 +284,8 @@ impl TwoLayerNet {
         D: Dimension,
     {
         let y = self.predict(x)?;
-        let checked = check(&y, &t, "TwoLayerNet::accuracy")?;
-        let right = y
-            .outer_iter()
-            .zip(checked.t.classes())
-            .filter(|(row, answer)| argmax(row) == *answer)
-            .count();
-        Ok(right as f64 / y.nrows() as f64)
+        let t = check(&y, &t, true, "TwoLayerNet::accuracy")?.1;
+        Ok(accuracy_of(&y, &t.classes()))
     }
 
     /// Checks `x` and `t` once, for a gradient (the book's or `dlfs_fast`'s): the parameters
@@ -334,10 +304,10 @@ impl TwoLayerNet {
     {
         self.check_params(what)?;
         let x2 = input_rows(x, self.input_size(), what)?;
-        // The target is checked against the shape of the output, which is known without
-        // computing it: one row of `output_size` per input row.
-        let target = check_target(t, x2.nrows(), self.output_size(), what)?;
-        Ok((x2, target))
+        // The output's shape is known without computing it: one row of `output_size` per row.
+        let y_dim = (x2.nrows(), self.output_size());
+        let t = t.target()?.fit(&[y_dim.0, y_dim.1], y_dim, true, what)?;
+        Ok((x2, t))
     }
 
     /// The gradient of the loss for every parameter by central differences, the book's way
@@ -359,9 +329,8 @@ impl TwoLayerNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let (x2, target) = self.checked(x, &t, "TwoLayerNet::numerical_gradient")?;
-        let loss_w =
-            |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).y.view(), &target);
+        let (x2, t) = self.checked(x, &t, "TwoLayerNet::numerical_gradient")?;
+        let loss_w = |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).1.view(), &t);
         let mut net = self.clone();
         Ok(Params {
             w1: numerical_gradient_of(&mut net, |p| &mut p.w1, &loss_w),
@@ -381,31 +350,22 @@ impl TwoLayerNet {
         S: Data<Elem = f64>,
         D: Dimension,
     {
-        let (x2, target) = self.checked(x, &t, "TwoLayerNet::gradient")?;
-        let grads = self.backprop_target(&x2, &target);
+        let (x2, t) = self.checked(x, &t, "TwoLayerNet::gradient")?;
+        let grads = self.backprop(&x2, &t);
         // O(parameters), not O(data): a broken net's NaN never passes for a gradient.
-        for (name, g) in grads.arrays() {
-            if let Some(v) = g.iter().find(|v| !v.is_finite()) {
-                return Err(Error::NonFinite(format!(
-                    "TwoLayerNet::gradient: the gradient of {name} holds {v}; are the \
-                     parameters finite?"
-                )));
-            }
+        match grads.non_finite() {
+            Some((name, v)) => Err(Error::NonFinite(format!(
+                "TwoLayerNet::gradient: the gradient of {name} holds {v}; are the parameters finite?"
+            ))),
+            None => Ok(grads),
         }
-        Ok(grads)
     }
 
-    /// [`gradient`](TwoLayerNet::gradient) of checked inputs, with class labels: what the
-    /// book's loop ([`crate::train`]) calls once its data is checked.
-    pub(crate) fn backprop(&self, x: &ArrayView2<f64>, labels: &[usize]) -> Params {
-        self.backprop_target(x, &Target::Labels(labels.into()))
-    }
-
-    fn backprop_target(&self, x: &ArrayView2<f64>, target: &Target) -> Params {
-        let Forward { z1, y } = self.forward(x);
-        let n = x.nrows() as f64;
-        let mut dy = y;
-        match target {
+    /// [`gradient`](TwoLayerNet::gradient) of checked inputs: what the book's loop
+    /// ([`crate::train`]) calls once its data is checked.
+    pub(crate) fn backprop(&self, x: &ArrayView2<f64>, t: &Target) -> Params {
+        let (z1, mut dy) = self.forward(x);
+        match t {
             Target::OneHot(t) => dy -= t,
             Target::Labels(labels) => {
                 for (i, &label) in labels.iter().enumerate() {
@@ -413,7 +373,7 @@ impl TwoLayerNet {
                 }
             }
         }
-        dy /= n;
+        dy /= x.nrows() as f64;
         let w2 = z1.t().dot(&dy);
         let b2 = dy.sum_axis(Axis(0));
         let da1 = dy.dot(&self.params.w2.t()) * &z1.mapv(|z| z * (1.0 - z));
@@ -424,18 +384,13 @@ impl TwoLayerNet {
 
     /// The loss of checked inputs with class labels (NaN if the net is broken).
     pub(crate) fn loss_of(&self, x: &ArrayView2<f64>, labels: &[usize]) -> f64 {
-        cross_entropy_unchecked(&self.forward(x).y.view(), &Target::Labels(labels.into()))
+        let t = Target::Labels(Cow::Borrowed(labels));
+        cross_entropy_unchecked(&self.forward(x).1.view(), &t)
     }
 
     /// The accuracy of checked inputs with class labels.
     pub(crate) fn accuracy_of(&self, x: &ArrayView2<f64>, labels: &[usize]) -> f64 {
-        let y = self.forward(x).y;
-        let right = y
-            .outer_iter()
-            .zip(labels)
-            .filter(|(row, &answer)| argmax(row) == answer)
-            .count();
-        right as f64 / y.nrows() as f64
+        accuracy_of(&self.forward(x).1, labels)
     }
 
     /// One step of gradient descent: `param <- param - lr * grad` for W1, b1, W2, b2 (4.5.2).
@@ -464,17 +419,14 @@ impl TwoLayerNet {
     fn check_params(&self, what: &str) -> Result<()> {
         let p = &self.params;
         let (hidden, output) = (p.w1.ncols(), p.w2.ncols());
-        if p.b1.len() != hidden || p.w2.nrows() != hidden || p.b2.len() != output {
-            return Err(Error::Shape(format!(
-                "{what}: the parameters do not fit together: W1 {:?}, b1 {:?}, W2 {:?}, b2 {:?} \
-                 (W1 is (input, hidden), b1 (hidden,), W2 (hidden, output), b2 (output,))",
-                p.w1.shape(),
-                p.b1.shape(),
-                p.w2.shape(),
-                p.b2.shape()
-            )));
+        if p.b1.len() == hidden && p.w2.nrows() == hidden && p.b2.len() == output {
+            return Ok(());
         }
-        Ok(())
+        let [w1, b1, w2, b2] = p.arrays().map(|(_, a)| a.shape().to_vec());
+        Err(Error::Shape(format!(
+            "{what}: the parameters do not fit together: W1 {w1:?}, b1 {b1:?}, W2 {w2:?}, b2 {b2:?} \
+             (W1 is (input, hidden), b1 (hidden,), W2 (hidden, output), b2 (output,))"
+        )))
     }
 }
 
@@ -496,6 +448,15 @@ fn numerical_gradient_of<D: Dimension>(
     );
     *param(&mut net.params) = values;
     grad
+}
+
+/// The share of the rows of `y` whose [`argmax`] is the answer in `labels` (4.5.1).
+fn accuracy_of(y: &Array2<f64>, labels: &[usize]) -> f64 {
+    let right = y
+        .outer_iter()
+        .zip(labels)
+        .filter(|(row, &answer)| argmax(row) == answer);
+    right.count() as f64 / y.nrows() as f64
 }
 
 /// The index of the largest value (the first, on ties), as `np.argmax`.

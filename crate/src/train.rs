@@ -30,12 +30,13 @@
 //! # Ok::<(), dlfs::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use ndarray::{Array2, Axis};
 
 use crate::batch::{random_choice, rng};
-use crate::error::{Error, Result};
+use crate::error::{finite, Error, Result};
 use crate::loss::{Labels, Target};
 use crate::memory;
 use crate::mnist::{Mnist, CLASSES, IMAGE_PIXELS};
@@ -90,58 +91,44 @@ impl TrainSettings {
     /// fit in this machine's memory (checked before anything is allocated; the error names
     /// the setting and the bytes).
     pub fn validate(&self) -> Result<()> {
-        if self.iters_num == 0 {
-            return Err(Error::InvalidArgument(
-                "train: iters_num is 0; at least one iteration is needed".into(),
-            ));
-        }
-        if self.batch_size == 0 {
-            return Err(Error::InvalidArgument(
-                "train: batch_size is 0; a mini-batch needs at least one row".into(),
-            ));
-        }
-        if self.hidden_size == 0 {
-            return Err(Error::InvalidArgument(
-                "train: hidden_size is 0; the hidden layer needs at least one unit".into(),
-            ));
-        }
-        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "train: learning_rate is {}; it must be a finite number above 0 (the book uses 0.1)",
-                self.learning_rate
-            )));
-        }
-        self.check_memory()
-    }
-
-    /// The memory a run needs, by what sets it, counted with checked arithmetic: the weights
-    /// and biases of `TwoLayerNet(784, hidden_size, 10)` with their gradients and copies (4
-    /// sets of `795 h + 10` values), a mini-batch (its 784 pixels per row, its hidden layer
-    /// with its gradients, 4 `h` values per row, and its outputs, 40; twice, for the fast
-    /// trainer's next mini-batch), and the history (a loss and at most one epoch record, 6
-    /// values, per iteration).
-    fn check_memory(&self) -> Result<()> {
-        let (h, b, iters) = (self.hidden_size, self.batch_size, self.iters_num);
-        let params = memory::f64_bytes(
-            memory::product(&[h, 795])
-                .and_then(|v| v.checked_add(10))
-                .and_then(|v| v.checked_mul(4)),
+        let (h, b, iters, lr) = (
+            self.hidden_size,
+            self.batch_size,
+            self.iters_num,
+            self.learning_rate,
         );
-        memory::check(params, || format!("train: hidden_size {h}"))?;
+        let invalid = |m: String| Err(Error::InvalidArgument(format!("train: {m}")));
+        if iters == 0 {
+            return invalid("iters_num is 0; at least one iteration is needed".into());
+        }
+        if b == 0 {
+            return invalid("batch_size is 0; a mini-batch needs at least one row".into());
+        }
+        if h == 0 {
+            return invalid("hidden_size is 0; the hidden layer needs at least one unit".into());
+        }
+        if !lr.is_finite() || lr <= 0.0 {
+            return invalid(format!(
+                "learning_rate is {lr}; it must be a finite number above 0 (the book uses 0.1)"
+            ));
+        }
+        // The memory of a run, by what sets it: the weights and biases of `TwoLayerNet(784,
+        // h, 10)` with their gradients and copies (4 sets of `795 h + 10` values); a
+        // mini-batch, twice (for the fast trainer's next one): per row its 784 pixels, its
+        // hidden layer with its gradients (4 h) and its outputs (40); the history, a loss and
+        // at most one epoch record (6 values) per iteration.
+        let params = memory::product(&[h, 795, 4]).and_then(|v| v.checked_add(40));
         let per_row = memory::product(&[h, 4]).and_then(|v| v.checked_add(784 + 40));
-        let batch = memory::f64_bytes(
-            per_row
-                .and_then(|v| v.checked_mul(b as u64))
-                .and_then(|v| v.checked_mul(2)),
-        );
+        let batch = per_row.and_then(|v| v.checked_mul(b as u64)?.checked_mul(2));
+        let history = memory::product(&[iters, 6]);
+        memory::check(params, || format!("train: hidden_size {h}"))?;
         memory::check(batch, || {
             format!("train: batch_size {b} (rows of 784 pixels and {h} hidden units)")
         })?;
-        let history = memory::f64_bytes(memory::product(&[iters, 6]));
         memory::check(history, || format!("train: iters_num {iters}"))?;
         let total = [params, batch, history]
             .into_iter()
-            .try_fold(0u64, |sum, b| sum.checked_add(b?));
+            .try_fold(0u64, |s, v| s.checked_add(v?));
         memory::check(total, || {
             format!("train: hidden_size {h}, batch_size {b} and iters_num {iters} together")
         })
@@ -246,12 +233,10 @@ pub fn non_finite(i: usize, what: &str) -> Error {
 
 /// An error naming iteration `i` if a weight or bias of `net` is NaN or infinite.
 pub fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
-    for (name, values) in net.params.arrays() {
-        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
-            return Err(non_finite(i, &format!("{name} holds {v}")));
-        }
+    match net.params.non_finite() {
+        Some((name, v)) => Err(non_finite(i, &format!("{name} holds {v}"))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// A set of MNIST (training or test) as a trainer takes it, checked once where it enters:
@@ -261,24 +246,25 @@ pub fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
 pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>> {
     if let Target::OneHot(t) = t {
         if t.ncols() != CLASSES {
-            return Err(Error::Shape(format!(
+            let m = format!(
                 "train: t_{what} has one-hot rows of {} values, not {CLASSES}",
                 t.ncols()
-            )));
+            );
+            return Err(Error::Shape(m));
         }
-        let one_hot = |row: &ndarray::ArrayView1<f64>| {
-            row.iter().filter(|&&v| v == 1.0).count() == 1
-                && row.iter().filter(|&&v| v == 0.0).count() == CLASSES - 1
-        };
+        let count =
+            |row: &ndarray::ArrayView1<f64>, v: f64| row.iter().filter(|&&x| x == v).count();
+        let one_hot =
+            |row: &ndarray::ArrayView1<f64>| count(row, 1.0) == 1 && count(row, 0.0) == CLASSES - 1;
         if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, r)| !one_hot(r)) {
-            return Err(Error::Label(format!(
-                "train: t_{what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
-            )));
+            let m =
+                format!("train: t_{what} row {i} is {row}, not one-hot (a single 1, the rest 0)");
+            return Err(Error::Label(m));
         }
     }
     let classes = t.classes();
     check_set(x.ncols(), x.nrows(), &classes, what)?;
-    crate::error::finite(x.view(), format_args!("train: x_{what}"))?;
+    finite(x.view(), format_args!("train: x_{what}"))?;
     Ok(classes)
 }
 
@@ -295,17 +281,18 @@ pub fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Resu
         return Err(Error::Empty(format!("train: the {what} set has no images")));
     }
     if rows != labels.len() {
-        return Err(Error::Shape(format!(
+        let m = format!(
             "train: {rows} {what} images but {} {what} labels",
             labels.len()
-        )));
+        );
+        return Err(Error::Shape(m));
     }
-    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
-        return Err(Error::Label(format!(
+    match labels.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
+        Some((i, l)) => Err(Error::Label(format!(
             "train: {what} label {l} at index {i} is not a digit 0-9"
-        )));
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on `data` with mini-batch SGD (4.5.2,
@@ -391,7 +378,9 @@ pub fn train_watched(
             history.epochs.push(record(&network, 0, loss));
         }
         let grad = match settings.gradient {
-            GradientMethod::Backprop => network.backprop(&x_batch.view(), &t_batch),
+            GradientMethod::Backprop => {
+                network.backprop(&x_batch.view(), &Target::Labels(Cow::Borrowed(&t_batch)))
+            }
             GradientMethod::Numerical => {
                 at_iteration(i, network.numerical_gradient(&x_batch, &t_batch))?
             }

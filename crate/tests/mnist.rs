@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use dlfs::loss::cross_entropy_error;
 use dlfs::mnist::{
-    locate, search_dirs, DirSource, Labels, Mnist, MnistFiles, MnistOptions, RawMnist, SearchDir,
-    FILES,
+    locate, search_dirs, DirSource, Labels, Mnist, MnistFiles, RawMnist, SearchDir, FILES,
 };
 use dlfs::Error;
 use ndarray::Array2;
@@ -38,13 +37,9 @@ fn the_fixtures_name_the_files_as_the_crate_does() {
     assert_eq!(MNIST_FILES, FILES);
 }
 
-fn options(dir: &Path, normalize: bool, flatten: bool, one_hot_label: bool) -> MnistOptions {
-    MnistOptions {
-        normalize,
-        flatten,
-        one_hot_label,
-        data_dir: Some(dir.to_path_buf()),
-    }
+/// MNIST from `dir` as `load_mnist(normalize, flatten, one_hot_label)` gives it.
+fn load(dir: &Path, normalize: bool, flatten: bool, one_hot_label: bool) -> dlfs::Result<Mnist> {
+    RawMnist::load(Some(dir))?.to_mnist(normalize, flatten, one_hot_label)
 }
 
 fn check_loaded(m: &Mnist, normalize: bool, flatten: bool, one_hot: bool) {
@@ -101,15 +96,15 @@ fn loads_gzip_and_raw_files_with_every_option() {
         write_set(dir.path(), &good_contents(), gz);
         for normalize in [false, true] {
             // flatten=false (the book's (N, 1, 28, 28)) is an error that says what to use.
-            let e = Mnist::load(&options(dir.path(), normalize, false, false)).unwrap_err();
+            let e = load(dir.path(), normalize, false, false).unwrap_err();
             assert!(e.to_string().contains("flatten=true"), "{e}");
             for flatten in [true] {
                 for one_hot in [false, true] {
-                    let m = Mnist::load(&options(dir.path(), normalize, flatten, one_hot))
+                    let m = load(dir.path(), normalize, flatten, one_hot)
                         .unwrap_or_else(|e| panic!("{tag}: {e}"));
                     check_loaded(&m, normalize, flatten, one_hot);
                     // `load` finds the files and so never downloads.
-                    let m = Mnist::load(&options(dir.path(), normalize, flatten, one_hot)).unwrap();
+                    let m = load(dir.path(), normalize, flatten, one_hot).unwrap();
                     check_loaded(&m, normalize, flatten, one_hot);
                 }
             }
@@ -123,7 +118,7 @@ fn gzip_is_preferred_to_raw_and_detected_by_its_magic() {
     // Raw files holding other labels next to the gzip ones: the .gz win.
     write_set(dir.path(), &good_contents(), [true; 4]);
     std::fs::write(dir.path().join(FILES[1]), idx_labels(&[1, 1, 1])).unwrap();
-    let m = Mnist::load(&options(dir.path(), true, true, false)).unwrap();
+    let m = load(dir.path(), true, true, false).unwrap();
     assert_eq!(m.t_train.classes(), vec![5, 0, 9]);
     // A gzip stream under the raw name is decompressed all the same.
     let dir = TempDir::new("gz-without-ext");
@@ -131,7 +126,7 @@ fn gzip_is_preferred_to_raw_and_detected_by_its_magic() {
     for (name, bytes) in FILES.iter().zip(&contents) {
         std::fs::write(dir.path().join(name), gzip(bytes)).unwrap();
     }
-    let m = Mnist::load(&options(dir.path(), false, true, false)).unwrap();
+    let m = load(dir.path(), false, true, false).unwrap();
     check_loaded(&m, false, true, false);
 }
 
@@ -144,8 +139,7 @@ fn load_error(k: usize, name: &str, bytes: &[u8]) -> String {
     write_set(dir.path(), &good_contents(), gz);
     let _ = std::fs::remove_file(dir.path().join(FILES[k]));
     std::fs::write(dir.path().join(name), bytes).unwrap();
-    let err =
-        Mnist::load(&options(dir.path(), true, true, false)).expect_err("a bad file must not load");
+    let err = load(dir.path(), true, true, false).expect_err("a bad file must not load");
     let message = err.to_string();
     match &err {
         Error::Data { path, .. } => {
@@ -237,7 +231,7 @@ fn a_gz_name_without_gzip_inside_is_read_by_its_content() {
     write_set(dir.path(), &good_contents(), [true, true, true, true]);
     let raw_images = &good_contents()[0];
     std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), raw_images).unwrap();
-    let m = Mnist::load(&options(dir.path(), false, true, false)).unwrap();
+    let m = load(dir.path(), false, true, false).unwrap();
     check_loaded(&m, false, true, false);
     // A web page saved under the name is not an IDX file.
     let m = load_error(
@@ -269,7 +263,7 @@ fn corrupt_gzip_is_reported() {
     let dir = TempDir::new("members");
     write_set(dir.path(), &good_contents(), [true; 4]);
     std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), &two).unwrap();
-    let m = Mnist::load(&options(dir.path(), false, true, false)).unwrap();
+    let m = load(dir.path(), false, true, false).unwrap();
     check_loaded(&m, false, true, false);
 }
 
@@ -304,10 +298,10 @@ fn a_named_directory_that_does_not_exist_is_an_error_naming_it() {
         assert!(!typo.exists(), "nothing may be created");
     }
     // Through the loader too, and a file where a directory is named.
-    let err = Mnist::load(&options(&typo, true, true, false)).expect_err("typo");
+    let err = load(&typo, true, true, false).expect_err("typo");
     assert!(err.to_string().contains("does not exist"), "{err}");
     let file = cache.path().join("train-labels-idx1-ubyte.gz");
-    let err = Mnist::load(&options(&file, true, true, false)).expect_err("a file");
+    let err = load(&file, true, true, false).expect_err("a file");
     assert!(err.to_string().contains("is not a directory"), "{err}");
     // The user's cache directory may be absent: it is only skipped.
     let dirs = [
@@ -468,7 +462,7 @@ fn full_mnist_from_dlfs_data_dir() {
     );
 
     let start = std::time::Instant::now();
-    let m = Mnist::load(&options(&dir, true, true, false)).unwrap();
+    let m = load(&dir, true, true, false).unwrap();
     let seconds = start.elapsed().as_secs_f64();
     eprintln!(
         "full MNIST: bytes in {raw_seconds:.2} s, f64 (normalize, flatten) in {seconds:.2} s"
@@ -491,7 +485,7 @@ fn full_mnist_from_dlfs_data_dir() {
     assert!(m.x_train.index_axis(ndarray::Axis(0), 0).sum() > 50.0);
     drop(m);
 
-    let m = Mnist::load(&options(&dir, false, true, true)).unwrap();
+    let m = load(&dir, false, true, true).unwrap();
     assert_eq!(m.x_test.shape(), &[10000, 784]);
     let first = m.x_test.row(0).into_shape_with_order((28, 28)).unwrap();
     assert_eq!(first[[7, 10]], raw.test_images[[0, 7 * 28 + 10]] as f64);

@@ -4,10 +4,10 @@
 
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dlfs::descent::Descent;
-use dlfs::mnist::{Mnist, MnistOptions, RawMnist};
+use dlfs::mnist::RawMnist;
 use dlfs::prelude::*;
 use dlfs::Error;
 use dlfs_plot::export::write_atomic_via;
@@ -304,25 +304,16 @@ fn a_full_disk_leaves_the_last_good_file_whole() {
     assert_eq!(dir.entries(), vec!["f.png", "fig4-3_log.svg"]);
 }
 
-fn options(dir: &Path) -> MnistOptions {
-    MnistOptions {
-        normalize: true,
-        flatten: true,
-        one_hot_label: false,
-        data_dir: Some(dir.to_path_buf()),
-    }
-}
-
 #[test]
 fn odd_mnist_inputs_give_errors_not_panics() {
     let dir = TempDir::new("mnist-odd");
     // A directory that does not exist, a file instead of a directory, an empty directory.
-    let e = Mnist::load(&options(&dir.path().join("nope")))
+    let e = RawMnist::load(Some(&dir.path().join("nope")))
         .unwrap_err()
         .to_string();
     assert!(e.contains("does not exist"), "{e}");
     std::fs::write(dir.path().join("a-file"), b"x").unwrap();
-    let e = Mnist::load(&options(&dir.path().join("a-file")))
+    let e = RawMnist::load(Some(&dir.path().join("a-file")))
         .unwrap_err()
         .to_string();
     assert!(e.contains("is not a directory"), "{e}");
