@@ -88,16 +88,18 @@ impl Target<'_> {
                     (1, 1) => vec![t.ncols()],
                     _ => t.shape().to_vec(),
                 };
-                let m = format!("{what}: the target has shape {t_shape:?} but the output y has shape {y_shape:?}");
-                return Err(Error::Shape(m));
+                return Err(Error::Shape(format!(
+                    "{what}: the target has shape {t_shape:?} but the output y has shape \
+                     {y_shape:?}"
+                )));
             }
             Target::OneHot(t) => {
                 finite(t.view(), format_args!("{what}: the target"))?;
                 let bad = |row: &ArrayView<f64, _>| {
                     row.iter().any(|v| !(0.0..=1.0).contains(v)) || (row.sum() - 1.0).abs() > 1e-6
                 };
-                let mut rows = t.outer_iter().enumerate().filter(|_| distributions);
-                if let Some((i, row)) = rows.find(|(_, r)| bad(r)) {
+                let mut numbered = t.outer_iter().enumerate();
+                if let Some((i, row)) = numbered.find(|(_, r)| distributions && bad(r)) {
                     return Err(Error::InvalidArgument(format!(
                         "{what}: target row {i} is {row}, not one-hot: each row needs values in \
                          [0, 1] that sum to 1 (it sums to {}); give class labels instead?",
@@ -106,11 +108,10 @@ impl Target<'_> {
                 }
             }
             Target::Labels(labels) if labels.len() != rows => {
-                let n = labels.len();
-                let m = format!(
-                    "{what}: {n} labels for {rows} rows of output (y has shape {y_shape:?})"
-                );
-                return Err(Error::Shape(m));
+                return Err(Error::Shape(format!(
+                    "{what}: {} labels for {rows} rows of output (y has shape {y_shape:?})",
+                    labels.len()
+                )));
             }
             Target::Labels(labels) => {
                 if let Some((i, l)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
@@ -219,8 +220,8 @@ pub(crate) fn as_rows<'a, D: Dimension, A>(
 
 /// The output `y` of a loss as rows (a vector is one row; at least one element, all finite)
 /// and its target checked against it ([`Target::fit`]). Errors begin with `what`.
-pub(crate) fn check<'y, 't, S: Data<Elem = f64>, D: Dimension>(
-    y: &'y ArrayBase<S, D>,
+pub(crate) fn check<'y, 't>(
+    y: &'y ArrayBase<impl Data<Elem = f64>, impl Dimension>,
     t: &'t (impl IntoTarget + ?Sized),
     distributions: bool,
     what: &str,
@@ -251,11 +252,10 @@ pub(crate) fn check<'y, 't, S: Data<Elem = f64>, D: Dimension>(
 /// assert!((sum_squares_error(&y, 2)? - 0.0975).abs() < 1e-12);   // the label 2, same loss
 /// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn sum_squares_error<S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
-where
-    S: Data<Elem = f64>,
-    D: Dimension,
-{
+pub fn sum_squares_error(
+    y: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+    t: impl IntoTarget,
+) -> Result<f64> {
     let (y, t) = check(y, &t, false, "sum_squares_error")?;
     let total = match &t {
         Target::OneHot(t) => (&y - t).mapv(|d| d * d).sum(),
@@ -294,11 +294,10 @@ where
 /// assert!((cross_entropy_error(&batch, &[2, 2])? - mean).abs() < 1e-12);
 /// # Ok::<(), dlfs::Error>(())
 /// ```
-pub fn cross_entropy_error<S, D>(y: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
-where
-    S: Data<Elem = f64>,
-    D: Dimension,
-{
+pub fn cross_entropy_error(
+    y: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+    t: impl IntoTarget,
+) -> Result<f64> {
     let (y, t) = check(y, &t, true, "cross_entropy_error")?;
     if let Some((idx, v)) = y.indexed_iter().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
         return Err(Error::InvalidArgument(format!(

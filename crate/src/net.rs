@@ -18,15 +18,11 @@ pub const DEFAULT_SEED: u64 = 42;
 
 /// The input `x` seen as rows (a vector is one row), checked: `cols` finite values per row, at
 /// least one row. Errors begin with `what`.
-fn input_rows<'a, S, D>(
-    x: &'a ArrayBase<S, D>,
+fn input_rows<'a>(
+    x: &'a ArrayBase<impl Data<Elem = f64>, impl Dimension>,
     cols: usize,
     what: &str,
-) -> Result<ArrayView2<'a, f64>>
-where
-    S: Data<Elem = f64>,
-    D: Dimension,
-{
+) -> Result<ArrayView2<'a, f64>> {
     let x2 = as_rows(x.view(), &format!("{what}: the input x"))?;
     if x2.ncols() != cols {
         return Err(Error::Shape(format!(
@@ -83,11 +79,10 @@ impl SimpleNet {
     }
 
     /// The scores `x · W`: a vector for one input, a matrix for a batch.
-    pub fn predict<S, D>(&self, x: &ArrayBase<S, D>) -> Result<ArrayD<f64>>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn predict(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+    ) -> Result<ArrayD<f64>> {
         let z = input_rows(x, self.w.nrows(), "SimpleNet::predict")?.dot(&self.w);
         Ok(match x.ndim() {
             1 => z.index_axis_move(Axis(0), 0).into_dyn(),
@@ -96,11 +91,11 @@ impl SimpleNet {
     }
 
     /// The loss `cross_entropy_error(softmax(x · W), t)` (4.4.2), with `t` one-hot or a label.
-    pub fn loss<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn loss(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+        t: impl IntoTarget,
+    ) -> Result<f64> {
         let y = softmax(&input_rows(x, self.w.nrows(), "SimpleNet::loss")?.dot(&self.w));
         let (y, t) = check(&y, &t, true, "SimpleNet::loss")?;
         Ok(cross_entropy_unchecked(&y, &t))
@@ -108,15 +103,11 @@ impl SimpleNet {
 
     /// `∂L/∂W` by central differences, one weight at a time (4.4.2): the book's
     /// `numerical_gradient(lambda w: net.loss(x, t), net.W)`.
-    pub fn numerical_gradient<S, D>(
+    pub fn numerical_gradient(
         &self,
-        x: &ArrayBase<S, D>,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
         t: impl IntoTarget,
-    ) -> Result<Array2<f64>>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    ) -> Result<Array2<f64>> {
         let what = "SimpleNet::numerical_gradient";
         let x2 = input_rows(x, self.w.nrows(), what)?;
         let y = softmax(&x2.dot(&self.w));
@@ -253,22 +244,21 @@ impl TwoLayerNet {
     }
 
     /// The output probabilities `softmax(sigmoid(x · W1 + b1) · W2 + b2)`, one row per input row.
-    pub fn predict<S, D>(&self, x: &ArrayBase<S, D>) -> Result<Array2<f64>>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn predict(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+    ) -> Result<Array2<f64>> {
         self.check_params("TwoLayerNet::predict")?;
         let x2 = input_rows(x, self.input_size(), "TwoLayerNet::predict")?;
         Ok(self.forward(&x2).1)
     }
 
     /// The cross-entropy of the prediction against `t` (one-hot rows or labels), batch mean.
-    pub fn loss<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn loss(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+        t: impl IntoTarget,
+    ) -> Result<f64> {
         let y = self.predict(x)?;
         let (y, t) = check(&y, &t, true, "TwoLayerNet::loss")?;
         Ok(cross_entropy_unchecked(&y, &t))
@@ -278,11 +268,11 @@ impl TwoLayerNet {
     ///
     /// The answer is the label, or the argmax of a one-hot row. (The notes compare with an
     /// undefined `t` after naming the answers `y`.)
-    pub fn accuracy<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<f64>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn accuracy(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+        t: impl IntoTarget,
+    ) -> Result<f64> {
         let y = self.predict(x)?;
         let t = check(&y, &t, true, "TwoLayerNet::accuracy")?.1;
         Ok(accuracy_of(&y, &t.classes()))
@@ -292,16 +282,12 @@ impl TwoLayerNet {
     /// fit together, `x` is rows of `input_size` finite values, and `t` fits the output (one
     /// row of `output_size` per row of `x`, labels below it, one-hot rows that sum to 1).
     /// Computes no forward pass. Errors begin with `what`.
-    pub fn checked<'x, 't, S, D>(
+    pub fn checked<'x, 't>(
         &self,
-        x: &'x ArrayBase<S, D>,
+        x: &'x ArrayBase<impl Data<Elem = f64>, impl Dimension>,
         t: &'t impl IntoTarget,
         what: &str,
-    ) -> Result<(ArrayView2<'x, f64>, Target<'t>)>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    ) -> Result<(ArrayView2<'x, f64>, Target<'t>)> {
         self.check_params(what)?;
         let x2 = input_rows(x, self.input_size(), what)?;
         // The output's shape is known without computing it: one row of `output_size` per row.
@@ -320,15 +306,11 @@ impl TwoLayerNet {
     /// `cross_entropy_error(predict(x), t)` again, which is why the book trains with
     /// backpropagation ([`gradient`](TwoLayerNet::gradient)). The same numbers, computed
     /// the fast way, are `dlfs_fast::numerical_gradient` (crates/fast).
-    pub fn numerical_gradient<S, D>(
+    pub fn numerical_gradient(
         &self,
-        x: &ArrayBase<S, D>,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
         t: impl IntoTarget,
-    ) -> Result<Params>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    ) -> Result<Params> {
         let (x2, t) = self.checked(x, &t, "TwoLayerNet::numerical_gradient")?;
         let loss_w = |net: &TwoLayerNet| cross_entropy_unchecked(&net.forward(&x2).1.view(), &t);
         let mut net = self.clone();
@@ -345,11 +327,11 @@ impl TwoLayerNet {
     ///
     /// `dy = (y - t) / N`, `dW2 = z1ᵀ · dy`, `db2 = sum_rows dy`,
     /// `da1 = (dy · W2ᵀ) ⊙ z1 ⊙ (1 - z1)`, `dW1 = xᵀ · da1`, `db1 = sum_rows da1`.
-    pub fn gradient<S, D>(&self, x: &ArrayBase<S, D>, t: impl IntoTarget) -> Result<Params>
-    where
-        S: Data<Elem = f64>,
-        D: Dimension,
-    {
+    pub fn gradient(
+        &self,
+        x: &ArrayBase<impl Data<Elem = f64>, impl Dimension>,
+        t: impl IntoTarget,
+    ) -> Result<Params> {
         let (x2, t) = self.checked(x, &t, "TwoLayerNet::gradient")?;
         let grads = self.backprop(&x2, &t);
         // O(parameters), not O(data): a broken net's NaN never passes for a gradient.
