@@ -101,19 +101,15 @@ pub fn cache_dir() -> Option<PathBuf> {
 /// if set and not empty, the user's cache directory if the system has one.
 pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
     let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
-    [
+    let named = [
         (explicit.map(Path::to_path_buf), DirSource::Explicit),
         (env.map(PathBuf::from), DirSource::EnvVar),
         (cache_dir(), DirSource::UserCache),
-    ]
-    .into_iter()
-    .filter_map(|(path, source)| {
-        Some(SearchDir {
-            path: path?,
-            source,
-        })
-    })
-    .collect()
+    ];
+    named
+        .into_iter()
+        .filter_map(|(path, source)| path.map(|path| SearchDir { path, source }))
+        .collect()
 }
 
 /// The paths of the four MNIST files found in one directory.

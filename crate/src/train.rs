@@ -91,12 +91,7 @@ impl TrainSettings {
     /// fit in this machine's memory (checked before anything is allocated; the error names
     /// the setting and the bytes).
     pub fn validate(&self) -> Result<()> {
-        let (h, b, iters, lr) = (
-            self.hidden_size,
-            self.batch_size,
-            self.iters_num,
-            self.learning_rate,
-        );
+        let (h, b, iters) = (self.hidden_size, self.batch_size, self.iters_num);
         let invalid = |m: String| Err(Error::InvalidArgument(format!("train: {m}")));
         if iters == 0 {
             return invalid("iters_num is 0; at least one iteration is needed".into());
@@ -107,9 +102,10 @@ impl TrainSettings {
         if h == 0 {
             return invalid("hidden_size is 0; the hidden layer needs at least one unit".into());
         }
-        if !lr.is_finite() || lr <= 0.0 {
+        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
             return invalid(format!(
-                "learning_rate is {lr}; it must be a finite number above 0 (the book uses 0.1)"
+                "learning_rate is {}; it must be a finite number above 0 (the book uses 0.1)",
+                self.learning_rate
             ));
         }
         // The memory of a run, by what sets it: the weights and biases of `TwoLayerNet(784,
@@ -246,20 +242,19 @@ pub fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
 pub fn checked_set(x: &Array2<f64>, t: &Labels, what: &str) -> Result<Vec<usize>> {
     if let Target::OneHot(t) = t {
         if t.ncols() != CLASSES {
-            let m = format!(
+            return Err(Error::Shape(format!(
                 "train: t_{what} has one-hot rows of {} values, not {CLASSES}",
                 t.ncols()
-            );
-            return Err(Error::Shape(m));
+            )));
         }
-        let count =
-            |row: &ndarray::ArrayView1<f64>, v: f64| row.iter().filter(|&&x| x == v).count();
-        let one_hot =
-            |row: &ndarray::ArrayView1<f64>| count(row, 1.0) == 1 && count(row, 0.0) == CLASSES - 1;
+        let one_hot = |row: &ndarray::ArrayView1<f64>| {
+            row.iter().filter(|&&v| v == 1.0).count() == 1
+                && row.iter().filter(|&&v| v == 0.0).count() == CLASSES - 1
+        };
         if let Some((i, row)) = t.outer_iter().enumerate().find(|(_, r)| !one_hot(r)) {
-            let m =
-                format!("train: t_{what} row {i} is {row}, not one-hot (a single 1, the rest 0)");
-            return Err(Error::Label(m));
+            return Err(Error::Label(format!(
+                "train: t_{what} row {i} is {row}, not one-hot (a single 1, the rest 0)"
+            )));
         }
     }
     let classes = t.classes();

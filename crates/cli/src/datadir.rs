@@ -1,7 +1,7 @@
 //! Where the MNIST files are looked for, and what each place holds, for the command line's
 //! messages (`dlfs where`, `dlfs train`, `dlfs download`); the search itself is
 //! `dlfs::mnist::search_dirs`. In order:
-//! 1. the directory the caller gives (`MnistOptions::data_dir`, `--data-dir`);
+//! 1. the directory the caller gives (`RawMnist::load(Some(dir))`, `--data-dir`);
 //! 2. the directory in the environment variable `DLFS_DATA_DIR`;
 //! 3. the user's cache directory, `dlfs/mnist` inside it (`~/.cache/dlfs/mnist` on Linux,
 //!    `~/Library/Caches/dlfs/mnist` on macOS, `%LOCALAPPDATA%\dlfs\mnist` on Windows).
