@@ -188,8 +188,8 @@ impl TwoLayerNet {
         output_size: usize,
         weight_init_std: f64,
     ) -> Result<Self> {
-        let seed = DEFAULT_SEED;
-        Self::with_seed(input_size, hidden_size, output_size, weight_init_std, seed)
+        let (i, h, o) = (input_size, hidden_size, output_size);
+        Self::with_seed(i, h, o, weight_init_std, DEFAULT_SEED)
     }
 
     /// A net whose weights are `weight_init_std * N(0, 1)` from the given seed (`W1`, then
