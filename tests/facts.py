@@ -34,7 +34,8 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-notes-diff-run": ["-3749.1499804999003"],  # the notes' misplaced parenthesis
         "rs-69b6c006": ["4.2e-5", "9.0e-10"],  # sin at 1, h = 1e-4: the truncation errors
         # sin at 1: errors at 1e-4, ×10 and ×100 at 1e-3, the V's floors measured and in theory
-        "rs-d1bf1329": ["4.2e-5", "9.0e-10", "10", "100", "2.5e-9", "3.2e-6", "1.5e-8", "6e-6"],
+        "rs-d1bf1329": ["4.2e-5", "9.0e-10", "10", "100", "2.5e-9", "3.2e-6", "1.5e-8", "6e-6",
+                        "2.1e-8", "1.0e-5"],
         "sol-4-3-2": ["0.2002716"],  # f32: rounding wins at the book's h
         "sol-4-3-3": ["0.4000000000026205"],  # tangent slope at 15
         "sol-4-3-4": ["-4.000000000004"],  # 2 x0 at (-2, 1)
