@@ -76,6 +76,8 @@ def test_train_redraws_its_loss_figure_while_it_runs_and_ends_on_the_final_one(
              for e in re.findall(rf"^epoch (\d+)/{last} ", m["content"]["text"], re.M)]
     epochs = [e for _, e in lines]
     assert epochs[-1] == last and epochs[:-1] == list(range(len(epochs) - 1)), text_of(got)
+    if trainer == "dlfs_plot::live::train":  # EpochLines: the first line, and the last at the end
+        assert epochs == [0, last], text_of(got)
     assert lines[-1][0] >= shows[0][0], "the last epoch's line comes after the figure"
     curves_id = shows[0][1]["content"]["transient"]["display_id"]
     updates = [(t, m) for t, m in of_type(got, "update_display_data")

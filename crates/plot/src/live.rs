@@ -356,14 +356,15 @@ fn due(s: &State, now: Instant) -> bool {
 pub const LIVE_AFTER: Duration = Duration::from_secs(1);
 
 /// The [`Watch`] of a training drawn live, once it has run for [`LIVE_AFTER`]: one display of
-/// two panels side by side, the loss per iteration and the accuracy per epoch (one 16:9 figure,
-/// so that the saved cell fits a slide), redrawn a few times a second at most and once more,
-/// whole, at the end; and an Interrupt stops the run at its next update ([`Stoppable`]). The
-/// titles carry no book figure number: the settings of a run need not be the book's. Without
-/// the relay it draws nothing.
+/// two panels side by side, the loss per iteration and the accuracy per epoch ([`LIVE_SIZE`],
+/// so that the saved cell fits a 16:9 slide), redrawn a few times a second at most and once
+/// more, whole, at the end; and an Interrupt stops the run at its next update ([`Stoppable`]).
+/// The titles carry no book figure number: the settings of a run need not be the book's.
+/// Without the relay it draws nothing.
 ///
-/// Its [`EpochLines`] print the epoch lines: all of them until the drawing starts, then only
-/// the line of the last epoch recorded, at the end (the accuracy panel shows the others).
+/// Its [`EpochLines`] print the epoch lines: behind the relay the first at once and the last at
+/// the end (the accuracy panel shows the others), all of them at the end if the run was too
+/// short to be drawn; without the relay every line as it comes.
 #[derive(Debug)]
 pub struct LiveTraining {
     stop: Stoppable,
@@ -385,7 +386,7 @@ impl LiveTraining {
             stop: Stoppable::start(),
             started: Instant::now(),
             curves: LiveFigure::new(),
-            lines: EpochLines::default(),
+            lines: EpochLines::new(Relay::from_env().is_some()),
         }
     }
 
@@ -407,6 +408,10 @@ impl LiveTraining {
     }
 }
 
+/// The size of a live training's figure: 16:7, lower than a slide, so that the cell's code and
+/// two epoch lines fit above it on a 1280x720 slide.
+pub const LIVE_SIZE: (u32, u32) = (1280, 560);
+
 /// The loss and (once an epoch is recorded) the accuracy of `history`, side by side, without
 /// book figure numbers; described in text by both titles.
 fn learning_curves(history: &History) -> Figure {
@@ -416,13 +421,17 @@ fn learning_curves(history: &History) -> Figure {
     }
     let text: Vec<&str> = panels.iter().filter_map(|p| p.title_text()).collect();
     let text = text.join(" · ");
-    Figure::grid(panels, 2).alt(text)
+    Figure::grid(panels, 2)
+        .size(LIVE_SIZE.0, LIVE_SIZE.1)
+        .alt(text)
 }
 
-/// The epoch lines of a [`LiveTraining`] ([`epoch_line`]): printed as they come until the
-/// live drawing starts; from then on each is kept instead, and the last one kept is printed
-/// when the training ends. Clones share their state, so one can go to the trainer's
-/// `on_epoch` while the [`LiveTraining`] is its watch.
+/// The epoch lines of a [`LiveTraining`] ([`epoch_line`]). Behind the relay: the first is
+/// printed at once, the others are kept; when the training ends, the last one is printed if
+/// the run was drawn (the figure shows the rest), else all that were kept (a run shorter than
+/// [`LIVE_AFTER`]). So a saved cell holds the same two lines and one figure however fast the
+/// machine. Without the relay every line is printed as it comes. Clones share their state, so
+/// one can go to the trainer's `on_epoch` while the [`LiveTraining`] is its watch.
 #[derive(Debug, Clone, Default)]
 pub struct EpochLines {
     state: Arc<Mutex<LinesState>>,
@@ -430,8 +439,10 @@ pub struct EpochLines {
 
 #[derive(Debug, Default)]
 struct LinesState {
+    live: bool,
+    printed: usize,
     drawing: bool,
-    kept: Option<String>,
+    kept: Vec<String>,
 }
 
 impl EpochLines {
@@ -439,25 +450,44 @@ impl EpochLines {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The printer of a training behind the relay (`live`: lines kept) or not (printed).
+    pub fn new(live: bool) -> EpochLines {
+        let state = LinesState {
+            live,
+            ..LinesState::default()
+        };
+        EpochLines {
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
     /// The trainer's `on_epoch`: prints the line of `record` (of `last_epoch` epochs), or keeps
-    /// it while the run is drawn live.
+    /// it (see [`EpochLines`]).
     pub fn print(&self, record: &EpochRecord, last_epoch: usize) {
         let line = epoch_line(record, last_epoch);
         let mut s = self.state();
-        if s.drawing {
-            s.kept = Some(line);
-        } else {
+        if !s.live || s.printed == 0 {
             println!("{line}");
+            s.printed += 1;
+        } else if s.drawing {
+            s.kept = vec![line]; // only the last one is printed
+        } else {
+            s.kept.push(line);
         }
     }
 
     fn drawing_started(&self) {
-        self.state().drawing = true;
+        let mut s = self.state();
+        s.drawing = true;
+        let last = s.kept.pop();
+        s.kept = last.into_iter().collect();
     }
 
-    /// Prints the last line kept, if any (at the end of the run).
+    /// Prints what was kept (at the end of the run): the last line, or every line if the run
+    /// was not drawn.
     fn flush(&self) {
-        if let Some(line) = self.state().kept.take() {
+        let kept = std::mem::take(&mut self.state().kept);
+        for line in kept {
             println!("{line}");
         }
     }
@@ -604,7 +634,7 @@ mod tests {
 
     #[test]
     fn epoch_lines_are_kept_once_the_drawing_starts_and_the_last_is_printed_at_the_end() {
-        let lines = EpochLines::default();
+        let lines = EpochLines::new(true);
         let record = |epoch| EpochRecord {
             epoch,
             iteration: epoch * 600,
@@ -612,22 +642,37 @@ mod tests {
             train_acc: 0.5,
             test_acc: 0.5,
         };
+        let line = |epoch| epoch_line(&record(epoch), 16);
         lines.print(&record(0), 16);
-        assert!(lines.state().kept.is_none(), "printed before the drawing");
+        assert!(
+            lines.state().kept.is_empty(),
+            "the first line is printed at once"
+        );
+        lines.print(&record(1), 16);
+        lines.print(&record(2), 16);
+        assert_eq!(
+            lines.state().kept,
+            [line(1), line(2)],
+            "kept until the drawing"
+        );
         let shared = lines.clone();
         shared.drawing_started();
         lines.print(&record(7), 16);
         lines.print(&record(16), 16);
-        assert_eq!(
-            lines.state().kept.as_deref(),
-            Some(epoch_line(&record(16), 16).as_str())
-        );
+        assert_eq!(lines.state().kept, [line(16)], "once drawn, only the last");
         lines.flush();
-        assert!(shared.state().kept.is_none(), "the clone shares the state");
+        assert!(shared.state().kept.is_empty(), "the clone shares the state");
+        // A run too short to be drawn prints all its lines at the end; without the relay, at once.
+        let short = EpochLines::new(true);
+        (0..3).for_each(|e| short.print(&record(e), 2));
+        assert_eq!(short.state().kept.len(), 2);
+        let plain = EpochLines::new(false);
+        (0..3).for_each(|e| plain.print(&record(e), 2));
+        assert!(plain.state().kept.is_empty());
     }
 
     #[test]
-    fn the_live_figure_is_one_16_9_display_of_both_curves() {
+    fn the_live_figure_is_one_display_of_both_curves() {
         let mut history = History::default();
         history.train_loss.extend([2.3, 1.0, 0.5]);
         let only_loss = learning_curves(&history);
@@ -648,7 +693,7 @@ mod tests {
             text.contains(" · ") && text.contains("0.1022") && !text.contains("4-1"),
             "{text}"
         );
-        assert_eq!(both.pixel_size(), (1280, 720));
+        assert_eq!(both.pixel_size(), LIVE_SIZE);
         assert!(both.png_bytes().is_ok());
     }
 
