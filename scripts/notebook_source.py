@@ -150,7 +150,8 @@ STUDENT_BLANK = "// 여기에 답을 써 보세요."
 def student_copy(nb):
     """`nb` for students: every cell tagged `solution` (code or Markdown) removed, an empty
     code cell to write in where each code answer was, the student header after the title,
-    no outputs, no execution counts, the crate one directory further up. The removing and
+    no outputs, no execution counts, the crate one directory further up, and a slide type on
+    every cell (the new ones get theirs by scripts/slideshow.py's rules). The removing and
     clearing are nbconvert's TagRemovePreprocessor and ClearOutputPreprocessor."""
     import nbformat
     from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
@@ -174,6 +175,7 @@ def student_copy(nb):
     for cell in out.cells:
         if cell.cell_type == "code":
             cell.source = cell.source.replace(CRATE_PATH, STUDENT_CRATE_PATH)
+    assign_slides(out)  # the header and the blanks too: the student copy is a deck as well
     return out
 
 

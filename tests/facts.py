@@ -17,7 +17,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 FACTS: dict[str, dict[str, list[str]]] = {
     "4.2-loss-functions": {
-        "rs-863a6994": ["0.0975", "0.5975"],  # SSE: 0.6 at the right class, at index 7
+        "rs-863a6994": ["0.09750000000000002", "0.5975"],  # SSE: 0.6 at the right class (the book's
+        # NumPy prints 0.097500000000000031: the same sum in another order), at index 7
         "rs-daf1fbc7": ["0.510825457099338", "2.302584092994546"],  # CEE, the same two
         "rs-batch-cee": ["1.406704775046942"],  # batch CEE of both rows
         "rs-c11dfe35": ["60000", "784"],  # x_train.shape: MNIST loaded
@@ -32,6 +33,9 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-283e994d": ["6.00000000000378", "7.999999999999119"],  # partial derivatives at (3, 4)
         "rs-notes-diff-run": ["-3749.1499804999003"],  # the notes' misplaced parenthesis
         "rs-69b6c006": ["4.2e-5", "9.0e-10"],  # sin at 1, h = 1e-4: the truncation errors
+        # sin at 1: errors at 1e-4, ×10 and ×100 at 1e-3, the V's floors measured and in theory
+        "rs-d1bf1329": ["4.2e-5", "9.0e-10", "10", "100", "2.5e-9", "3.2e-6", "1.5e-8", "6e-6",
+                        "2.1e-8", "1.0e-5"],
         "sol-4-3-2": ["0.2002716"],  # f32: rounding wins at the book's h
         "sol-4-3-3": ["0.4000000000026205"],  # tangent slope at 15
         "sol-4-3-4": ["-4.000000000004"],  # 2 x0 at (-2, 1)

@@ -229,7 +229,7 @@ def test_two_students_run_dlfs_through_the_hub(hub):
         assert len(cells) == 5 and all(c["error"] == "" for c in cells), f"{user}: {cells}"
         setup, numbers, envs, probes, inferred = (c["text"] for c in cells)
         assert inferred.strip() == "0.5403023058681398", inferred
-        assert setup.startswith("dlfs 0.1.0 ready") and "MNIST: 4 files (from DLFS_DATA_DIR)" in setup, setup
+        assert setup.startswith("dlfs 0.1.0 준비 완료") and "MNIST 파일 4개 (DLFS_DATA_DIR)" in setup, setup
         assert numbers.strip() == "0.097500 0.510825", numbers
         lines = dict(line.split("=", 1) for line in envs.splitlines() if "=" in line)
         assert envs.startswith("cargo 1."), envs

@@ -8,7 +8,7 @@ import re
 import pytest
 import slides
 import slideshow
-from conftest import chapter_notebooks
+from conftest import NOTEBOOKS, chapter_notebooks
 
 
 def md(text, **meta):
@@ -66,7 +66,15 @@ def test_slide_count_edge_cases():
     assert slideshow.expected_slides({"cells": [md("x", slideshow={"slide_type": "skip"})]}) == 0
 
 
-@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+# The lecture notebooks and their student copies: both are decks.
+REAL = chapter_notebooks() + sorted((NOTEBOOKS / "student").glob("*.ipynb"))
+
+
+def _id(path):
+    return f"student/{path.stem}" if path.parent.name == "student" else path.stem
+
+
+@pytest.mark.parametrize("path", REAL, ids=_id)
 def test_every_cell_of_the_notebooks_has_a_slide_type(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     bad = [i + 1 for i, c in enumerate(nb["cells"]) if slideshow.slide_type(c) not in slideshow.TYPES]
@@ -111,7 +119,6 @@ def test_headings_ignore_code_fences_and_hashtags():
     assert slideshow.headings(code("# a comment")) == []
 
 
-REAL = chapter_notebooks()
 QUESTION = re.compile(r"^\s*(#{1,6}\s*)?\**\s*(연습문제|Exercise)\s*\d")
 
 
@@ -119,7 +126,7 @@ def deck(path):
     return slides.deck_notebook(path)
 
 
-@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", REAL, ids=_id)
 def test_every_slide_of_the_deck_has_one_heading(path):
     bad = []
     for n, group in enumerate(slideshow.slides_of(deck(path)), 1):
@@ -129,7 +136,7 @@ def test_every_slide_of_the_deck_has_one_heading(path):
     assert not bad, f"{path.name}: {bad}"
 
 
-@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", REAL, ids=_id)
 def test_every_question_starts_a_slide_and_every_answer_follows_it(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
@@ -142,7 +149,7 @@ def test_every_question_starts_a_slide_and_every_answer_follows_it(path):
                 f"{path.name}: answer {cell.get('id')} is a {kind!r}: it shows with what comes before"
 
 
-@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", REAL, ids=_id)
 def test_code_and_printed_lines_fit_a_projector(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     wide = []

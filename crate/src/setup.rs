@@ -6,13 +6,13 @@
 //! dlfs::setup::status()
 //! ```
 //!
-//! shows `dlfs 0.1.0 ready · MNIST: 4 files (from DLFS_DATA_DIR)`, or where
-//! MNIST was looked for and how to get it.
+//! shows `dlfs 0.1.0 준비 완료 · MNIST 파일 4개 (DLFS_DATA_DIR)`, or where MNIST was
+//! looked for and how to get it (in Korean, the notebooks' language).
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::mnist::{search_dirs, MnistFiles, SearchDir};
+use crate::mnist::{search_dirs, DirSource, MnistFiles, SearchDir};
 
 /// What the first cell of a notebook reports: the crate's version and where MNIST is.
 #[derive(Debug, Clone)]
@@ -54,11 +54,12 @@ impl Status {
 }
 
 impl fmt::Display for Status {
+    /// The line in Korean, the notebooks' language.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "dlfs {} ready · ", self.version)?;
+        write!(f, "dlfs {} 준비 완료 · ", self.version)?;
         match &self.mnist {
             // The folder is `data_dir()`: a machine path does not belong on a lecture slide.
-            Some(d) => write!(f, "MNIST: 4 files ({})", d.source),
+            Some(d) => write!(f, "MNIST 파일 4개 ({})", where_korean(d.source)),
             None => {
                 let places: Vec<String> = self
                     .searched
@@ -66,17 +67,26 @@ impl fmt::Display for Status {
                     .map(|d| d.path.display().to_string())
                     .collect();
                 let places = if places.is_empty() {
-                    "nowhere: DLFS_DATA_DIR unset, no cache directory".to_string()
+                    "없음: DLFS_DATA_DIR도, 캐시 디렉터리도 없습니다".to_string()
                 } else {
                     places.join(", ")
                 };
                 write!(
                     f,
-                    "MNIST not found (looked in {places}): 4.2.3 and 4.5 need it; \
-                     run `cargo run --release -p dlfs-cli -- download` or set DLFS_DATA_DIR, \
-                     then restart the kernel"
+                    "MNIST를 찾지 못했습니다(찾아본 곳: {places}). 4.2.3과 4.5에 필요합니다: \
+                     `cargo run --release -p dlfs-cli -- download`를 실행하거나 DLFS_DATA_DIR을 \
+                     지정한 뒤 커널을 다시 시작하세요"
                 )
             }
         }
+    }
+}
+
+/// Where MNIST was found, as the status line says it.
+fn where_korean(source: DirSource) -> &'static str {
+    match source {
+        DirSource::Explicit => "지정한 디렉터리",
+        DirSource::EnvVar => "DLFS_DATA_DIR",
+        DirSource::UserCache => "사용자 캐시 디렉터리",
     }
 }

@@ -96,6 +96,13 @@ fn sci(v: f64) -> String {
         .replace('-', "\u{2212}")
 }
 
+/// The errors as a log plot can draw them: a 0 becomes infinite, so that [`best`] passes it by.
+fn drawable(err: &[f64]) -> Vec<f64> {
+    err.iter()
+        .map(|&e| if e > 0.0 { e } else { f64::INFINITY })
+        .collect()
+}
+
 fn best(h: &[f64], err: &[f64]) -> (f64, f64) {
     h.iter()
         .zip(err)
@@ -154,7 +161,7 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 "전방 차분 (f(x+h) − f(x)) / h",
             ),
             log_pieces(&data.h, &data.forward),
-            data.best_forward(),
+            best(&data.h, &drawable(&data.forward)),
         ),
         (
             tr(
@@ -162,7 +169,7 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
                 "중심 차분 (f(x+h) − f(x−h)) / 2h",
             ),
             log_pieces(&data.h, &data.central),
-            data.best_central(),
+            best(&data.h, &drawable(&data.central)),
         ),
     ];
     let (_, fwd, cen) = data.at(BOOK_H);
@@ -187,16 +194,25 @@ pub fn difference_errors(f: impl Fn(f64) -> f64, x: f64, exact: f64, name: &str)
             for piece in pieces {
                 draw_clipped(&mut c, theme, piece, Mark::Line(style))?;
             }
-            legend.add(
+            // The smallest error drawn: a 0 has no logarithm, so the legend names no point
+            // the plot leaves out.
+            let smallest = if *zeros > 0 {
+                say!(
+                    "{label}: smallest above 0 {} at h = {}",
+                    "{label}: 0을 빼면 최소 {} (h = {})",
+                    sci(*be),
+                    sci(*bh)
+                )
+            } else {
                 say!(
                     "{label}: smallest {} at h = {}",
                     "{label}: 최소 {} (h = {})",
                     sci(*be),
                     sci(*bh)
-                ),
-                Mark::Line(style),
-            );
-            if *be > 0.0 {
+                )
+            };
+            legend.add(smallest, Mark::Line(style));
+            if be.is_finite() {
                 c.draw_series(std::iter::once(Circle::new(
                     (bh.log10(), be.log10()),
                     theme.px(7.0),

@@ -48,6 +48,8 @@ enum Body {
 #[derive(Clone)]
 pub struct Figure {
     title: Option<String>,
+    /// What the figure shows, in words, where the title does not say it (a grid's panels).
+    alt: Option<String>,
     body: Body,
     width: u32,
     height: u32,
@@ -84,6 +86,7 @@ impl Figure {
         let title = title.into();
         Figure {
             title: (!title.is_empty()).then_some(title),
+            alt: None,
             body: Body::Draw(Arc::new(draw)),
             width: 1280,
             height: 720,
@@ -153,6 +156,19 @@ impl Figure {
     /// The title, if any.
     pub fn title_text(&self) -> Option<&str> {
         self.title.as_deref()
+    }
+
+    /// Sets the words that describe the figure where it has no title of its own (a grid of
+    /// titled panels): the `text/plain` of a live display.
+    pub fn alt(mut self, text: impl Into<String>) -> Figure {
+        let text = text.into();
+        self.alt = (!text.is_empty()).then_some(text);
+        self
+    }
+
+    /// The figure in words: the text of [`alt`](Figure::alt), else the title.
+    pub fn alt_text(&self) -> Option<&str> {
+        self.alt.as_deref().or(self.title.as_deref())
     }
 
     /// The PNG's size in pixels: the size times the scale, rounded.

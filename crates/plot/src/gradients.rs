@@ -359,8 +359,8 @@ pub fn learning_rates(
         .collect();
     let cols = panels.len();
     Figure::grid(panels, cols).title(say!(
-        "Gradient descent from {} for {steps} steps: the learning rate matters  (4.4.1)",
-        "{}에서 {steps}단계 경사 하강법: 학습률에 따라 결과가 달라짐  (4.4.1)",
+        "Gradient descent from {} for {steps} steps: the learning rate matters",
+        "{}에서 {steps}단계 경사 하강법: 학습률에 따라 결과가 달라짐",
         pair(start)
     ))
 }

@@ -13,7 +13,7 @@
 //! | [`surface`], [`function_2_surface`] | 4-8, a function of two variables (4.3.3) |
 //! | [`gradient_field`], [`function_2_gradient_field`] | 4-9, the gradient (4.4) |
 //! | [`descent_path`], [`learning_rates`] | 4-10, gradient descent (4.4.1) |
-//! | [`loss_curve`] | 4-11, training loss (4.5.2) |
+//! | [`loss_curve`], [`loss_curves`] | 4-11, training loss (4.5.2); several runs on one y axis |
 //! | [`accuracy_curve`] | 4-12, train and test accuracy (4.5.3) |
 //! | [`digits`], [`weights`] | MNIST digits and predictions, first-layer weights (4.5) |
 //!
@@ -42,6 +42,7 @@ mod lang;
 pub mod live;
 mod mnist;
 mod surface;
+mod text;
 mod theme;
 mod training;
 
@@ -57,5 +58,6 @@ pub use lang::{language, set_language, Language, LANGUAGE_VARIABLE};
 pub use live::LiveFigure;
 pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
+pub use text::wrap;
 pub use theme::{Theme, FONT_FAMILY, HANGUL_FONT_FAMILY, PALETTE};
-pub use training::{accuracy_curve, loss_curve};
+pub use training::{accuracy_curve, loss_curve, loss_curves};

@@ -34,12 +34,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use dlfs::mnist::Mnist;
-use dlfs::train::{epoch_line, train_watched, History, TrainSettings, Trained, Watch};
+use dlfs::train::{epoch_line, train_watched, EpochRecord, History, TrainSettings, Trained, Watch};
 
 use crate::{accuracy_curve, loss_curve, Figure};
 
@@ -314,7 +314,7 @@ impl LiveFigure {
             Ok(png) => {
                 let b64 = base64::engine::general_purpose::STANDARD;
                 let png = b64.encode(png);
-                let text = b64.encode(figure.title_text().unwrap_or("figure"));
+                let text = b64.encode(figure.alt_text().unwrap_or("figure"));
                 let bundle = [("image/png", png.as_str()), ("text/plain", text.as_str())];
                 if s.shown {
                     relay.update(&self.id, &bundle);
@@ -355,18 +355,22 @@ fn due(s: &State, now: Instant) -> bool {
 /// How long a training runs before it is drawn live: a shorter run draws nothing.
 pub const LIVE_AFTER: Duration = Duration::from_secs(1);
 
-/// The [`Watch`] of a training drawn live, once it has run for [`LIVE_AFTER`]: the loss per
-/// iteration redrawn a few times a second at most, the accuracy per epoch when a new epoch is
-/// recorded, both drawn once more, whole, at the end; and an Interrupt stops the run at its
-/// next update ([`Stoppable`]). The titles carry no book figure number: the settings of a run
-/// need not be the book's. Without the relay it draws nothing.
+/// The [`Watch`] of a training drawn live, once it has run for [`LIVE_AFTER`]: one display of
+/// two panels side by side, the loss per iteration and the accuracy per epoch ([`LIVE_SIZE`],
+/// so that the saved cell fits a 16:9 slide), redrawn a few times a second at most and once
+/// more, whole, at the end; and an Interrupt stops the run at its next update ([`Stoppable`]).
+/// The titles carry no book figure number: the settings of a run need not be the book's.
+/// Without the relay it draws nothing.
+///
+/// Its [`EpochLines`] print the epoch lines: behind the relay the first at once and the last at
+/// the end (the accuracy panel shows the others), all of them at the end if the run was too
+/// short to be drawn; without the relay every line as it comes.
 #[derive(Debug)]
 pub struct LiveTraining {
     stop: Stoppable,
     started: Instant,
-    loss: LiveFigure,
-    accuracy: LiveFigure,
-    epochs_drawn: usize,
+    curves: LiveFigure,
+    lines: EpochLines,
 }
 
 impl Default for LiveTraining {
@@ -376,29 +380,116 @@ impl Default for LiveTraining {
 }
 
 impl LiveTraining {
-    /// Announces a training to the relay and prepares its two displays (not shown yet).
+    /// Announces a training to the relay and prepares its display (not shown yet).
     pub fn start() -> LiveTraining {
         LiveTraining {
             stop: Stoppable::start(),
             started: Instant::now(),
-            loss: LiveFigure::new(),
-            accuracy: LiveFigure::new(),
-            epochs_drawn: 0,
+            curves: LiveFigure::new(),
+            lines: EpochLines::new(Relay::from_env().is_some()),
         }
+    }
+
+    /// The printer of this training's epoch lines, to give the trainer as its `on_epoch`.
+    pub fn epoch_lines(&self) -> EpochLines {
+        self.lines.clone()
     }
 
     fn draw(&mut self, history: &History) {
-        if !history.train_loss.is_empty() {
-            self.loss.show(unnumbered(loss_curve(history)));
+        if history.train_loss.is_empty() {
+            return;
         }
-        if history.epochs.len() != self.epochs_drawn && !history.epochs.is_empty() {
-            self.accuracy.show(unnumbered(accuracy_curve(history)));
-            self.epochs_drawn = history.epochs.len();
-        }
+        self.curves.show(learning_curves(history));
+        self.lines.drawing_started();
     }
 
     fn long_enough(&self) -> bool {
-        self.loss.is_live() && self.started.elapsed() >= LIVE_AFTER
+        self.curves.is_live() && self.started.elapsed() >= LIVE_AFTER
+    }
+}
+
+/// The size of a live training's figure: 16:7, lower than a slide, so that the cell's code and
+/// two epoch lines fit above it on a 1280x720 slide.
+pub const LIVE_SIZE: (u32, u32) = (1280, 560);
+
+/// The loss and (once an epoch is recorded) the accuracy of `history`, side by side, without
+/// book figure numbers; described in text by both titles.
+fn learning_curves(history: &History) -> Figure {
+    let mut panels = vec![unnumbered(loss_curve(history))];
+    if !history.epochs.is_empty() {
+        panels.push(unnumbered(accuracy_curve(history)));
+    }
+    let text: Vec<&str> = panels.iter().filter_map(|p| p.title_text()).collect();
+    let text = text.join(" · ");
+    Figure::grid(panels, 2)
+        .size(LIVE_SIZE.0, LIVE_SIZE.1)
+        .alt(text)
+}
+
+/// The epoch lines of a [`LiveTraining`] ([`epoch_line`]). Behind the relay: the first is
+/// printed at once, the others are kept; when the training ends, the last one is printed if
+/// the run was drawn (the figure shows the rest), else all that were kept (a run shorter than
+/// [`LIVE_AFTER`]). So a saved cell holds the same two lines and one figure however fast the
+/// machine. Without the relay every line is printed as it comes. Clones share their state, so
+/// one can go to the trainer's `on_epoch` while the [`LiveTraining`] is its watch.
+#[derive(Debug, Clone, Default)]
+pub struct EpochLines {
+    state: Arc<Mutex<LinesState>>,
+}
+
+#[derive(Debug, Default)]
+struct LinesState {
+    live: bool,
+    printed: usize,
+    drawing: bool,
+    kept: Vec<String>,
+}
+
+impl EpochLines {
+    fn state(&self) -> std::sync::MutexGuard<'_, LinesState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The printer of a training behind the relay (`live`: lines kept) or not (printed).
+    pub fn new(live: bool) -> EpochLines {
+        let state = LinesState {
+            live,
+            ..LinesState::default()
+        };
+        EpochLines {
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// The trainer's `on_epoch`: prints the line of `record` (of `last_epoch` epochs), or keeps
+    /// it (see [`EpochLines`]).
+    pub fn print(&self, record: &EpochRecord, last_epoch: usize) {
+        let line = epoch_line(record, last_epoch);
+        let mut s = self.state();
+        if !s.live || s.printed == 0 {
+            println!("{line}");
+            s.printed += 1;
+        } else if s.drawing {
+            s.kept = vec![line]; // only the last one is printed
+        } else {
+            s.kept.push(line);
+        }
+    }
+
+    fn drawing_started(&self) {
+        let mut s = self.state();
+        s.drawing = true;
+        let last = s.kept.pop();
+        s.kept = last.into_iter().collect();
+    }
+
+    /// Prints what was kept (at the end of the run): the last line, or every line if the run
+    /// was not drawn.
+    fn flush(&self) {
+        let kept = std::mem::take(&mut self.state().kept);
+        for line in kept {
+            println!("{line}");
+        }
     }
 }
 
@@ -417,7 +508,7 @@ fn unnumbered(figure: Figure) -> Figure {
 impl Watch for LiveTraining {
     fn after_update(&mut self, history: &History) -> bool {
         let stop = self.stop.after_update(history);
-        if self.long_enough() && self.loss.is_due() {
+        if self.long_enough() && self.curves.is_due() {
             self.draw(history);
         }
         stop
@@ -427,15 +518,19 @@ impl Watch for LiveTraining {
         if self.long_enough() {
             self.draw(history);
         }
+        self.lines.flush();
     }
 }
 
 /// The book's training loop ([`dlfs::train::train`], 4.5.2-4.5.3) drawn live in JupyterLab:
-/// the same net and history, one line per epoch, and behind the kernel's relay the loss and
-/// accuracy curves redrawn while it runs ([`LiveTraining`]); an Interrupt stops it at its next
-/// update and returns the net and the history so far.
+/// the same net and history, and behind the kernel's relay the loss and accuracy curves
+/// redrawn while it runs ([`LiveTraining`]; its [`EpochLines`] print one line per epoch until
+/// the drawing starts, then the last); an Interrupt stops it at its next update and returns the
+/// net and the history so far.
 pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
-    train_printing(data, settings, &mut LiveTraining::start())
+    let mut live = LiveTraining::start();
+    let lines = live.epoch_lines();
+    train_watched(data, settings, |r, last| lines.print(r, last), &mut live)
 }
 
 /// The book's training loop ([`dlfs::train::train`], 4.5.2-4.5.3) as above, without figures:
@@ -443,21 +538,8 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
 /// the net and the history so far ([`Stoppable`]). For loops over settings that draw one
 /// comparison figure of their own (4.5's exercises).
 pub fn train_stoppable(data: &Mnist, settings: &TrainSettings) -> dlfs::Result<Trained> {
-    train_printing(data, settings, &mut Stoppable::start())
-}
-
-/// [`train_watched`] printing one line per epoch ([`epoch_line`]), watched by `watch`.
-fn train_printing(
-    data: &Mnist,
-    settings: &TrainSettings,
-    watch: &mut dyn Watch,
-) -> dlfs::Result<Trained> {
-    train_watched(
-        data,
-        settings,
-        |record, last| println!("{}", epoch_line(record, last)),
-        watch,
-    )
+    let print = |record: &EpochRecord, last| println!("{}", epoch_line(record, last));
+    train_watched(data, settings, print, &mut Stoppable::start())
 }
 
 #[cfg(test)]
@@ -540,11 +622,79 @@ mod tests {
         let mut watch = LiveTraining {
             stop: Stoppable::with_relay(None),
             started: Instant::now() - LIVE_AFTER,
-            loss: LiveFigure::new(),
-            accuracy: LiveFigure::new(),
-            epochs_drawn: 0,
+            curves: LiveFigure {
+                relay: None,
+                id: unique_id("fig"),
+                state: Mutex::new(State::default()),
+            },
+            lines: EpochLines::default(),
         };
         assert!(!watch.after_update(&history));
+    }
+
+    #[test]
+    fn epoch_lines_are_kept_once_the_drawing_starts_and_the_last_is_printed_at_the_end() {
+        let lines = EpochLines::new(true);
+        let record = |epoch| EpochRecord {
+            epoch,
+            iteration: epoch * 600,
+            loss: 1.0,
+            train_acc: 0.5,
+            test_acc: 0.5,
+        };
+        let line = |epoch| epoch_line(&record(epoch), 16);
+        lines.print(&record(0), 16);
+        assert!(
+            lines.state().kept.is_empty(),
+            "the first line is printed at once"
+        );
+        lines.print(&record(1), 16);
+        lines.print(&record(2), 16);
+        assert_eq!(
+            lines.state().kept,
+            [line(1), line(2)],
+            "kept until the drawing"
+        );
+        let shared = lines.clone();
+        shared.drawing_started();
+        lines.print(&record(7), 16);
+        lines.print(&record(16), 16);
+        assert_eq!(lines.state().kept, [line(16)], "once drawn, only the last");
+        lines.flush();
+        assert!(shared.state().kept.is_empty(), "the clone shares the state");
+        // A run too short to be drawn prints all its lines at the end; without the relay, at once.
+        let short = EpochLines::new(true);
+        (0..3).for_each(|e| short.print(&record(e), 2));
+        assert_eq!(short.state().kept.len(), 2);
+        let plain = EpochLines::new(false);
+        (0..3).for_each(|e| plain.print(&record(e), 2));
+        assert!(plain.state().kept.is_empty());
+    }
+
+    #[test]
+    fn the_live_figure_is_one_display_of_both_curves() {
+        let mut history = History::default();
+        history.train_loss.extend([2.3, 1.0, 0.5]);
+        let only_loss = learning_curves(&history);
+        assert_eq!(
+            only_loss.alt_text(),
+            unnumbered(loss_curve(&history)).title_text()
+        );
+        history.epochs.push(EpochRecord {
+            epoch: 0,
+            iteration: 0,
+            loss: 2.3,
+            train_acc: 0.1022,
+            test_acc: 0.1010,
+        });
+        let both = learning_curves(&history);
+        let text = both.alt_text().unwrap();
+        assert!(
+            text.contains(" · ") && text.contains("0.1022") && !text.contains("4-1"),
+            "{text}"
+        );
+        assert_eq!(both.pixel_size(), LIVE_SIZE);
+        assert!(both.png_bytes().is_ok());
     }
 
     #[test]

@@ -29,16 +29,53 @@ fn moving_average(v: &[f64], w: usize) -> Vec<f64> {
 /// line, their moving average (over 1% of the run, at least 10 iterations) as a bold line.
 /// The loss falls as the network learns.
 pub fn loss_curve(history: &History) -> Figure {
+    match top_of(history, "loss_curve") {
+        Ok(top) => loss_panel(history, top),
+        Err(failed) => failed,
+    }
+}
+
+/// The mini-batch losses of several runs, one [`loss_curve`] panel each, side by side, titled
+/// by the first item of each pair and drawn on **one** y axis (0 to the largest loss of all),
+/// so that the runs can be compared by eye (4.5's exercise on the batch size).
+pub fn loss_curves<S: AsRef<str>>(runs: &[(S, &History)]) -> Figure {
+    let mut top = 0.0f64;
+    for (_, history) in runs {
+        match top_of(history, "loss_curves") {
+            Ok(t) => top = top.max(t),
+            Err(failed) => return failed,
+        }
+    }
+    let panels = runs
+        .iter()
+        .map(|(title, history)| loss_panel(history, top).title(title.as_ref()))
+        .collect::<Vec<_>>();
+    let cols = panels.len();
+    Figure::grid(panels, cols)
+}
+
+/// The top of the y axis for `history`'s losses (5% above the largest), or the failed figure
+/// of `who` when there are none or one is not finite.
+fn top_of(history: &History, who: &str) -> Result<f64, Figure> {
     let loss = &history.train_loss;
     if loss.is_empty() {
-        return Figure::failed("loss_curve: the history has no losses (train_loss is empty)");
+        return Err(Figure::failed(format!(
+            "{who}: the history has no losses (train_loss is empty)"
+        )));
     }
     if let Some(i) = loss.iter().position(|v| !v.is_finite()) {
-        return Figure::failed(format!(
-            "loss_curve: train_loss[{i}] = {} is not finite",
+        return Err(Figure::failed(format!(
+            "{who}: train_loss[{i}] = {} is not finite",
             loss[i]
-        ));
+        )));
     }
+    let top = loss.iter().copied().fold(0.0f64, f64::max) * 1.05;
+    Ok(if top > 0.0 { top } else { 1.0 })
+}
+
+/// [`loss_curve`] of a checked history on the y axis `0..top`.
+fn loss_panel(history: &History, top: f64) -> Figure {
+    let loss = &history.train_loss;
     let window = (loss.len() / 100).max(10).min(loss.len());
     let raw: Vec<(f64, f64)> = loss
         .iter()
@@ -50,8 +87,6 @@ pub fn loss_curve(history: &History) -> Figure {
         .enumerate()
         .map(|(i, v)| (i as f64, v))
         .collect();
-    let top = loss.iter().copied().fold(0.0f64, f64::max) * 1.05;
-    let top = if top > 0.0 { top } else { 1.0 };
     let xmax = (loss.len().max(2) - 1) as f64;
     Figure::from_fn(
         tr(
@@ -154,7 +189,53 @@ pub fn accuracy_curve(history: &History) -> Figure {
 
 #[cfg(test)]
 mod tests {
-    use super::moving_average;
+    use super::*;
+
+    fn losses(v: &[f64]) -> History {
+        History {
+            train_loss: v.to_vec(),
+            ..History::default()
+        }
+    }
+
+    #[test]
+    fn several_runs_share_the_top_of_the_largest_loss() {
+        let (low, high) = (losses(&[1.0, 0.5]), losses(&[4.0, 2.0]));
+        assert_eq!(top_of(&low, "t").ok(), Some(1.05));
+        assert_eq!(top_of(&high, "t").ok(), Some(4.2));
+        // The left panel (the low run) is drawn on the axis the largest loss of all sets.
+        let left = |runs: &[(&str, &History)]| {
+            let png = loss_curves(runs).png_bytes().unwrap();
+            let mut reader = png::Decoder::new(png.as_slice()).read_info().unwrap();
+            let mut rgb = vec![0; reader.output_buffer_size()];
+            let info = reader.next_frame(&mut rgb).unwrap();
+            let row = info.line_size;
+            (0..info.height as usize)
+                .flat_map(|y| rgb[y * row..y * row + row / 2].to_vec())
+                .collect::<Vec<u8>>()
+        };
+        let other_high = losses(&[4.0, 3.0]); // the same largest loss as `high`
+        assert_eq!(
+            left(&[("low", &low), ("high", &high)]),
+            left(&[("low", &low), ("high", &other_high)])
+        );
+        assert_ne!(
+            left(&[("low", &low), ("high", &high)]),
+            left(&[("low", &low), ("high", &low)])
+        );
+        let empty = loss_curves(&[("a", &low), ("b", &History::default())]);
+        let err = empty.png_bytes().unwrap_err().to_string();
+        assert!(
+            err.contains("loss_curves") && err.contains("no losses"),
+            "{err}"
+        );
+        let nan = loss_curves(&[("a", &losses(&[1.0, f64::NAN]))]);
+        assert!(nan
+            .png_bytes()
+            .unwrap_err()
+            .to_string()
+            .contains("train_loss[1]"));
+    }
 
     #[test]
     fn moving_average_uses_a_trailing_window() {
