@@ -265,8 +265,9 @@ def test_two_students_run_dlfs_through_the_hub(hub):
 
 def test_the_lecturer_sees_the_solutions(hub):
     lecturer = hub["lecturer"]
-    res = drive(hub, lecturer, ['println!("{}", std::env::var("HOME").unwrap())'])
+    res = drive(hub, lecturer, ['println!("{}", std::env::var("HOME").unwrap());'])
     assert "error" not in res, res.get("error")
+    assert res["cells"][0]["text"].strip() == pwd.getpwnam(lecturer).pw_dir, res["cells"]
     nb = Path(pwd.getpwnam(lecturer).pw_dir) / "dlfs" / "notebooks" / "4.2-loss-functions.ipynb"
     cells = json.loads(nb.read_text())["cells"]
     ours = json.loads((ROOT / "notebooks" / "4.2-loss-functions.ipynb").read_text())["cells"]
