@@ -62,11 +62,13 @@ def first_code_cell(path: Path) -> str:
 
 
 def alive(pid: int) -> bool:
+    """True while `pid` runs. A zombie (exited, not yet reaped by its parent, as the hub is
+    until the test waits for it) counts as dead: it holds nothing but its exit status."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
-    return True
 
 
 def pids_of(user: str) -> list[int]:
@@ -160,8 +162,13 @@ def hub(install):
             # the hub stops the proxy and the servers it started.
             proxy_pid_file = state / "proxy.pid"
             proxy_pid = int(proxy_pid_file.read_text()) if proxy_pid_file.exists() else None
-            kill_pids([proc.pid], timeout=60)
-            proc.wait(timeout=10)
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                leftovers.append(f"hub {proc.pid} (still running 60 s after SIGTERM)")
+                proc.kill()
+                proc.wait(timeout=10)
             if proxy_pid and alive(proxy_pid):
                 leftovers.append(f"proxy {proxy_pid}")
                 kill_pids([proxy_pid])
@@ -258,8 +265,9 @@ def test_two_students_run_dlfs_through_the_hub(hub):
 
 def test_the_lecturer_sees_the_solutions(hub):
     lecturer = hub["lecturer"]
-    res = drive(hub, lecturer, ['println!("{}", std::env::var("HOME").unwrap())'])
+    res = drive(hub, lecturer, ['println!("{}", std::env::var("HOME").unwrap());'])
     assert "error" not in res, res.get("error")
+    assert res["cells"][0]["text"].strip() == pwd.getpwnam(lecturer).pw_dir, res["cells"]
     nb = Path(pwd.getpwnam(lecturer).pw_dir) / "dlfs" / "notebooks" / "4.2-loss-functions.ipynb"
     cells = json.loads(nb.read_text())["cells"]
     ours = json.loads((ROOT / "notebooks" / "4.2-loss-functions.ipynb").read_text())["cells"]
