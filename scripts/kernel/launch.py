@@ -42,6 +42,10 @@ the kernel dies with "dlopen failed".
 Live figures (issue 19): by default this process does not exec evcxr_jupyter but runs it as a
 child behind scripts/kernel/relay.py (see there), staying the kernel process Jupyter signals;
 it keeps the slot's lock and passes it on to evcxr. DLFS_KERNEL_RELAY=0 execs as described above.
+
+Cell compiles (issue 19): with DLFS_CELL_LTO=off, cargo's RUSTC_WORKSPACE_WRAPPER is set to
+cell-rustc.sh, which turns off rustc's local ThinLTO pass for the cell crate only (shorter
+compiles, code written in cells 1.3-2 times slower; docs/kernel.md). Off by default.
 """
 
 from __future__ import annotations
