@@ -103,6 +103,38 @@ def test_in_threads_runs_at_once_and_hands_back_results_and_errors() -> None:
     release.set()
 
 
+def _cell_rustc(args: list[str], **env: str) -> list[str]:
+    """The arguments scripts/kernel/cell-rustc.sh hands to rustc (a fake one that prints them)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = Path(tmp) / "rustc"
+        fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
+        fake.chmod(0o755)
+        wrapper = ROOT / "scripts" / "kernel" / "cell-rustc.sh"
+        out = subprocess.run([str(wrapper), str(fake), *args], capture_output=True, text=True, timeout=30,
+                             env={**os.environ, **env}, check=True).stdout
+    return out.splitlines()
+
+
+def test_cell_rustc_turns_off_thinlto_for_the_cell_crate_only() -> None:
+    cell = ["--crate-name", "ctx", "--crate-type", "cdylib", "-C", "opt-level=2", "src/lib.rs"]
+    assert _cell_rustc(cell) == [*cell, "-C", "lto=off"]
+    # Another crate, and cargo's `rustc -vV` query, pass unchanged.
+    other = ["--crate-name", "dlfs", "--crate-type", "lib", "-C", "opt-level=2"]
+    assert _cell_rustc(other) == other
+    assert _cell_rustc(["-vV"]) == ["-vV"]
+    # The launcher sets cargo's RUSTC_WORKSPACE_WRAPPER to it only with DLFS_CELL_LTO=off,
+    # and keeps a wrapper the user set.
+    env: dict[str, str] = {}
+    launch.add_cell_wrapper(env)
+    assert env == {}
+    env = {"DLFS_CELL_LTO": "off"}
+    launch.add_cell_wrapper(env)
+    assert env["RUSTC_WORKSPACE_WRAPPER"] == str(ROOT / "scripts" / "kernel" / "cell-rustc.sh")
+    mine = {"DLFS_CELL_LTO": "off", "RUSTC_WORKSPACE_WRAPPER": "/usr/local/bin/my-wrapper"}
+    launch.add_cell_wrapper(mine)
+    assert mine["RUSTC_WORKSPACE_WRAPPER"] == "/usr/local/bin/my-wrapper"
+
+
 def test_kernelspec_starts_evcxr_through_the_launcher(scratch: Scratch) -> None:
     spec = json.loads(KERNELSPEC.read_text())
     argv = spec["argv"]

@@ -42,6 +42,10 @@ the kernel dies with "dlopen failed".
 Live figures (issue 19): by default this process does not exec evcxr_jupyter but runs it as a
 child behind scripts/kernel/relay.py (see there), staying the kernel process Jupyter signals;
 it keeps the slot's lock and passes it on to evcxr. DLFS_KERNEL_RELAY=0 execs as described above.
+
+Cell compiles (issue 19): with DLFS_CELL_LTO=off, cargo's RUSTC_WORKSPACE_WRAPPER is set to
+cell-rustc.sh, which turns off rustc's local ThinLTO pass for the cell crate only (shorter
+compiles, code written in cells 1.3-2 times slower; docs/kernel.md). Off by default.
 """
 
 from __future__ import annotations
@@ -169,6 +173,16 @@ def add_library_path(env: dict[str, str]) -> None:
         env[var] = os.pathsep.join([*parts, libdir])
 
 
+def add_cell_wrapper(env: dict[str, str]) -> None:
+    """With DLFS_CELL_LTO=off, compile the cells (evcxr's crate `ctx`, cargo's only workspace
+    member) through cell-rustc.sh, which turns off rustc's local ThinLTO pass for them: shorter
+    compiles, slower code written in cells (see there). Off by default; a
+    RUSTC_WORKSPACE_WRAPPER the user set is kept."""
+    wrapper = Path(__file__).resolve().parent / "cell-rustc.sh"
+    if env.get("DLFS_CELL_LTO") == "off" and not env.get("RUSTC_WORKSPACE_WRAPPER"):
+        env["RUSTC_WORKSPACE_WRAPPER"] = str(wrapper)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
@@ -207,6 +221,7 @@ def main(argv: list[str]) -> int:
         os.set_inheritable(fd, True)
         env["EVCXR_TMPDIR"] = str(slot)
         add_library_path(env)
+    add_cell_wrapper(env)
     # --- live figures (issue 19): evcxr runs behind scripts/kernel/relay.py, which passes Jupyter's
     # sockets through and turns the crate's marker lines into display messages. This process
     # stays the kernel (it holds the slot's lock and passes it on to evcxr); DLFS_KERNEL_RELAY=0
