@@ -76,8 +76,8 @@ use dlfs::loss::IntoTarget;
 use dlfs::mnist::Mnist;
 use dlfs::net::{Params, TwoLayerNet};
 use dlfs::train::{
-    at_iteration, check_weights, epoch_line, initial_net, non_finite, EpochRecord, GradientMethod,
-    History, TrainSettings, Trained, Watch,
+    at_iteration, check_weights, initial_net, non_finite, EpochRecord, GradientMethod, History,
+    TrainSettings, Trained, Watch,
 };
 use dlfs_plot::live::Stoppable;
 
@@ -91,18 +91,20 @@ pub use data::{SparseRows, TrainingData};
 use passes::{batch_loss, Batch, Step, Trainer};
 
 /// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on MNIST with the book's mini-batch
-/// SGD (4.5.2-4.5.3), printing one line per epoch ([`epoch_line`]): the history of
+/// SGD (4.5.2-4.5.3), printing its epoch lines as `dlfs_plot::live::EpochLines` does: the history of
 /// [`dlfs::train::train`] on the same `data`, to rounding, computed the fast way (see the
 /// module's front page). `data` is checked once, as the book's loop checks it.
 pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
     settings.validate()?;
     let data = TrainingData::from_mnist(data)?;
+    let mut live = dlfs_plot::live::LiveTraining::start();
+    let lines = live.epoch_lines();
     train_watched(
         &data,
         settings,
-        |record, last_epoch| println!("{}", epoch_line(record, last_epoch)),
+        move |record, last_epoch| lines.print(record, last_epoch),
         |_, _| {},
-        &mut dlfs_plot::live::LiveTraining::start(),
+        &mut live,
     )
 }
 
