@@ -333,7 +333,7 @@ def test_a_kernel_in_notebooks_warms_up_hidden_and_answers_at_once(scratch: Path
         first = notebook_first_cell()
         got = k.execute(first)
         assert not errors_of(got), errors_of(got)
-        assert "ready" in text_of(got) + "".join(
+        assert "준비 완료" in text_of(got) + "".join(
             m["content"]["data"].get("text/plain", "") for _, m in of_type(got, "execute_result"))
     finally:
         k.shutdown()
