@@ -1,6 +1,7 @@
 """The reveal.js decks and PDF handouts of scripts/slides.sh, opened in chromium
 (Playwright's pytest plugin): nothing loaded from the network, the slides the
-notebook's slide types give, every figure decoded, one PDF page per slide."""
+notebook's slide types give, every figure decoded, every slide within the
+16:9 slide's height, one PDF page per slide."""
 
 from __future__ import annotations
 
@@ -44,6 +45,16 @@ def test_deck(page, decks, served, path):
       return imgs.map(i => i.complete && i.naturalWidth > 0);
     }""")
     assert images == [True] * facts["figures"], f"{name}: figures decoded {images}, expected {facts['figures']}"
+    tall = page.evaluate("""() => {
+      const limit = Reveal.getConfig().height, tall = [];
+      for (const s of Reveal.getSlides()) {
+        const at = Reveal.getIndices(s);
+        Reveal.slide(at.h, at.v || 0);
+        if (s.scrollHeight > limit + 2) tall.push(`${at.h}/${at.v || 0}: ${s.scrollHeight}px`);
+      }
+      return tall;
+    }""")
+    assert tall == [], f"{name}: slides taller than the 16:9 slide ({facts['slides']} slides): {tall}"
     assert log.urls, "no request was recorded"
     assert log.foreign() == [], f"{name}: requests that left 127.0.0.1"
 
