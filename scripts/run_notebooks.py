@@ -63,13 +63,19 @@ def output_text(output: dict) -> str:
 
 
 def cell_problem(cell) -> str:
-    """Why an executed cell failed (evcxr rule 1: any stderr text), or ""."""
-    for out in cell.get("outputs", []):
+    """Why an executed cell failed (evcxr rule 1: any stderr text), or "".
+    A panic's message can come in a later chunk than its first line, so the
+    report quotes all the cell's stderr."""
+    outputs = cell.get("outputs", [])
+    stderr = "".join(output_text(o) for o in outputs
+                     if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    for out in outputs:
         text = output_text(out)
         if out.get("output_type") == "error":
             return f"an error output:\n{text[-3000:]}"
         if out.get("output_type") == "stream" and BAD_STREAM.search(text):
-            return f"printed an error or a panic:\n{text[-3000:]}"
+            quoted = stderr if out.get("name") == "stderr" else text
+            return f"printed an error or a panic:\n{quoted[-3000:]}"
         if out.get("output_type") == "stream" and out.get("name") == "stderr" and text.strip():
             return f"wrote to stderr (evcxr shows an error returned by `?` only there):\n{text[-3000:]}"
     return ""
