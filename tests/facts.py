@@ -61,6 +61,7 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-fast-train": ["16"],  # 16 epochs of the book's 10000 iterations
         "rs-ee014d6c": [">=0.9", "0.9479", "0.9447", "0.9462", "0.9436"],  # final and last epoch
         "rs-5e70b706-loop": ["0.8797", "0.8830"],  # epoch 2 of the hand-written loop
+        "rs-gradcheck-delta": ["1.1e-6"],  # W2's relative error without delta (with it: far smaller)
         "rs-notes-predict-softmax": ["0.01099"],  # the notes' softmax over the whole batch
         "rs-notes-loss-w": ["0", "24"],  # loss_W ignores W: 0 of 24 non-zero
         "sol-4-5-1": ["2.2916", "0.1135", "0.1163", "0.9304", "10000"],  # lr 0.01 (all 1s) and 1
@@ -68,7 +69,7 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-acc-gap": ["-0.0069", "11", "17"],  # train - test accuracy: at most 0.0069 apart
         "rs-w1-edges": ["67"],  # pixels 0 in every training image: their weights untouched
         "sol-4-5-3": ["0.8966", "0.9164"],  # 10 and 50 hidden neurons
-        "sol-4-5-4": ["0.903", "0.204", "0.937", "0.054"],  # batch 10 and 1000
+        "sol-4-5-4": ["0.903", "0.203", "0.937", "0.016"],  # batch 10 and 1000: mean, noise
         "sol-4-5-5": ["0.7978", "0.7912"],  # seeds 42 and 7
         "sol-4-5-6": ["6.8193", "2.3074", "4.5119"],  # the notes' softmax: the loss before training
         "rs-untrained-guess": ["0.1022", "0.1010"],  # the untrained net says 3: the share of 3s

@@ -60,4 +60,4 @@ pub use mnist::{digits, weights};
 pub use surface::{function_2_surface, surface};
 pub use text::wrap;
 pub use theme::{Theme, FONT_FAMILY, HANGUL_FONT_FAMILY, PALETTE};
-pub use training::{accuracy_curve, loss_curve, loss_curves};
+pub use training::{accuracy_curve, loss_curve, loss_curve_first, loss_curves};

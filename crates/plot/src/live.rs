@@ -39,8 +39,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use dlfs::mnist::Mnist;
-use dlfs::train::{epoch_line, train_watched, EpochRecord, History, TrainSettings, Trained, Watch};
+use dlfs::train::{train_watched, EpochRecord, History, TrainSettings, Trained, Watch};
 
+use crate::training::epoch_line;
 use crate::{accuracy_curve, loss_curve, Figure};
 
 /// The variable that holds the relay's nonce: set by the relay, read here.
@@ -426,7 +427,8 @@ fn learning_curves(history: &History) -> Figure {
         .alt(text)
 }
 
-/// The epoch lines of a [`LiveTraining`] ([`epoch_line`]). Behind the relay: the first is
+/// The epoch lines of a [`LiveTraining`] ([`dlfs::train::epoch_line`], in the figures'
+/// language: `에폭 1/16  손실 0.812 ...` in Korean). Behind the relay: the first is
 /// printed at once, the others are kept; when the training ends, the last one is printed if
 /// the run was drawn (the figure shows the rest), else all that were kept (a run shorter than
 /// [`LIVE_AFTER`]). So a saved cell holds the same two lines and one figure however fast the
