@@ -368,7 +368,7 @@ def test_live_training_redraws_the_figure_on_the_page(page, lab, executed):
     assert decoded == [True], f"the cell ends with figures {decoded}, expected one: the loss and the accuracy"
     text = state(page)["text"]
     assert "DLFS-LIVE" not in text, "a marker line is left on the page"
-    assert f"epoch {epochs}/{epochs}" in text and str(LIVE_ITERS) in text, text[-2000:]
+    assert f"에폭 {epochs}/{epochs}" in text and str(LIVE_ITERS) in text, text[-2000:]
 
     # The page holds the final figures: those the saved notebook keeps.
     page.keyboard.press("Control+s")
@@ -387,10 +387,10 @@ def test_live_training_redraws_the_figure_on_the_page(page, lab, executed):
     assert shown == [o["data"]["image/png"].replace("\n", "") for o in saved], \
         "the page's figures are not the saved notebook's"
     streams = "".join(o["text"] for o in cell["outputs"] if o["output_type"] == "stream")
-    last = re.findall(rf"epoch {epochs}/{epochs} .* train (\d\.\d{{4}})\s+test (\d\.\d{{4}})", streams)
+    last = re.findall(rf"에폭 {epochs}/{epochs} .* 훈련 (\d\.\d{{4}})\s+시험 (\d\.\d{{4}})", streams)
     assert last and all(acc in titles[0] for acc in last[0]), (titles, streams[-500:])
     # Epoch lines until the figure appeared, then only the last: the cell fits a slide.
-    printed = [int(e) for e in re.findall(rf"^epoch (\d+)/{epochs} ", streams, re.M)]
+    printed = [int(e) for e in re.findall(rf"^에폭 (\d+)/{epochs} ", streams, re.M)]
     assert printed[-1] == epochs and printed[:-1] == list(range(len(printed) - 1)) \
         and len(printed) < epochs + 1, streams[-800:]
     lab.shutdown_kernels()
