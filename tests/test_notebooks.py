@@ -8,7 +8,7 @@ import struct
 
 import nbformat
 from conftest import NOTEBOOKS
-from facts import FACTS, missing
+from facts import FACTS, FIGURES, missing
 from run_notebooks import output_text
 
 FIGURE_MIME = ("image/png", "image/jpeg", "image/svg+xml")
@@ -49,13 +49,12 @@ def test_key_values(executed, notebook):
 
 
 def test_every_figure_is_drawn(executed, notebook):
-    """Each cell that has a figure in the committed notebook draws one again, a PNG
-    of a real size (the browser test checks that it decodes on the page)."""
+    """Each cell of tests/facts.py's FIGURES draws its figures again, PNGs of a real
+    size (the browser test checks that they decode on the page), and no other cell
+    draws one."""
     nb, run = executed(notebook)
     assert run.ok, f"{notebook} did not run through: {run.failure}"
-    committed = nbformat.read(NOTEBOOKS / f"{notebook}.ipynb", as_version=4)
-    want = {c.get("id"): len(figures(c)) for c in committed.cells if figures(c)}
-    assert want, f"{notebook}: the committed notebook has no figure"
+    want = FIGURES[notebook]
     got = {c.get("id"): figures(c) for c in nb.cells}
     for cell_id, count in want.items():
         drawn = got.get(cell_id, [])
@@ -66,6 +65,15 @@ def test_every_figure_is_drawn(executed, notebook):
                 assert width >= 100 and height >= 100, f"{notebook}: cell {cell_id}: PNG of {width}x{height}"
     extra = sorted(set(k for k, v in got.items() if v) - set(want))
     assert not extra, f"{notebook}: cells {extra} drew a figure the committed notebook does not have"
+
+
+def test_committed_figures_are_the_table_of_figures():
+    """The committed notebooks hold the figures tests/facts.py's FIGURES lists (no kernel)."""
+    assert set(FIGURES) == {p.stem for p in NOTEBOOKS.glob("4.*.ipynb")}
+    for name, want in FIGURES.items():
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        have = {c.get("id"): len(figures(c)) for c in nb.cells if figures(c)}
+        assert have == want, f"{name}: the committed figures {have} are not FIGURES' {want}"
 
 
 def test_facts_name_cells_of_the_sources():
