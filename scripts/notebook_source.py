@@ -138,8 +138,7 @@ def assign_slides(nb) -> bool:
 # The student copy's own header (inserted after the title cell) and its empty answer cell.
 STUDENT_HEADER_ID = "student-header"
 STUDENT_HEADER = (
-    "> **학생용 사본입니다.** 먼저 위에서부터 강의 셀을 차례로 실행하세요: 연습문제는 앞의 셀이 만든 변수를 씁니다"
-    "(4.5의 Run All은 책의 설정대로 학습하는 셀까지 돌므로 몇 분 걸립니다). "
+    "> **학생용 사본입니다.** 먼저 위에서부터 강의 셀을 차례로 실행하세요: 연습문제는 앞의 셀이 만든 변수를 씁니다. "
     "연습문제마다 바로 아래의 빈 셀에 답(코드나 설명)을 써 보세요. "
     "설명은 `//` 주석으로 써도 됩니다. 이 사본에는 풀이가 없습니다: 풀어 본 뒤에 "
     "풀이가 들어 있는 강의용 노트북과 비교하세요."

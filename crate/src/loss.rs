@@ -101,8 +101,8 @@ impl Target<'_> {
                 let mut numbered = t.outer_iter().enumerate();
                 if let Some((i, row)) = numbered.find(|(_, r)| distributions && bad(r)) {
                     return Err(Error::InvalidArgument(format!(
-                        "{what}: target row {i} is {row}, not one-hot: each row needs values in \
-                         [0, 1] that sum to 1 (it sums to {}); give class labels instead?",
+                        "{what}: target row {i} is {row:.3}, not one-hot: each row needs values \
+                         in [0, 1] that sum to 1 (it sums to {:.3}); give class labels instead?",
                         row.sum()
                     )));
                 }

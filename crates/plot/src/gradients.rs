@@ -44,7 +44,7 @@ pub fn function_2_gradient_field() -> Figure {
         0.25,
         tr(
             "−∇f for f(x0, x1) = x0² + x1²  (fig. 4-9)",
-            "x0² + x1²의 기울기에 마이너스를 붙인 벡터  (그림 4-9)",
+            "x0² + x1²의 음의 기울기 −∇f  (그림 4-9)",
         ),
     )
 }
