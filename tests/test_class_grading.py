@@ -37,12 +37,12 @@ def course(class_install):
     """All four notebooks as an assignment, generated (nothing runs on a kernel), as root."""
     scratch = Path(tempfile.mkdtemp(prefix="dlfs-grading-"))
     course = scratch / "course"
-    r = subprocess.run([str(PY), str(GEN), "--course", str(course)], capture_output=True, text=True,
+    env = {**os.environ, "PATH": f"{PREFIX}/venv/bin:{os.environ['PATH']}"}  # nbgrader calls alembic
+    r = subprocess.run([str(PY), str(GEN), "--course", str(course)], capture_output=True, text=True, env=env,
                        check=False)
     assert r.returncode == 0, r.stderr
-    nbgrader = str(PREFIX / "venv" / "bin" / "nbgrader")
-    r = subprocess.run([nbgrader, "generate_assignment", ASSIGNMENT, "--force"],
-                       cwd=course, capture_output=True, text=True, timeout=600, check=False)
+    r = subprocess.run([str(PREFIX / "venv" / "bin" / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force"],
+                       cwd=course, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     yield {"course": course}
     shutil.rmtree(scratch, ignore_errors=True)
