@@ -46,7 +46,9 @@ run_pytest() {
     . "$ROOT/scripts/browser/chromium.sh"
     ensure_chromium
     ensure_korean_font
-    "$VENV/bin/pytest" "$@" 2>&1 | tee "$PYTEST_LOG"
+    # --durations: the 25 slowest set-ups, calls and teardowns (of 1 s or more), so that
+    # every run shows where pytest's time goes; a --durations=N among the arguments wins.
+    "$VENV/bin/pytest" --durations=25 --durations-min=1 "$@" 2>&1 | tee "$PYTEST_LOG"
 }
 
 run_stage "cargo fmt --check" cargo fmt --all -- --check

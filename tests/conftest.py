@@ -8,6 +8,11 @@
   crate/ and crates/), so that the set-up cell's `path` dependencies resolve there too.
 - `browser_type_launch_args`: Playwright's pytest plugin launches Debian's
   /usr/bin/chromium (or CHROMIUM), never a browser download of its own.
+- `class_install`: the class install under /opt/dlfs (scripts/class/install.sh, as root),
+  run ONCE per test run for every class test that needs it.
+- `graded_class`: nbgrader's exchange between real accounts run ONCE per test run (release,
+  two submissions, one collect, one autograde on the `rust` kernel); the exchange tests and
+  the grading tests check what it left (tests/test_class_exchange.py).
 
 Nothing here starts JupyterLab: tests/test_browser.py brings its own.
 """
@@ -111,3 +116,21 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+
+
+@pytest.fixture(scope="session")
+def class_install() -> Path:
+    """The class install (seconds when /opt/dlfs is current), once per test run; as root."""
+    from test_class_hub import PREFIX, require_root, run_install
+
+    require_root()
+    run_install("class")
+    return PREFIX
+
+
+@pytest.fixture(scope="session")
+def graded_class(class_install):
+    """The exchange run once (test_class_exchange.class_run); its users removed at the end."""
+    from test_class_exchange import class_run
+
+    yield from class_run()

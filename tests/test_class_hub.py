@@ -3,7 +3,8 @@
 Runs as root (it installs /opt/dlfs, adds system users and starts JupyterHub, which starts
 each server as its user); as another user the tests fail and say so. What it does:
 
-  - runs scripts/class/install.sh (all stages; quick when /opt/dlfs is current);
+  - runs scripts/class/install.sh (all stages; quick when /opt/dlfs is current; once per
+    test run, tests/conftest.py's `class_install`);
   - adds two test students and a test lecturer (random names `dlfst...`), starts
     `bash scripts/class.sh` on a free 127.0.0.1 port with a state directory of its own;
   - each student logs in with their password over HTTP, starts their server through the
@@ -46,8 +47,8 @@ FIRST_CELL_BOUND = 180.0  # seconds; measured 3-15 s (see docs/class.md), genero
 
 def require_root() -> None:
     if os.geteuid() != 0:
-        pytest.fail("tests/test_class_hub.py must run as root: it installs /opt/dlfs, adds "
-                    "system users and starts JupyterHub (CI runs as root)")
+        pytest.fail("the class tests must run as root: they install /opt/dlfs, add system users "
+                    "and start JupyterHub (CI runs as root)")
 
 
 def free_port() -> int:
@@ -111,14 +112,7 @@ def run_install(label: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def install():
-    require_root()
-    run_install("class hub")
-    return PREFIX
-
-
-@pytest.fixture(scope="module")
-def hub(install):
+def hub(class_install):
     tag = secrets.token_hex(3)
     students = [f"dlfst{tag}a", f"dlfst{tag}b"]
     lecturer = f"dlfst{tag}l"
