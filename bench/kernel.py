@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/kernel.py [--notebook notebooks/4.4-gradient.ipynb] [--restarts 2] [--no-cold]
         [--no-pair] [--pool DIR] [--env KEY=VALUE ...] [--label TEXT] [--pause SECONDS]
+        [--cells N] [--report-cells 13,17]
 
 For one notebook, on the `rust` kernel as JupyterLab starts it (through
 scripts/kernel/launch.py), it prints
@@ -30,7 +31,10 @@ and give each set-up its own --pool (a pool kept between runs, so that its slot 
 only the restarts are timed); --label names the run in its closing line. --pause waits between a
 restart and its first cell, as a lecturer does (what the kernel warms while it starts needs that
 time). The closing line also gives the first cell with a top-level `let` (`first_let`: the cell
-that makes evcxr's rust-analyzer resolve the crate graph).
+that makes evcxr's rust-analyzer resolve the crate graph). --cells N runs only the notebook's
+first N code cells; --report-cells adds the restarts' median of the cells named (numbered from
+1) to the closing line, e.g. 4.5's numeric cells: `--notebook notebooks/4.5-learning-algorithm.ipynb
+--cells 17 --report-cells 13,17`.
 """
 
 from __future__ import annotations
@@ -105,6 +109,9 @@ def main() -> int:
     parser.add_argument("--label", default="", help="a name for this run in the closing line")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="seconds between a restart and its first cell (a lecturer talking; default 0)")
+    parser.add_argument("--cells", type=int, help="run only the first N code cells")
+    parser.add_argument("--report-cells", default="", metavar="I,J",
+                        help="cells (numbered from 1) whose median time the closing line gives")
     args = parser.parse_args()
     extra = {}
     for item in args.env:
@@ -114,6 +121,16 @@ def main() -> int:
         extra[key] = value
 
     cells = notebook_cells(args.notebook.resolve())
+    if args.cells is not None:
+        if args.cells < 3:
+            raise SystemExit(f"--cells {args.cells}: needs at least 3 code cells")
+        cells = cells[:args.cells]
+    try:
+        reported = [int(n) for n in args.report_cells.split(",") if n.strip()]
+    except ValueError:
+        raise SystemExit(f"--report-cells {args.report_cells!r}: expected cell numbers such as 13,17") from None
+    if any(not 1 <= n <= len(cells) for n in reported):
+        raise SystemExit(f"--report-cells {args.report_cells!r}: the cells run are numbered 1-{len(cells)}")
     if len(cells) < 3:
         raise SystemExit(f"{args.notebook}: needs at least 3 code cells, has {len(cells)}")
     scratch = Path(tempfile.mkdtemp(prefix="dlfs-kernel-bench-"))
@@ -142,6 +159,7 @@ def main() -> int:
 
         # 2. warm cache, fresh slot; 3. restarts into the same slot
         restart_s, firsts, nexts, medians, lets = [], [], [], [], []
+        picked: dict[int, list[float]] = {n: [] for n in reported}
         let_at = next((i for i, c in enumerate(cells) if TOP_LET.search(c)), None)
         with Kernel(env={**data, **pool}) as k:
             row("warm: kernel start", f"{k.start_seconds:.1f}s")
@@ -152,6 +170,8 @@ def main() -> int:
                 times = run_notebook(k, cells, args.verbose, f"restart {i + 1}")
                 if let_at is not None:
                     lets.append(times[let_at])
+                for n in reported:
+                    picked[n].append(times[n - 1])
                 first, nxt, med = summary(times)
                 firsts.append(first)
                 nexts.append(nxt)
@@ -213,9 +233,10 @@ def main() -> int:
     print(f"load after: {load()}")
     label = f" [{args.label}]" if args.label else ""
     first_let = f" first_let={statistics.median(lets):.2f}s" if lets else ""
+    cells_named = "".join(f" cell{n}={statistics.median(ts):.2f}s" for n, ts in picked.items())
     print(f"kernel{label}: restart_first_cell={statistics.median(firsts):.2f}s "
-          f"next_cell={statistics.median(nexts):.2f}s median_cell={statistics.median(medians):.2f}s{first_let}",
-          flush=True)
+          f"next_cell={statistics.median(nexts):.2f}s median_cell={statistics.median(medians):.2f}s"
+          f"{first_let}{cells_named}", flush=True)
     return 0
 
 

@@ -115,24 +115,35 @@ def _cell_rustc(args: list[str], **env: str) -> list[str]:
     return out.splitlines()
 
 
-def test_cell_rustc_turns_off_thinlto_for_the_cell_crate_only() -> None:
+def test_cell_rustc_adds_the_launchers_flags_to_the_cell_crate_only() -> None:
     cell = ["--crate-name", "ctx", "--crate-type", "cdylib", "-C", "opt-level=2", "src/lib.rs"]
-    assert _cell_rustc(cell) == [*cell, "-C", "lto=off"]
+    flags = {"DLFS_CELL_RUSTC_FLAGS": "-C lto=off -C codegen-units=4"}
+    assert _cell_rustc(cell, **flags) == [*cell, "-C", "lto=off", "-C", "codegen-units=4"]
+    assert _cell_rustc(cell, DLFS_CELL_RUSTC_FLAGS="") == cell
     # Another crate, and cargo's `rustc -vV` query, pass unchanged.
     other = ["--crate-name", "dlfs", "--crate-type", "lib", "-C", "opt-level=2"]
-    assert _cell_rustc(other) == other
-    assert _cell_rustc(["-vV"]) == ["-vV"]
-    # The launcher sets cargo's RUSTC_WORKSPACE_WRAPPER to it only with DLFS_CELL_LTO=off,
-    # and keeps a wrapper the user set.
+    assert _cell_rustc(other, **flags) == other
+    assert _cell_rustc(["-vV"], **flags) == ["-vV"]
+
+
+def test_the_launcher_turns_off_thinlto_for_cells_unless_told_otherwise() -> None:
+    wrapper = str(ROOT / "scripts" / "kernel" / "cell-rustc.sh")
     env: dict[str, str] = {}
     launch.add_cell_wrapper(env)
-    assert env == {}
-    env = {"DLFS_CELL_LTO": "off"}
+    assert env == {"RUSTC_WORKSPACE_WRAPPER": wrapper, "DLFS_CELL_RUSTC_FLAGS": "-C lto=off"}
+    # The way back to evcxr's own build: no wrapper at all.
+    env = {"DLFS_CELL_LTO": "on"}
     launch.add_cell_wrapper(env)
-    assert env["RUSTC_WORKSPACE_WRAPPER"] == str(ROOT / "scripts" / "kernel" / "cell-rustc.sh")
-    mine = {"DLFS_CELL_LTO": "off", "RUSTC_WORKSPACE_WRAPPER": "/usr/local/bin/my-wrapper"}
+    assert env == {"DLFS_CELL_LTO": "on"}
+    env = {"DLFS_CELL_LTO": "on", "DLFS_CELL_RUSTFLAGS": " -C  codegen-units=4 "}
+    launch.add_cell_wrapper(env)
+    assert env["DLFS_CELL_RUSTC_FLAGS"] == "-C codegen-units=4"
+    # A wrapper the user set is kept; a misspelt setting is an error that names it.
+    mine = {"RUSTC_WORKSPACE_WRAPPER": "/usr/local/bin/my-wrapper"}
     launch.add_cell_wrapper(mine)
-    assert mine["RUSTC_WORKSPACE_WRAPPER"] == "/usr/local/bin/my-wrapper"
+    assert mine == {"RUSTC_WORKSPACE_WRAPPER": "/usr/local/bin/my-wrapper"}
+    with pytest.raises(SystemExit, match="DLFS_CELL_LTO='thin'"):
+        launch.add_cell_wrapper({"DLFS_CELL_LTO": "thin"})
 
 
 def test_kernelspec_starts_evcxr_through_the_launcher(scratch: Scratch) -> None:

@@ -59,7 +59,7 @@ def kernel(tmp_path_factory, pool: Path):
         k.shutdown()
 
 
-@pytest.mark.parametrize("trainer,iters", [("dlfs_plot::live::train", 1200), ("dlfs_fast::train", 6000)])
+@pytest.mark.parametrize("trainer,iters", [("dlfs_plot::live::train", 3000), ("dlfs_fast::train", 9000)])
 def test_train_redraws_its_loss_figure_while_it_runs_and_ends_on_the_final_one(
         kernel: LiveKernel, trainer: str, iters: int) -> None:
     settings = f"TrainSettings {{ iters_num: {iters}, ..TrainSettings::default() }}"
@@ -82,10 +82,10 @@ def test_train_redraws_its_loss_figure_while_it_runs_and_ends_on_the_final_one(
     curves_id = shows[0][1]["content"]["transient"]["display_id"]
     updates = [(t, m) for t, m in of_type(got, "update_display_data")
                if m["content"]["transient"]["display_id"] == curves_id]
-    # Redrawn while it runs, then the final figure. One display of two panels costs more to draw
-    # than the loss alone, and a redraw waits 6 times its drawing's duration: 2-3 on a busy
-    # 2-core machine for these runs of 2-10 s.
-    assert len(updates) >= 2, f"{len(updates)} updates of the figure"
+    # Redrawn while it runs, then the final figure (issue 19: more than 3). A redraw waits 6 times
+    # the last drawing's duration (0.2-0.4 s for these two panels on a busy 2-core machine), so
+    # the runs are long enough for that: 5 and 15 epochs, several seconds each, also under load.
+    assert len(updates) > 3, f"{len(updates)} updates of the figure"
     # At most 2.5 redraws a second (the last one, the final figure, is drawn without waiting).
     times = [shows[0][0]] + [t for t, _ in updates[:-1]]
     span = times[-1] - times[0]

@@ -43,9 +43,10 @@ Live figures (issue 19): by default this process does not exec evcxr_jupyter but
 child behind scripts/kernel/relay.py (see there), staying the kernel process Jupyter signals;
 it keeps the slot's lock and passes it on to evcxr. DLFS_KERNEL_RELAY=0 execs as described above.
 
-Cell compiles (issue 19): with DLFS_CELL_LTO=off, cargo's RUSTC_WORKSPACE_WRAPPER is set to
-cell-rustc.sh, which turns off rustc's local ThinLTO pass for the cell crate only (shorter
-compiles, code written in cells 1.3-2 times slower; docs/kernel.md). Off by default.
+Cell compiles (issue 19): cargo's RUSTC_WORKSPACE_WRAPPER is set to cell-rustc.sh, which turns
+off rustc's local ThinLTO pass for the cell crate only (shorter cells; code written in a cell
+runs up to 2 times slower, the crates' code not at all; docs/kernel.md). DLFS_CELL_LTO=on gives
+evcxr's build back; DLFS_CELL_RUSTFLAGS adds rustc flags for the cell crate only.
 """
 
 from __future__ import annotations
@@ -173,14 +174,27 @@ def add_library_path(env: dict[str, str]) -> None:
         env[var] = os.pathsep.join([*parts, libdir])
 
 
+def cell_rustc_flags(env: dict[str, str]) -> list[str]:
+    """rustc's extra flags for the cells (evcxr's crate `ctx`): `-C lto=off` unless
+    DLFS_CELL_LTO=on, then the words of DLFS_CELL_RUSTFLAGS. A bad DLFS_CELL_LTO is an error."""
+    lto = env.get("DLFS_CELL_LTO", "off").strip().lower() or "off"
+    if lto not in ("on", "off"):
+        raise SystemExit(f"launch.py: DLFS_CELL_LTO={env['DLFS_CELL_LTO']!r}: expected `on` (evcxr's "
+                         "build of the cells) or `off` (rustc's local ThinLTO off for them, the default)")
+    return (["-C", "lto=off"] if lto == "off" else []) + env.get("DLFS_CELL_RUSTFLAGS", "").split()
+
+
 def add_cell_wrapper(env: dict[str, str]) -> None:
-    """With DLFS_CELL_LTO=off, compile the cells (evcxr's crate `ctx`, cargo's only workspace
-    member) through cell-rustc.sh, which turns off rustc's local ThinLTO pass for them: shorter
-    compiles, slower code written in cells (see there). Off by default; a
+    """Compile the cells (evcxr's crate `ctx`, cargo's only workspace member) through
+    cell-rustc.sh with the flags of `cell_rustc_flags`: by default rustc's local ThinLTO pass
+    off for them, so a cell compiles in about two thirds of the time (docs/kernel.md).
+    DLFS_CELL_LTO=on with no DLFS_CELL_RUSTFLAGS leaves evcxr's build as it is; a
     RUSTC_WORKSPACE_WRAPPER the user set is kept."""
-    wrapper = Path(__file__).resolve().parent / "cell-rustc.sh"
-    if env.get("DLFS_CELL_LTO") == "off" and not env.get("RUSTC_WORKSPACE_WRAPPER"):
-        env["RUSTC_WORKSPACE_WRAPPER"] = str(wrapper)
+    flags = cell_rustc_flags(env)
+    if not flags or env.get("RUSTC_WORKSPACE_WRAPPER"):
+        return
+    env["RUSTC_WORKSPACE_WRAPPER"] = str(Path(__file__).resolve().parent / "cell-rustc.sh")
+    env["DLFS_CELL_RUSTC_FLAGS"] = " ".join(flags)
 
 
 def main(argv: list[str]) -> int:

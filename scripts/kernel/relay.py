@@ -38,10 +38,11 @@ Warming (DLFS_KERNEL_WARM=0 turns it off): when the kernel starts in notebooks/ 
 relay sends evcxr a cell of its own before any of Jupyter's: the `:dep` and `use` lines of the
 notebooks' set-up cell (notebooks/src/setup.evcxr, or setup-4.5.evcxr for the notebook 4.5-*
 that JupyterLab names in JPY_SESSION_NAME; paths as seen from the kernel's directory, so
-the lecturer's set-up cell finds the same Cargo.toml) and `let dlfs_warm_up = ();`. evcxr then
-builds the crate, and its rust-analyzer resolves the crate graph for the first `let`, while
-JupyterLab opens the notebook instead of in the lecturer's first cells. The messages of that cell
-are not passed to Jupyter; it leaves the variable `dlfs_warm_up` (of type `()`), and evcxr counts
+the lecturer's set-up cell finds the same Cargo.toml) and a `let dlfs_warm_up` of a small
+ndarray computation (WARM_LET). evcxr then builds the crate, and its rust-analyzer resolves the
+crate graph and ndarray's types for the first `let`, while JupyterLab opens the notebook instead
+of in the lecturer's first cells. The messages of that cell are not passed to Jupyter; it leaves
+the variable `dlfs_warm_up` (the `f64` 1.0), and evcxr counts
 it, so the first cell is numbered 3. While it runs, Jupyter's kernel_info_request goes to evcxr's
 control socket (its shell socket waits for the cell), so the kernel is reported up at once.
 """
@@ -104,7 +105,11 @@ def endpoint(conn: dict, channel: str) -> str:
 ROOT = Path(__file__).resolve().parent.parent.parent
 # evcxr's rust-analyzer infers the type of each top-level `let` (only those); the first one makes
 # it resolve the crate graph (std, dlfs and their dependencies), seconds of work, whatever the type.
-WARM_LET = "let dlfs_warm_up = ();"
+# A lesson's first `let` then still paid for what `()` does not touch: ndarray's macro, its types
+# and the trait impls of its arithmetic, inferred and compiled for the first time. So the warm-up's
+# `let` uses them (a 1x1 array, a product, a difference, a closure and a sum; an `f64` is kept).
+# DLFS_KERNEL_WARM_LET replaces it (a `let` statement; for measuring).
+WARM_LET = "let dlfs_warm_up = (&array![[1.0]] - &(2.0 * &Array2::<f64>::zeros((1, 1)))).mapv(f64::abs).sum();"
 
 
 def warm_up_code(cwd: Path, session: str | None = None, root: Path = ROOT) -> str | None:
@@ -126,7 +131,8 @@ def warm_up_code(cwd: Path, session: str | None = None, root: Path = ROOT) -> st
         if line.startswith((":dep ", "use ")):
             lines.append(re.sub(r'path = "([^"]+)"',
                                 lambda m: f'path = "{os.path.relpath(notebooks / m.group(1), cwd)}"', line))
-    return "\n".join([*lines, WARM_LET]) if lines else None
+    warm_let = os.environ.get("DLFS_KERNEL_WARM_LET", "").strip() or WARM_LET
+    return "\n".join([*lines, warm_let]) if lines else None
 
 
 class Signer:

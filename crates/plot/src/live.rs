@@ -219,13 +219,15 @@ impl Drop for Stoppable {
 pub const MIN_INTERVAL: Duration = Duration::from_millis(400);
 
 /// A redraw waits at least this many times as long as the last drawing took, so that drawing
-/// takes at most a seventh of the run's time.
+/// takes at most a seventh of the run's time. A display's first drawing does not count: it also
+/// pays for what is done once (the embedded fonts parsed, their glyphs cached), and would space
+/// the next redraws by six times that.
 const COST_FACTOR: u32 = 6;
 
 #[derive(Debug, Default)]
 struct State {
     shown: bool,
-    /// When the last drawing ended, and how long it took.
+    /// When the last drawing ended, and how long it took (zero for the display's first).
     drawn: Option<(Instant, Duration)>,
     /// The figure of the last `update` that was not drawn yet.
     pending: Option<Figure>,
@@ -311,6 +313,7 @@ impl LiveFigure {
             return;
         };
         let start = Instant::now();
+        let first = !s.shown;
         match figure.png_bytes() {
             Ok(png) => {
                 let b64 = base64::engine::general_purpose::STANDARD;
@@ -331,7 +334,7 @@ impl LiveFigure {
             Err(_) => {}
         }
         let end = Instant::now();
-        s.drawn = Some((end, end - start));
+        s.drawn = Some((end, if first { Duration::ZERO } else { end - start }));
     }
 
     /// Called by evcxr on the last expression of a cell: behind the relay, draws what is
@@ -596,6 +599,27 @@ mod tests {
         s.drawn = Some((t0, Duration::from_millis(100)));
         assert!(!due(&s, t0 + Duration::from_millis(599)));
         assert!(due(&s, t0 + Duration::from_millis(600)));
+    }
+
+    #[test]
+    fn a_displays_first_drawing_does_not_space_the_redraws() {
+        let live = LiveFigure {
+            relay: Relay::new("first0drawing", None),
+            id: unique_id("fig"),
+            state: Mutex::new(State::default()),
+        };
+        let mut history = History::default();
+        history.train_loss.extend([2.3, 1.0, 0.5]);
+        live.show(loss_curve(&history));
+        let (_, cost) = live.state().drawn.expect("shown, so drawn");
+        assert_eq!(cost, Duration::ZERO);
+        // Not due right after it: kept, then drawn by `finish`, and that drawing's cost counts.
+        history.train_loss.push(0.4);
+        live.update(loss_curve(&history));
+        assert!(live.state().pending.is_some());
+        live.finish();
+        let s = live.state();
+        assert!(s.pending.is_none() && s.drawn.is_some_and(|(_, cost)| cost > Duration::ZERO));
     }
 
     #[test]
