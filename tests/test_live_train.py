@@ -73,7 +73,7 @@ def test_train_redraws_its_loss_figure_while_it_runs_and_ends_on_the_final_one(
     assert shows[0][1]["content"]["data"]["text/plain"].startswith("반복마다의 훈련 손실 · 에폭별 정확도")
     # The epoch lines: each one until the drawing starts, then the last one at the end.
     lines = [(t, int(e)) for t, m in of_type(got, "stream")
-             for e in re.findall(rf"^epoch (\d+)/{last} ", m["content"]["text"], re.M)]
+             for e in re.findall(rf"^에폭 (\d+)/{last} ", m["content"]["text"], re.M)]
     epochs = [e for _, e in lines]
     assert epochs[-1] == last and epochs[:-1] == list(range(len(epochs) - 1)), text_of(got)
     if trainer == "dlfs_plot::live::train":  # EpochLines: the first line, and the last at the end
@@ -110,7 +110,7 @@ def test_a_run_shorter_than_a_second_draws_nothing(kernel: LiveKernel) -> None:
     ])
     got = kernel.execute(cell)
     assert not errors_of(got), errors_of(got)
-    assert "epoch 2/2" in text_of(got), text_of(got)
+    assert "에폭 2/2" in text_of(got), text_of(got)
     assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == ["true"]
     assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
 
@@ -137,9 +137,9 @@ def test_the_saved_notebook_keeps_one_final_figure_per_display(tmp_path: Path, p
     # The final figure: its accuracy title names the last epoch's accuracies, and the last
     # output is the last epoch's line.
     text = "".join(o.text for o in saved.cells[1].outputs if o.output_type == "stream")
-    last_epoch = re.findall(r"epoch 2/2 .* train (\d\.\d{4})\s+test (\d\.\d{4})", text)
+    last_epoch = re.findall(r"에폭 2/2 .* 훈련 (\d\.\d{4})\s+시험 (\d\.\d{4})", text)
     assert last_epoch and all(acc in titles[0] for acc in last_epoch[0]), (titles, text)
-    assert saved.cells[1].outputs[-1].output_type == "stream" and "epoch 2/2" in saved.cells[1].outputs[-1].text
+    assert saved.cells[1].outputs[-1].output_type == "stream" and "에폭 2/2" in saved.cells[1].outputs[-1].text
     assert "DLFS-LIVE" not in text
 
 
@@ -148,14 +148,14 @@ def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: L
     assert not errors_of(kernel.execute("let kept = 41;"))
 
     def on_message(msg: dict) -> None:
-        if msg["msg_type"] == "stream" and "epoch 0/16" in msg["content"]["text"]:
+        if msg["msg_type"] == "stream" and "에폭 0/16" in msg["content"]["text"]:
             threading.Timer(2.0, kernel.km.interrupt_kernel).start()
 
     t0 = time.monotonic()
     got = kernel.execute("let long = dlfs_plot::live::train_stoppable(&mnist, &TrainSettings::default())?;",
                          on_message=on_message)
     assert not errors_of(got), errors_of(got)
-    assert "Interrupt: training stopped after" in text_of(got), text_of(got)
+    assert "번 갱신한 뒤 학습을 멈췄습니다" in text_of(got), text_of(got)
     assert time.monotonic() - t0 < CELL_TIMEOUT
     got = kernel.execute("(kept + 1, long.history.train_loss.len() < 10_000, long.history.final_test_acc.is_finite())")
     assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == ["(42, true, true)"]

@@ -42,7 +42,7 @@ use dlfs::mnist::Mnist;
 use dlfs::train::{train_watched, EpochRecord, History, TrainSettings, Trained, Watch};
 
 use crate::training::epoch_line;
-use crate::{accuracy_curve, loss_curve, Figure};
+use crate::{accuracy_curve, loss_curve, Figure, Theme};
 
 /// The variable that holds the relay's nonce: set by the relay, read here.
 pub const ENV_NONCE: &str = "DLFS_LIVE";
@@ -198,10 +198,15 @@ impl Watch for Stoppable {
     fn after_update(&mut self, history: &History) -> bool {
         let stop = self.should_stop();
         if stop {
-            println!(
-                "Interrupt: training stopped after {} updates; the net and the history so far are returned",
-                history.train_loss.len()
-            );
+            let done = history.train_loss.len();
+            match crate::language() {
+                crate::Language::English => println!(
+                    "Interrupt: training stopped after {done} updates; the net and the history so far are returned"
+                ),
+                crate::Language::Korean => println!(
+                    "Interrupt: {done}번 갱신한 뒤 학습을 멈췄습니다. 지금까지의 신경망과 기록을 돌려줍니다."
+                ),
+            }
         }
         stop
     }
@@ -416,6 +421,11 @@ impl LiveTraining {
 /// two epoch lines fit above it on a 1280x720 slide.
 pub const LIVE_SIZE: (u32, u32) = (1280, 560);
 
+/// How much larger the live figure's words and lines are drawn than a grid of its size would
+/// draw them: its two panels are side by side on a wide, low figure, and their tick labels
+/// must still read on a projector.
+const LIVE_TEXT: f64 = 1.25;
+
 /// The loss and (once an epoch is recorded) the accuracy of `history`, side by side, without
 /// book figure numbers; described in text by both titles.
 fn learning_curves(history: &History) -> Figure {
@@ -425,9 +435,17 @@ fn learning_curves(history: &History) -> Figure {
     }
     let text: Vec<&str> = panels.iter().filter_map(|p| p.title_text()).collect();
     let text = text.join(" · ");
-    Figure::grid(panels, 2)
-        .size(LIVE_SIZE.0, LIVE_SIZE.1)
-        .alt(text)
+    let grid = Figure::grid(panels, 2);
+    Figure::from_fn("", move |area, theme| {
+        grid.draw_on(
+            area,
+            &Theme {
+                k: theme.k * LIVE_TEXT,
+            },
+        )
+    })
+    .size(LIVE_SIZE.0, LIVE_SIZE.1)
+    .alt(text)
 }
 
 /// The epoch lines of a [`LiveTraining`] ([`dlfs::train::epoch_line`], in the figures'
