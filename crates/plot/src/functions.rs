@@ -58,16 +58,16 @@ pub fn log_curve() -> Figure {
             Corner::BottomRight,
             &[
                 tr(
-                    "cross-entropy error E = −log y (y: the right class's output):",
-                    "교차 엔트로피 오차 E = −log y (y: 정답 클래스의 출력):",
+                    "cross-entropy error E = −log x (x: the right class's output):",
+                    "교차 엔트로피 오차 E = −log x (x: 정답 클래스의 출력):",
                 )
                 .into(),
                 tr(
-                    "y → 1 (right class sure): E → 0",
-                    "y → 1 (정답을 확신): E → 0",
+                    "x → 1 (right class sure): E → 0",
+                    "x → 1 (정답을 확신): E → 0",
                 )
                 .into(),
-                tr("y → 0: E grows without bound", "y → 0: E가 한없이 커짐").into(),
+                tr("x → 0: E grows without bound", "x → 0: E가 한없이 커짐").into(),
             ],
         )?;
         Ok(())

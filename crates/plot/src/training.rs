@@ -158,6 +158,8 @@ pub fn accuracy_curve(history: &History) -> Figure {
     let test: Vec<(f64, f64)> = e.iter().map(|r| (r.epoch as f64, r.test_acc)).collect();
     let last = &e[e.len() - 1];
     let xmax = (last.epoch.max(1)) as f64;
+    // A margin of 2% each side, so the strokes clipped to the plot area start at their markers.
+    let pad = 0.02 * xmax;
     let title = say!(
         "Accuracy per epoch: train {:.4}, test {:.4} at epoch {}  (fig. 4-12)",
         "에폭별 정확도: {2}에폭에서 훈련 {0:.4}, 시험 {1:.4}  (그림 4-12)",
@@ -170,7 +172,7 @@ pub fn accuracy_curve(history: &History) -> Figure {
             area,
             theme,
             &Axes {
-                x: 0.0..xmax,
+                x: -pad..xmax + pad,
                 y: 0.0..1.0,
                 x_desc: tr("epoch", "에폭"),
                 y_desc: tr("accuracy", "정확도"),
