@@ -69,7 +69,7 @@ FACTS: dict[str, dict[str, list[str]]] = {
         "rs-acc-gap": ["-0.0069", "11", "17"],  # train - test accuracy: at most 0.0069 apart
         "rs-w1-edges": ["67"],  # pixels 0 in every training image: their weights untouched
         "sol-4-5-3": ["0.8966", "0.9164"],  # 10 and 50 hidden neurons
-        "sol-4-5-4": ["0.903", "0.203", "0.937", "0.016"],  # batch 10 and 1000: mean, noise
+        "sol-4-5-4-noise": ["0.903", "0.203", "0.937", "0.016"],  # batch 10 and 1000: mean, noise
         "sol-4-5-5": ["0.7978", "0.7912"],  # seeds 42 and 7
         "sol-4-5-6": ["6.8193", "2.3074", "4.5119"],  # the notes' softmax: the loss before training
         "rs-untrained-guess": ["0.1022", "0.1010"],  # the untrained net says 3: the share of 3s
