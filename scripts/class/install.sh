@@ -135,6 +135,8 @@ install_course() {
         if [ -d "$ROOT/$d" ]; then copy_tree "$ROOT/$d" "$c/$d"; else rm -rf "${c:?}/$d"; fi
     done
     install -m 644 "$ROOT/scripts/kernel/launch.py" "$c/scripts/kernel/launch.py"
+    # launch.py builds the cells through it (ThinLTO off for the cell crate: docs/kernel.md).
+    install -m 755 "$ROOT/scripts/kernel/cell-rustc.sh" "$c/scripts/kernel/cell-rustc.sh"
     install -m 644 "$ROOT/notebooks/evcxr.toml" "$c/notebooks/evcxr.toml"
     copy_tree "$ROOT/notebooks/student" "$c/notebooks/student"
     # The lecturer's assignment generator, runnable from here (it takes the notebooks from

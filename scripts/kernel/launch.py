@@ -191,9 +191,14 @@ def add_cell_wrapper(env: dict[str, str]) -> None:
     DLFS_CELL_LTO=on with no DLFS_CELL_RUSTFLAGS leaves evcxr's build as it is; a
     RUSTC_WORKSPACE_WRAPPER the user set is kept."""
     flags = cell_rustc_flags(env)
+    wrapper = Path(__file__).resolve().parent / "cell-rustc.sh"
     if not flags or env.get("RUSTC_WORKSPACE_WRAPPER"):
         return
-    env["RUSTC_WORKSPACE_WRAPPER"] = str(Path(__file__).resolve().parent / "cell-rustc.sh")
+    if not os.access(wrapper, os.X_OK):  # a copy of the launcher without it: evcxr's own build
+        print(f"launch.py: {wrapper} is missing or not executable; cells are built as evcxr builds them",
+              file=sys.stderr)
+        return
+    env["RUSTC_WORKSPACE_WRAPPER"] = str(wrapper)
     env["DLFS_CELL_RUSTC_FLAGS"] = " ".join(flags)
 
 
