@@ -41,6 +41,7 @@ use base64::Engine;
 use dlfs::mnist::Mnist;
 use dlfs::train::{train_watched, EpochRecord, History, TrainSettings, Trained, Watch};
 
+use crate::lang::say;
 use crate::training::epoch_line;
 use crate::{accuracy_curve, loss_curve, Figure, Theme};
 
@@ -199,14 +200,14 @@ impl Watch for Stoppable {
         let stop = self.should_stop();
         if stop {
             let done = history.train_loss.len();
-            match crate::language() {
-                crate::Language::English => println!(
-                    "Interrupt: training stopped after {done} updates; the net and the history so far are returned"
-                ),
-                crate::Language::Korean => println!(
-                    "Interrupt: {done}번 갱신한 뒤 학습을 멈췄습니다. 지금까지의 신경망과 기록을 돌려줍니다."
-                ),
-            }
+            println!(
+                "{}",
+                say!(
+                    "Interrupt: training stopped after {} updates; the net and the history so far are returned",
+                    "Interrupt: {}번 갱신한 뒤 학습을 멈췄습니다. 지금까지의 신경망과 기록을 돌려줍니다.",
+                    done
+                )
+            );
         }
         stop
     }
