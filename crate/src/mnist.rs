@@ -9,13 +9,10 @@
 //! # Ok::<(), dlfs::Error>(())
 //! ```
 //!
-//! The four files are read from the first directory that holds them ([`search_dirs`]: the
-//! caller's, then `DLFS_DATA_DIR`, then the user's cache directory, `~/.cache/dlfs/mnist` on
-//! Linux), each gzip-compressed (`name.gz`, as distributed) or raw. This crate never downloads:
-//! the command line of `crates/cli` does (`dlfs download`), and says in detail what a
-//! directory lacks.
-//!
-//! Each file is in the IDX format: a big-endian header, then one byte per value.
+//! The four files are read from `DLFS_DATA_DIR`, else from the user's cache directory
+//! (`~/.cache/dlfs/mnist` on Linux), each gzip-compressed (`name.gz`, as distributed) or raw.
+//! This crate never downloads: the command line does (`dlfs download`, crates/cli). Each file
+//! is in the IDX format: a big-endian header, then one byte per value.
 //!
 //! | bytes | images (`*-images-idx3-ubyte`) | labels (`*-labels-idx1-ubyte`) |
 //! | --- | --- | --- |
@@ -24,11 +21,10 @@
 //! | 8-15 | rows, columns (28, 28) | - |
 //! | then | N x 28 x 28 pixels, 0-255, row by row | N labels, 0-9 |
 //!
-//! What is read is checked: a file that is not what its name says, cut short or too long,
-//! images that are not 28 x 28, a label that is not a digit, or counts of images and labels
-//! that differ give an [`Error::Data`] naming the file and the fault.
+//! A file that is not what its name says, cut short or too long, images that are not 28 x 28,
+//! a label that is not a digit, or counts of images and labels that differ give an
+//! [`Error::Data`] naming the file and the fault.
 
-use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -43,152 +39,40 @@ pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Number of classes, the digits 0-9.
 pub const CLASSES: usize = 10;
-
 /// The environment variable naming a directory with the four MNIST files.
 pub const ENV_VAR: &str = "DLFS_DATA_DIR";
-
-/// The four MNIST files, by their standard names without `.gz`: training images, training
-/// labels, test images, test labels. Each may be present gzip-compressed (`name.gz`) or raw.
+/// The four MNIST files, without `.gz`: training images and labels, test images and labels.
 pub const FILES: [&str; 4] = [
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 ];
+const IMAGES_MAGIC: u32 = 0x0000_0803;
+const LABELS_MAGIC: u32 = 0x0000_0801;
 
-/// Magic number of an IDX file of unsigned bytes with 3 dimensions (images).
-pub const IMAGES_MAGIC: u32 = 0x0000_0803;
-/// Magic number of an IDX file of unsigned bytes with 1 dimension (labels).
-pub const LABELS_MAGIC: u32 = 0x0000_0801;
-
-/// Why a directory is on the list of places to look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DirSource {
-    /// Given by the caller (`RawMnist::load(Some(dir))`, `--data-dir`).
-    Explicit,
-    /// From the environment variable `DLFS_DATA_DIR`.
-    EnvVar,
-    /// The user's cache directory.
-    UserCache,
-}
-
-impl fmt::Display for DirSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DirSource::Explicit => "given by the caller",
-            DirSource::EnvVar => "from DLFS_DATA_DIR",
-            DirSource::UserCache => "the user's cache directory",
-        })
-    }
-}
-
-/// A directory where the MNIST files are looked for, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDir {
-    /// The directory.
-    pub path: PathBuf,
-    /// Why it is looked at.
-    pub source: DirSource,
-}
-
-/// The user's cache directory for MNIST: `dirs::cache_dir()/dlfs/mnist` (`~/.cache/dlfs/mnist`
-/// on Linux), or `None` where the system has no such directory (no `HOME`, say).
-pub fn cache_dir() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("dlfs").join("mnist"))
-}
-
-/// The directories where MNIST is looked for, in order: `explicit` if given, `DLFS_DATA_DIR`
-/// if set and not empty, the user's cache directory if the system has one.
-pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
+/// Where MNIST is looked for, in order: `DLFS_DATA_DIR` if set and not empty, then the user's
+/// cache directory for it, `dirs::cache_dir()/dlfs/mnist`, if the system has one.
+pub fn data_dirs() -> [Option<PathBuf>; 2] {
     let env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
-    let named = [
-        (explicit.map(Path::to_path_buf), DirSource::Explicit),
-        (env.map(PathBuf::from), DirSource::EnvVar),
-        (cache_dir(), DirSource::UserCache),
-    ];
-    named
-        .into_iter()
-        .filter_map(|(path, source)| path.map(|path| SearchDir { path, source }))
-        .collect()
+    let cache = dirs::cache_dir().map(|d| d.join("dlfs").join("mnist"));
+    [env.map(PathBuf::from), cache]
 }
 
-/// The paths of the four MNIST files found in one directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MnistFiles {
-    /// `train-images-idx3-ubyte(.gz)`.
-    pub train_images: PathBuf,
-    /// `train-labels-idx1-ubyte(.gz)`.
-    pub train_labels: PathBuf,
-    /// `t10k-images-idx3-ubyte(.gz)`.
-    pub test_images: PathBuf,
-    /// `t10k-labels-idx1-ubyte(.gz)`.
-    pub test_labels: PathBuf,
-}
-
-impl MnistFiles {
-    /// The four files in `dir` (each `name.gz` if it is a file, else the raw `name`), or the
-    /// names of those missing.
-    pub fn in_dir(dir: &Path) -> std::result::Result<MnistFiles, Vec<&'static str>> {
-        let find = |name: &str| {
-            let mut both = [dir.join(format!("{name}.gz")), dir.join(name)].into_iter();
-            both.find(|p| p.is_file())
-        };
-        match FILES.map(find) {
-            [Some(train_images), Some(train_labels), Some(test_images), Some(test_labels)] => {
-                Ok(MnistFiles {
-                    train_images,
-                    train_labels,
-                    test_images,
-                    test_labels,
-                })
-            }
-            found => Err(FILES
-                .into_iter()
-                .zip(found)
-                .filter(|(_, f)| f.is_none())
-                .map(|(n, _)| n)
-                .collect()),
-        }
-    }
-}
-
-/// The first of `dirs` that holds all four files. A directory that was named (by the caller
-/// or `DLFS_DATA_DIR`) and does not exist is an error naming it, not silently skipped; when no
-/// directory holds the files, [`Error::NotFound`] says where it looked and how to get them.
-pub fn locate(dirs: &[SearchDir]) -> Result<MnistFiles> {
-    for d in dirs {
-        if d.source != DirSource::UserCache && !d.path.is_dir() {
-            let problem = match d.path.exists() {
-                true => "is not a directory",
-                false => "does not exist",
-            };
-            let (path, source) = (d.path.display(), d.source);
-            return Err(Error::NotFound(format!(
-                "the data directory {path} ({source}) {problem}; check its spelling"
-            )));
-        }
-        if let Ok(files) = MnistFiles::in_dir(&d.path) {
-            return Ok(files);
-        }
-    }
-    let looked: Vec<String> = dirs
-        .iter()
-        .map(|d| format!("{} ({})", d.path.display(), d.source))
-        .collect();
-    let looked = if dirs.is_empty() {
-        "nowhere".into()
-    } else {
-        looked.join(", ")
+/// The four files in `dir`, each `name.gz` if it is a file, else the raw `name`; `None` if one
+/// is missing.
+pub fn files_in(dir: &Path) -> Option<[PathBuf; 4]> {
+    let find = |name: &str| {
+        let mut both = [dir.join(format!("{name}.gz")), dir.join(name)].into_iter();
+        both.find(|p| p.is_file())
     };
-    Err(Error::NotFound(format!(
-        "no directory holds the four MNIST files (looked in: {looked}); run `cargo run --release \
-         -p dlfs-cli -- download`, or set DLFS_DATA_DIR to a folder that holds them"
-    )))
+    let [a, b, c, d] = FILES.map(find);
+    Some([a?, b?, c?, d?])
 }
 
 /// The MNIST training and test sets, as the book's `load_mnist` returns them with
 /// `flatten=True`: one image per row of 784 pixels, so that `x_train.select(Axis(0), &mask)`
-/// is a mini-batch (an `Array2<f64>`) as `x_train[batch_mask]` is in the book.
+/// is a mini-batch as `x_train[batch_mask]` is in the book.
 #[derive(Debug, Clone)]
 pub struct Mnist {
     /// Training images, (60000, 784).
@@ -201,18 +85,14 @@ pub struct Mnist {
     pub t_test: Labels,
 }
 
-/// The book's `load_mnist(normalize, flatten, one_hot_label)` (3.6.1, 4.5.2), looking for the
-/// files in `DLFS_DATA_DIR`, then `~/.cache/dlfs/mnist` ([`search_dirs`]).
+/// The book's `load_mnist(normalize, flatten, one_hot_label)` (3.6.1, 4.5.2), from the first
+/// of [`data_dirs`] that holds the four files:
 ///
 /// - `normalize`: pixels as `value / 255` in [0, 1], else 0.0-255.0;
-/// - `flatten`: must be `true`. Chapter 4's network takes rows of 784 pixels, so the images
-///   are always rows, shape (N, 784); `flatten=false` (the book's (N, 1, 28, 28), for chapter
-///   7's convolutions) is an error that says so. One image as 28 x 28 is
-///   `x.row(i).into_shape_with_order((28, 28))`;
+/// - `flatten`: must be `true`: chapter 4's network takes rows of 784 pixels, so the images
+///   are always (N, 784), and `flatten=false` (the book's (N, 1, 28, 28), for chapter 7) is an
+///   error that says so. One image as 28 x 28 is `x.row(i).into_shape_with_order((28, 28))`;
 /// - `one_hot_label`: labels as one-hot rows (N, 10), else class numbers (N).
-///
-/// The bytes are read once, as [`RawMnist`]: this is `RawMnist::load(None)?.to_mnist(normalize,
-/// flatten, one_hot_label)`.
 pub fn load_mnist(normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
     RawMnist::load(None)?.to_mnist(normalize, flatten, one_hot_label)
 }
@@ -238,7 +118,7 @@ fn data_error(path: &Path, message: impl Into<String>) -> Error {
 
 /// The content of the IDX file `path` (gzip, told by its first bytes `1f 8b`, or raw) with the
 /// magic number `magic`: its dimensions and its values, the size checked against the header.
-pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if data.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
@@ -254,31 +134,29 @@ pub fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     } else {
         "labels"
     };
-    let header = 4 + 4 * (magic & 0xff) as usize;
+    let (n, header) = (data.len(), 4 + 4 * (magic & 0xff) as usize);
     let be_u32 =
         |at: usize| u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
-    if data.len() >= 4 && be_u32(0) != magic {
+    if n >= 4 && be_u32(0) != magic {
         let m = format!(
             "wrong magic number 0x{:08x}, expected 0x{magic:08x} for {what}: not an MNIST {what} file",
             be_u32(0)
         );
         return Err(data_error(path, m));
     }
-    let n = data.len();
     if n < header {
-        let m = format!("truncated at byte {n} of {header} (the header)");
-        return Err(data_error(path, m));
+        return Err(data_error(
+            path,
+            format!("truncated at byte {n} of {header} (the header)"),
+        ));
     }
     let dims: Vec<usize> = (4..header)
         .step_by(4)
         .map(|at| be_u32(at) as usize)
         .collect();
-    let expected = dims
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .and_then(|n| n.checked_add(header));
+    let values = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
     let shape = format!("{what} of shape {dims:?}");
-    match expected {
+    match values.and_then(|v| v.checked_add(header)) {
         None => {
             let m = format!("the header announces {what} of impossible shape {dims:?}");
             Err(data_error(path, m))
@@ -325,13 +203,45 @@ fn read_pair(images: &Path, labels: &Path) -> Result<(Array2<u8>, Array1<u8>)> {
 }
 
 impl RawMnist {
-    /// Reads the four files (each gzip or raw) and checks them: 28x28 images, labels 0-9, as
-    /// many labels as images. Every error names the file and the fault.
-    pub fn read(files: &MnistFiles) -> Result<RawMnist> {
-        let train = read_pair(&files.train_images, &files.train_labels)?;
-        let test = read_pair(&files.test_images, &files.test_labels)?;
-        let (train_images, train_labels, test_images, test_labels) =
-            (train.0, train.1, test.0, test.1);
+    /// Reads the four files from `dir`, or from the first of [`data_dirs`] that holds them, and
+    /// checks them: 28x28 images, labels 0-9, as many labels as images. Never downloads. A
+    /// named directory (`dir`, `DLFS_DATA_DIR`) that does not exist is an error naming it;
+    /// [`Error::NotFound`] says where it looked and how to get the files.
+    pub fn load(dir: Option<&Path>) -> Result<RawMnist> {
+        let [env, cache] = data_dirs();
+        let named = match dir {
+            Some(d) => vec![(d.to_path_buf(), "given")],
+            None => env.map(|d| (d, "from DLFS_DATA_DIR")).into_iter().collect(),
+        };
+        for (d, why) in &named {
+            if !d.is_dir() {
+                let problem = if d.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                let d = d.display();
+                let m = format!("the data directory {d} ({why}) {problem}; check its spelling");
+                return Err(Error::NotFound(m));
+            }
+        }
+        let mut dirs: Vec<PathBuf> = named.into_iter().map(|(d, _)| d).collect();
+        dirs.extend(cache.filter(|_| dir.is_none()));
+        let Some(files) = dirs.iter().find_map(|d| files_in(d)) else {
+            let looked: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            return Err(Error::NotFound(format!(
+                "no directory holds the four MNIST files (looked in: {}); run `cargo run \
+                 --release -p dlfs-cli -- download`, or set DLFS_DATA_DIR to a folder that \
+                 holds them",
+                if dirs.is_empty() {
+                    "nowhere".into()
+                } else {
+                    looked.join(", ")
+                }
+            )));
+        };
+        let (train_images, train_labels) = read_pair(&files[0], &files[1])?;
+        let (test_images, test_labels) = read_pair(&files[2], &files[3])?;
         Ok(RawMnist {
             train_images,
             train_labels,
@@ -340,13 +250,8 @@ impl RawMnist {
         })
     }
 
-    /// Finds the files ([`locate`] in [`search_dirs`]) and reads them; never downloads.
-    pub fn load(data_dir: Option<&Path>) -> Result<RawMnist> {
-        RawMnist::read(&locate(&search_dirs(data_dir))?)
-    }
-
     /// MNIST in the book's layout, as `load_mnist(normalize, flatten, one_hot_label)` returns
-    /// it (see [`load_mnist`]; `flatten` must be true): pixels as `f64` (`b * (1 / 255)` when
+    /// it ([`load_mnist`]; `flatten` must be true): pixels as `f64` (`b * (1 / 255)` when
     /// normalized), labels as classes or one-hot rows ([`one_hot`](crate::batch::one_hot)).
     pub fn to_mnist(&self, normalize: bool, flatten: bool, one_hot_label: bool) -> Result<Mnist> {
         if !flatten {
@@ -358,26 +263,23 @@ impl RawMnist {
             ));
         }
         let scale = if normalize { 1.0 / 255.0 } else { 1.0 };
-        let images = |x: &Array2<u8>, what: &str| {
-            if x.ncols() != IMAGE_PIXELS {
-                return Err(Error::Shape(format!(
-                    "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels \
-                     (28 x 28)",
-                    x.shape()
-                )));
-            }
-            Ok(x.mapv(|p| f64::from(p) * scale))
+        let images = |x: &Array2<u8>, what: &str| match x.ncols() {
+            IMAGE_PIXELS => Ok(x.mapv(|p| f64::from(p) * scale)),
+            _ => Err(Error::Shape(format!(
+                "{what} has shape {:?}; MNIST images are rows of {IMAGE_PIXELS} pixels (28 x 28)",
+                x.shape()
+            ))),
         };
         let labels = |t: &Array1<u8>| -> Result<Labels> {
             let classes: Vec<usize> = t.iter().map(|&l| usize::from(l)).collect();
             if let Some((i, l)) = classes.iter().enumerate().find(|(_, &l)| l >= CLASSES) {
-                let m = format!("label {l} at index {i} is not a digit 0-9");
-                return Err(Error::Label(m));
+                return Err(Error::Label(format!(
+                    "label {l} at index {i} is not a digit 0-9"
+                )));
             }
-            Ok(if one_hot_label {
-                Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into())
-            } else {
-                Labels::Labels(classes.into())
+            Ok(match one_hot_label {
+                true => Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into()),
+                false => Labels::Labels(classes.into()),
             })
         };
         Ok(Mnist {

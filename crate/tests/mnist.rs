@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use dlfs::loss::cross_entropy_error;
-use dlfs::mnist::{
-    locate, search_dirs, DirSource, Labels, Mnist, MnistFiles, RawMnist, SearchDir, FILES,
-};
+use dlfs::mnist::{data_dirs, files_in, Labels, Mnist, RawMnist, FILES};
 use dlfs::Error;
 use ndarray::Array2;
 
@@ -269,100 +267,44 @@ fn corrupt_gzip_is_reported() {
 
 #[test]
 fn a_named_directory_that_does_not_exist_is_an_error_naming_it() {
-    // The cache holds the files, but a mistyped directory is not silently replaced by it.
-    let cache = TempDir::new("cache-full");
-    write_set(cache.path(), &good_contents(), [true; 4]);
-    let typo = cache.path().join("mnsit");
-    for source in [DirSource::Explicit, DirSource::EnvVar] {
-        let dirs = [
-            SearchDir {
-                path: typo.clone(),
-                source,
-            },
-            SearchDir {
-                path: cache.path().to_path_buf(),
-                source: DirSource::UserCache,
-            },
-        ];
-        let err = locate(&dirs).expect_err("a mistyped directory");
-        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
-        let m = err.to_string();
-        assert!(
-            m.contains(&format!(
-                "the data directory {} ({source}) does not exist",
-                typo.display()
-            )),
-            "{m}"
-        );
-        assert!(m.contains("check its spelling"), "{m}");
-        assert!(!typo.exists(), "nothing may be created");
-    }
-    // Through the loader too, and a file where a directory is named.
-    let err = load(&typo, true, true, false).expect_err("typo");
-    assert!(err.to_string().contains("does not exist"), "{err}");
-    let file = cache.path().join("train-labels-idx1-ubyte.gz");
+    let dir = TempDir::new("named");
+    write_set(dir.path(), &good_contents(), [true; 4]);
+    let typo = dir.path().join("mnsit");
+    let err = load(&typo, true, true, false).expect_err("a mistyped directory");
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let m = err.to_string();
+    let says = format!(
+        "the data directory {} (given) does not exist",
+        typo.display()
+    );
+    assert!(m.contains(&says) && m.contains("check its spelling"), "{m}");
+    assert!(!typo.exists(), "nothing may be created");
+    let file = dir.path().join("train-labels-idx1-ubyte.gz");
     let err = load(&file, true, true, false).expect_err("a file");
     assert!(err.to_string().contains("is not a directory"), "{err}");
-    // The user's cache directory may be absent: it is only skipped.
-    let dirs = [
-        SearchDir {
-            path: typo.clone(),
-            source: DirSource::UserCache,
-        },
-        SearchDir {
-            path: cache.path().to_path_buf(),
-            source: DirSource::UserCache,
-        },
-    ];
-    assert!(locate(&dirs).is_ok());
 }
 
 #[test]
 fn missing_files_say_where_it_looked_and_how_to_get_them() {
-    let empty = TempDir::new("empty");
     let partial = TempDir::new("partial");
     write_set(partial.path(), &good_contents(), [true; 4]);
     std::fs::remove_file(partial.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    let absent = empty.path().join("no-such-dir");
-    let dirs = [
-        SearchDir {
-            path: empty.path().to_path_buf(),
-            source: DirSource::Explicit,
-        },
-        SearchDir {
-            path: partial.path().to_path_buf(),
-            source: DirSource::EnvVar,
-        },
-        SearchDir {
-            path: absent.clone(),
-            source: DirSource::UserCache,
-        },
-    ];
-    let err = locate(&dirs).expect_err("no directory holds the four files");
+    assert_eq!(files_in(partial.path()), None);
+    let err = RawMnist::load(Some(partial.path())).expect_err("a file is missing");
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let m = err.to_string();
     for needle in [
-        format!("{} (given by the caller)", empty.path().display()),
-        format!("{} (from DLFS_DATA_DIR)", partial.path().display()),
-        format!("{} (the user's cache directory)", absent.display()),
+        format!("looked in: {})", partial.path().display()),
         "cargo run --release -p dlfs-cli -- download".to_string(),
         "set DLFS_DATA_DIR".to_string(),
     ] {
         assert!(m.contains(&needle), "missing {needle:?} in {m}");
     }
-    // Completing the second directory makes it the one found.
-    std::fs::write(
-        partial.path().join("t10k-labels-idx1-ubyte"),
-        idx_labels(&TEST_LABELS),
-    )
-    .unwrap();
-    let files = locate(&dirs).unwrap();
-    assert_eq!(
-        files.test_labels,
-        partial.path().join("t10k-labels-idx1-ubyte")
-    );
-    assert_eq!(files, MnistFiles::in_dir(partial.path()).unwrap());
-    let raw = RawMnist::read(&files).unwrap();
+    // The raw file completes the set.
+    let raw_labels = partial.path().join("t10k-labels-idx1-ubyte");
+    std::fs::write(&raw_labels, idx_labels(&TEST_LABELS)).unwrap();
+    assert_eq!(files_in(partial.path()).unwrap()[3], raw_labels);
+    let raw = RawMnist::load(Some(partial.path())).unwrap();
     assert_eq!(raw.test_labels.to_vec(), TEST_LABELS.to_vec());
     assert_eq!(raw.train_images.shape(), &[3, 784]);
     // A directory where a file should be is not a file: the raw file next to it is used.
@@ -370,39 +312,19 @@ fn missing_files_say_where_it_looked_and_how_to_get_them() {
     write_set(dir.path(), &good_contents(), [true; 4]);
     std::fs::remove_file(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
     std::fs::create_dir(dir.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
-    assert_eq!(
-        MnistFiles::in_dir(dir.path()).unwrap_err(),
-        vec!["t10k-images-idx3-ubyte"]
-    );
-    std::fs::write(
-        dir.path().join("t10k-images-idx3-ubyte"),
-        idx_images(2, 28, 28, 1),
-    )
-    .unwrap();
-    let files = MnistFiles::in_dir(dir.path()).unwrap();
-    assert_eq!(files.test_images, dir.path().join("t10k-images-idx3-ubyte"));
+    assert_eq!(files_in(dir.path()), None);
+    let raw_images = dir.path().join("t10k-images-idx3-ubyte");
+    std::fs::write(&raw_images, idx_images(2, 28, 28, 1)).unwrap();
+    assert_eq!(files_in(dir.path()).unwrap()[2], raw_images);
 }
 
 #[test]
-fn search_order_is_caller_then_env_then_cache() {
-    let given = Path::new("/some/where");
-    let dirs = search_dirs(Some(given));
-    assert_eq!(dirs[0].path, given);
-    assert_eq!(dirs[0].source, DirSource::Explicit);
-    let rest = search_dirs(None);
-    assert_eq!(&dirs[1..], &rest[..]);
-    let mut k = 0;
-    if let Some(env) = std::env::var_os("DLFS_DATA_DIR").filter(|v| !v.is_empty()) {
-        assert_eq!(rest[k].path, PathBuf::from(env));
-        assert_eq!(rest[k].source, DirSource::EnvVar);
-        k += 1;
-    }
-    if let Some(cache) = dirs::cache_dir() {
-        assert_eq!(rest[k].path, cache.join("dlfs").join("mnist"));
-        assert_eq!(rest[k].source, DirSource::UserCache);
-        k += 1;
-    }
-    assert_eq!(rest.len(), k);
+fn search_order_is_env_then_cache() {
+    let [env, cache] = data_dirs();
+    let set = std::env::var_os("DLFS_DATA_DIR").filter(|v| !v.is_empty());
+    assert_eq!(env, set.map(PathBuf::from));
+    let user = dirs::cache_dir().map(|c| c.join("dlfs").join("mnist"));
+    assert_eq!(cache, user);
 }
 
 #[test]

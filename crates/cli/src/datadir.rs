@@ -14,10 +14,86 @@
 
 use std::path::{Path, PathBuf};
 
-pub use dlfs::mnist::{
-    cache_dir, locate, search_dirs, DirSource, MnistFiles, SearchDir, ENV_VAR, FILES,
-};
+pub use dlfs::mnist::{ENV_VAR, FILES};
 use dlfs::{Error, Result};
+
+/// Why a directory is on the list of places to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirSource {
+    /// Given by the caller (`--data-dir`).
+    Explicit,
+    /// From the environment variable `DLFS_DATA_DIR`.
+    EnvVar,
+    /// The user's cache directory.
+    UserCache,
+}
+
+impl std::fmt::Display for DirSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DirSource::Explicit => "given by the caller",
+            DirSource::EnvVar => "from DLFS_DATA_DIR",
+            DirSource::UserCache => "the user's cache directory",
+        })
+    }
+}
+
+/// A directory where the MNIST files are looked for, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// Why it is looked at.
+    pub source: DirSource,
+}
+
+/// The directories where MNIST is looked for, in order: `explicit` if given, then the library's
+/// [`dlfs::mnist::data_dirs`] (`DLFS_DATA_DIR` if set, the user's cache directory).
+pub fn search_dirs(explicit: Option<&Path>) -> Vec<SearchDir> {
+    let [env, cache] = dlfs::mnist::data_dirs();
+    let named = [
+        (explicit.map(Path::to_path_buf), DirSource::Explicit),
+        (env, DirSource::EnvVar),
+        (cache, DirSource::UserCache),
+    ];
+    let found = named.into_iter().filter_map(|(path, source)| {
+        Some(SearchDir {
+            path: path?,
+            source,
+        })
+    });
+    found.collect()
+}
+
+/// The paths of the four MNIST files found in one directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistFiles {
+    /// The directory that holds them.
+    pub dir: PathBuf,
+    /// The four files in the order of [`FILES`], each `name.gz` or the raw `name`.
+    pub paths: [PathBuf; 4],
+}
+
+impl MnistFiles {
+    /// The four files in `dir` ([`dlfs::mnist::files_in`]), or the names of those missing.
+    pub fn in_dir(dir: &Path) -> std::result::Result<MnistFiles, Vec<&'static str>> {
+        match dlfs::mnist::files_in(dir) {
+            Some(paths) => Ok(MnistFiles {
+                dir: dir.to_path_buf(),
+                paths,
+            }),
+            None => Err(FILES
+                .into_iter()
+                .filter(|n| find_file(dir, n).is_none())
+                .collect()),
+        }
+    }
+
+    /// The files, read and checked ([`RawMnist::load`](dlfs::mnist::RawMnist::load) of their directory).
+    pub fn read(&self) -> Result<dlfs::mnist::RawMnist> {
+        dlfs::mnist::RawMnist::load(Some(&self.dir))
+    }
+}
 
 /// How to provide the files, for error messages (one line).
 pub const HOW_TO_PROVIDE: &str =

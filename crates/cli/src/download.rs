@@ -688,10 +688,10 @@ pub fn load_or_download(
         source: dirs
             .iter()
             .find(|d| d.path == target)
-            .map_or(dlfs::mnist::DirSource::Explicit, |d| d.source),
+            .map_or(crate::datadir::DirSource::Explicit, |d| d.source),
     };
     let (_, files) = find_or_download(dirs, &target, config, progress)?;
-    RawMnist::read(&files)
+    files.read()
 }
 
 /// Prints the download's main steps on stderr (for the command line's loading); a closed stderr

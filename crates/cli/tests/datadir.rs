@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use dlfs::mnist::RawMnist;
 use dlfs::Error;
 use dlfs_cli::datadir::{DirSource, MnistFiles, SearchDir};
 use dlfs_cli::idx::decode;
@@ -119,7 +118,7 @@ fn a_directory_named_like_a_data_file_is_reported_as_a_directory() {
     )
     .unwrap();
     let files = locate(&dirs).unwrap();
-    assert_eq!(files.test_images, dir.path().join("t10k-images-idx3-ubyte"));
+    assert_eq!(files.paths[2], dir.path().join("t10k-images-idx3-ubyte"));
 }
 
 #[cfg(unix)]
@@ -200,10 +199,10 @@ fn missing_files_say_where_it_looked_and_how_to_provide_them() {
     let files = locate(&dirs).unwrap();
     assert_eq!(files, MnistFiles::in_dir(three.partial.path()).unwrap());
     assert_eq!(
-        files.test_labels,
+        files.paths[3],
         three.partial.path().join("t10k-labels-idx1-ubyte")
     );
-    let raw = RawMnist::read(&files).unwrap();
+    let raw = files.read().unwrap();
     assert_eq!(raw.test_labels.to_vec(), TEST_LABELS.to_vec());
     assert_eq!(raw.train_images.shape(), &[3, 784]);
 }

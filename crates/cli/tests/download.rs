@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use dlfs::mnist::{DirSource, SearchDir};
 use dlfs::Error;
+use dlfs_cli::datadir::{DirSource, SearchDir};
 use dlfs_cli::download::{
     download_with, load_or_download, sha256_hex, DownloadConfig, Event, FetchSource, RemoteFile,
     SHA256SUMS,

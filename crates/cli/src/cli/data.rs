@@ -19,7 +19,7 @@ pub fn load_raw(data_dir: Option<&Path>) -> dlfs::Result<RawMnist> {
     let target = download_target(data_dir);
     let (used, files) = find_or_download(&dirs, &target, &DownloadConfig::default(), print_event)?;
     note!("{}", used_line(&dirs, &used));
-    RawMnist::read(&files)
+    files.read()
 }
 
 /// Finds the four files without downloading or creating anything, and says which directory

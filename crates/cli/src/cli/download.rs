@@ -34,7 +34,7 @@ pub fn run(args: DownloadArgs) -> dlfs::Result<()> {
     let target = download_target(args.data_dir.as_deref());
     // A directory named on the command line is created; one named by DLFS_DATA_DIR must
     // exist, so that a mistyped variable is not silently created and downloaded into.
-    if target.source == dlfs::mnist::DirSource::EnvVar {
+    if target.source == crate::datadir::DirSource::EnvVar {
         crate::datadir::check_named_dirs(std::slice::from_ref(&target))?;
     }
     let dir = target.path.clone();

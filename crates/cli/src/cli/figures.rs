@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use dlfs::mnist::RawMnist;
 use dlfs::train::{epoch_line, TrainSettings};
 use dlfs_fast::TrainingData;
 use dlfs_plot::{
@@ -68,7 +67,7 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
         settings.iters_num = n;
     }
     settings.validate()?;
-    let dirs = dlfs::mnist::search_dirs(args.data_dir.as_deref());
+    let dirs = crate::datadir::search_dirs(args.data_dir.as_deref());
     crate::datadir::check_named_dirs(&dirs)?;
     std::fs::create_dir_all(&args.out).map_err(|e| dlfs::Error::io(&args.out, e))?;
 
@@ -129,7 +128,7 @@ pub fn run(args: FiguresArgs) -> dlfs::Result<()> {
 /// figures.
 fn mnist_set(args: &FiguresArgs, settings: &TrainSettings) -> dlfs::Result<Vec<(String, Figure)>> {
     let files = super::data::find_local(args.data_dir.as_deref())?;
-    let raw = RawMnist::read(&files)?;
+    let raw = files.read()?;
     note!(
         "training TwoLayerNet(784, {}, 10): {} iterations, batch {}, lr {} (for the loss, accuracy and weight figures)",
         settings.hidden_size, settings.iters_num, settings.batch_size, settings.learning_rate
