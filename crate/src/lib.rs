@@ -47,7 +47,6 @@ mod memory;
 pub mod mnist;
 pub mod net;
 pub mod prelude;
-pub mod setup;
 pub mod train;
 
 pub use error::{Error, Result};

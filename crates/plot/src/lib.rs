@@ -41,6 +41,7 @@ mod gradients;
 mod lang;
 pub mod live;
 mod mnist;
+pub mod setup;
 mod surface;
 mod text;
 mod theme;
@@ -57,6 +58,7 @@ pub use gradients::{descent_path, function_2_gradient_field, gradient_field, lea
 pub use lang::{language, set_language, Language, LANGUAGE_VARIABLE};
 pub use live::LiveFigure;
 pub use mnist::{digits, weights};
+pub use setup::status;
 pub use surface::{function_2_surface, surface};
 pub use text::wrap;
 pub use theme::{Theme, FONT_FAMILY, HANGUL_FONT_FAMILY, PALETTE};

@@ -1,16 +1,16 @@
-//! The notebooks' first cell (`notebooks/src/setup.evcxr`) ends with `dlfs::setup::status()`,
-//! one line saying what is ready: `dlfs 0.1.0 준비 완료 · MNIST 파일 4개 (DLFS_DATA_DIR)`, or
+//! The notebooks' first cell (`notebooks/src/setup.evcxr`) ends with [`status()`], one line
+//! saying what is ready: `dlfs 0.1.0 준비 완료 · MNIST 파일 4개 (DLFS_DATA_DIR)`, or
 //! where MNIST was looked for and how to get it (in Korean, the notebooks' language).
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::mnist::{data_dirs, files_in};
+use dlfs::mnist::{data_dirs, files_in};
 
 /// What the first cell of a notebook reports: the crate's version and where MNIST is.
 #[derive(Debug, Clone)]
 pub struct Status {
-    /// The crate's version (`CARGO_PKG_VERSION`).
+    /// The workspace's version (`CARGO_PKG_VERSION`), `dlfs`'s.
     pub version: &'static str,
     /// The places searched ([`data_dirs`]: `DLFS_DATA_DIR`, the user's cache directory), each
     /// with whether it holds the four files.
