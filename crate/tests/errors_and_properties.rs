@@ -211,3 +211,28 @@ fn a_nan_weight_gives_an_error_not_a_nan_gradient() {
     let m = message(net.gradient(&x, &[0, 1, 0, 1, 0]));
     assert!(m.contains("not finite") && m.contains("NaN"), "{m}");
 }
+
+#[test]
+fn seeded_draws_repeat_and_stay_in_range() {
+    use dlfs::batch::{rand, randn};
+    let (a, b): (f64, f64) = (rng(7).random(), rng(7).random());
+    assert_eq!(a, b);
+    let x = rand(&mut rng(0), 100, 784).unwrap();
+    assert_eq!(x.shape(), &[100, 784]);
+    assert!(x.iter().all(|&v| (0.0..1.0).contains(&v)));
+    assert_eq!(x, rand(&mut rng(0), 100, 784).unwrap());
+    let w = randn(&mut rng(0), 784, 50).unwrap();
+    assert!(w.mean().unwrap().abs() < 0.01);
+    assert_eq!(w, randn(&mut rng(0), 784, 50).unwrap());
+    let idx = random_choice(&mut rng(0), 60000, 10).unwrap();
+    assert!(idx.len() == 10 && idx.iter().all(|&i| i < 60000));
+    // Sizes that do not fit are errors naming the call, not aborts.
+    let m = message(rand(&mut rng(0), usize::MAX, 2));
+    assert!(m.contains("rand(rng, 18446744073709551615, 2)"), "{m}");
+    let m = message(randn(&mut rng(0), 1 << 40, 1 << 40));
+    assert!(
+        m.contains("randn(rng, 1099511627776, 1099511627776)"),
+        "{m}"
+    );
+    assert!(one_hot(&[12], 10).is_err());
+}

@@ -1,16 +1,14 @@
 //! Where the MNIST files are looked for, and what each place holds, for the command line's
-//! messages (`dlfs where`, `dlfs train`, `dlfs download`); the search itself is
-//! `dlfs::mnist::search_dirs`. In order:
-//! 1. the directory the caller gives (`RawMnist::load(Some(dir))`, `--data-dir`);
+//! messages (`dlfs where`, `dlfs train`, `dlfs download`). In order:
+//! 1. the directory the caller gives (`--data-dir`);
 //! 2. the directory in the environment variable `DLFS_DATA_DIR`;
 //! 3. the user's cache directory, `dlfs/mnist` inside it (`~/.cache/dlfs/mnist` on Linux,
 //!    `~/Library/Caches/dlfs/mnist` on macOS, `%LOCALAPPDATA%\dlfs\mnist` on Windows).
 //!
-//! The first directory that holds all four files is used. `dlfs download` (crates/cli)
-//! downloads into the first directory of the list.
-//!
-//! Where the library's [`locate`] says only where it looked, [`find`] says what each
-//! directory holds or lacks, and why it cannot be read.
+//! The last two are the library's own ([`dlfs::mnist::data_dirs`]). The first directory that
+//! holds all four files is used; `dlfs download` downloads into the first of the list. Where
+//! the library's reader says only where it looked, [`find`] says what each directory holds or
+//! lacks, and why it cannot be read.
 
 use std::path::{Path, PathBuf};
 
