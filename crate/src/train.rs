@@ -290,11 +290,9 @@ pub fn check_set(cols: usize, rows: usize, labels: &[usize], what: &str) -> Resu
     }
 }
 
-/// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on `data` with mini-batch SGD (4.5.2,
-/// 4.5.3), printing one line per epoch ([`epoch_line`]): the book's loop, see [`train_with`].
-///
-/// `data` is MNIST as [`load_mnist`](crate::mnist::load_mnist)`(true, true, _)` gives it:
-/// flat images, labels as classes or one-hot rows.
+/// Trains `TwoLayerNet(784, settings.hidden_size, 10)` on `data` (MNIST as
+/// [`load_mnist`](crate::mnist::load_mnist)`(true, true, _)` gives it) with mini-batch SGD
+/// (4.5.2, 4.5.3), printing one line per epoch ([`epoch_line`]); see [`train_with`].
 pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
     train_with(data, settings, |record, last_epoch| {
         println!("{}", epoch_line(record, last_epoch))
@@ -303,16 +301,12 @@ pub fn train(data: &Mnist, settings: &TrainSettings) -> Result<Trained> {
 
 /// [`train`], calling `on_epoch(record, last_epoch)` for each epoch record instead of printing.
 ///
-/// The book's loop (4.5.2, 4.5.3), for `i` in `0..iters_num`:
-/// `batch_mask = random_choice(train_size, batch_size)`; the gradient on those rows by
-/// `settings.gradient`; `params -= learning_rate * grad`; the loss of the mini-batch (after the
-/// update) appended to `history.train_loss`. Every `iter_per_epoch = max(train_size /
-/// batch_size, 1)` updates, the accuracy on the whole training and test sets is recorded,
-/// and once before the first update (epoch 0, iteration 0; its loss is that of the first
-/// mini-batch before the update). The weights are drawn from `settings.seed` and the
+/// The loop of the module's front page: the weights are drawn from `settings.seed` and the
 /// mini-batches from `settings.seed + 1`, so the same settings give the same history, bit for
-/// bit. `last_epoch` is `iters_num / iter_per_epoch`. A loss or weight that is no longer a
-/// number stops the run with [`Error::NonFinite`], naming the iteration.
+/// bit. Every `iter_per_epoch` updates the accuracies on the whole training and test sets are
+/// recorded, and once before the first update (epoch 0, with the first mini-batch's loss);
+/// `last_epoch` is `iters_num / iter_per_epoch`. A loss or weight that is no longer a number
+/// stops the run with [`Error::NonFinite`], naming the iteration.
 pub fn train_with(
     data: &Mnist,
     settings: &TrainSettings,
