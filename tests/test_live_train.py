@@ -170,6 +170,9 @@ def test_plain_evcxr_prints_no_markers_and_a_live_figure_shows_its_last_figure(t
         got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &{settings})?;")
         assert not errors_of(got) and "DLFS-LIVE" not in text_of(got)
         assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
+        # Without the relay the training still ends on its figure, shown when the cell ends.
+        results = of_type(got, "execute_result")
+        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
         got = k.execute("let live = LiveFigure::new();\nlive.update(loss_curve(&trained.history));\nlive")
         results = of_type(got, "execute_result")
         assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got

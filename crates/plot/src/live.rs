@@ -362,6 +362,12 @@ fn due(s: &State, now: Instant) -> bool {
     }
 }
 
+/// Whether this code runs inside evcxr (which sets `EVCXR_IS_RUNTIME` for the code it runs),
+/// where a figure printed as evcxr content shows when the cell ends; elsewhere it would be text.
+fn in_evcxr() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+}
+
 /// How long a training runs before it is drawn live: a shorter run draws nothing.
 pub const LIVE_AFTER: Duration = Duration::from_secs(1);
 
@@ -370,7 +376,8 @@ pub const LIVE_AFTER: Duration = Duration::from_secs(1);
 /// so that the saved cell fits a 16:9 slide), redrawn a few times a second at most and once
 /// more, whole, at the end; and an Interrupt stops the run at its next update ([`Stoppable`]).
 /// The titles carry no book figure number: the settings of a run need not be the book's.
-/// Without the relay it draws nothing.
+/// Without the relay it draws the finished figure once, when the run ends, if it runs inside
+/// evcxr (it then shows when the cell ends), and nothing elsewhere.
 ///
 /// Its [`EpochLines`] print the epoch lines: behind the relay the first at once and the last at
 /// the end (the accuracy panel shows the others), all of them at the end if the run was too
@@ -541,6 +548,10 @@ impl Watch for LiveTraining {
     fn finish(&mut self, history: &History) {
         if self.long_enough() {
             self.draw(history);
+        } else if !self.curves.is_live() && in_evcxr() && !history.train_loss.is_empty() {
+            // No relay (a class kernel, plain evcxr_jupyter): the finished figure, which evcxr
+            // shows when the cell ends, as it shows a figure that ends a cell.
+            learning_curves(history).evcxr_display();
         }
         self.lines.flush();
     }
