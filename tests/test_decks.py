@@ -15,7 +15,9 @@ from pypdf import PdfReader
 NOTEBOOKS = chapter_notebooks()
 
 
-@pytest.fixture(scope="module")
+# Session scope: the `page` tests run among the other chromium tests, the rest later (pytest
+# groups the browser's parameter); a module fixture would build the decks twice.
+@pytest.fixture(scope="session")
 def decks(tmp_path_factory):
     out = tmp_path_factory.mktemp("decks")
     done = subprocess.run(["bash", str(ROOT / "scripts" / "slides.sh"), str(out)], cwd=ROOT,
