@@ -8,6 +8,9 @@
   crate/ and crates/), so that the set-up cell's `path` dependencies resolve there too.
 - `browser_type_launch_args`: Playwright's pytest plugin launches Debian's
   /usr/bin/chromium (or CHROMIUM), never a browser download of its own.
+- `decks_build`: scripts/slides.sh started at the session's start when a test needs the decks,
+  so that it runs beside the first tests (the headless notebooks keep about one core of two
+  busy); tests/test_decks.py's `decks` waits for it.
 - `class_install`: the class install under /opt/dlfs (scripts/class/install.sh, as root),
   run ONCE per test run for every class test that needs it.
 - `graded_class`: nbgrader's exchange between real accounts run ONCE per test run (release,
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -116,6 +120,24 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def decks_build(request, tmp_path_factory):
+    """(the decks' folder, scripts/slides.sh's process, its log) if a selected test needs the decks."""
+    if not any("decks" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    out = tmp_path_factory.mktemp("decks")
+    with open(out.parent / f"{out.name}.log", "w+") as log:
+        build = subprocess.Popen(["bash", str(ROOT / "scripts" / "slides.sh"), str(out)], cwd=ROOT,
+                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            yield out, build, log
+        finally:
+            if build.poll() is None:  # the session stopped early (-x, Ctrl-C)
+                build.kill()
+                build.wait()
 
 
 @pytest.fixture(scope="session")
