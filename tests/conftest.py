@@ -8,6 +8,11 @@
   crate/ and crates/), so that the set-up cell's `path` dependencies resolve there too.
 - `browser_type_launch_args`: Playwright's pytest plugin launches Debian's
   /usr/bin/chromium (or CHROMIUM), never a browser download of its own.
+- `decks_build`: scripts/slides.sh started at the session's start when a test needs the decks,
+  so that it runs beside the first tests (the headless notebooks keep about one core of two
+  busy); tests/test_decks.py's `decks` waits for it.
+- `clone_setup`: tests/test_paths.py's clone, and its `lab.sh --no-launch` run in a thread
+  from the session's start, after the decks' build, when a test needs the clone.
 - `class_install`: the class install under /opt/dlfs (scripts/class/install.sh, as root),
   run ONCE per test run for every class test that needs it.
 - `graded_class`: nbgrader's exchange between real accounts run ONCE per test run (release,
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -116,6 +122,49 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def decks_build(request, tmp_path_factory):
+    """(the decks' folder, scripts/slides.sh's process, its log) if a selected test needs the decks."""
+    if not any("decks" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    out = tmp_path_factory.mktemp("decks")
+    with open(out.parent / f"{out.name}.log", "w+") as log:
+        build = subprocess.Popen(["bash", str(ROOT / "scripts" / "slides.sh"), str(out)], cwd=ROOT,
+                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            yield out, build, log
+        finally:
+            if build.poll() is None:  # the session stopped early (-x, Ctrl-C)
+                build.kill()
+                build.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clone_setup(request, tmp_path_factory, decks_build):
+    """(the clone, its environment, a Future of its set-up's output) if a selected test needs it.
+    The set-up (mostly pip: about one core) waits for the decks' build, so that two jobs at most
+    run beside the tests."""
+    if not any("clone" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_paths import make_clone, set_up
+
+    base = tmp_path_factory.mktemp("paths")
+    dest, env = make_clone(base)
+
+    def after_the_decks() -> str:
+        if decks_build:
+            decks_build[1].wait(timeout=1200)
+        return set_up(dest, env)
+
+    with ThreadPoolExecutor(1) as pool:
+        yield dest, env, pool.submit(after_the_decks)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ notebook's slide types give, every figure decoded, every slide within the
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import slides
 from conftest import ROOT, chapter_notebooks
@@ -15,12 +13,18 @@ from pypdf import PdfReader
 NOTEBOOKS = chapter_notebooks()
 
 
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory):
-    out = tmp_path_factory.mktemp("decks")
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "slides.sh"), str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, f"scripts/slides.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+# Session scope: the `page` tests run among the other chromium tests, the rest later (pytest
+# groups the browser's parameter); a module fixture would wait for the decks twice.
+@pytest.fixture(scope="session")
+def decks(decks_build):
+    """The decks of scripts/slides.sh, started by conftest.py's `decks_build` at the session's start."""
+    out, build, log = decks_build
+    try:
+        build.wait(timeout=1200)
+    finally:
+        log.seek(0)
+        output = log.read()
+    assert build.returncode == 0, f"scripts/slides.sh failed:\n{output[-6000:]}"
     return out
 
 

@@ -291,17 +291,22 @@ def test_an_interrupt_stops_a_running_cell(scratch: Scratch) -> None:
     with Kernel(env=scratch.env()) as k:
         ok_run(k, scratch.first_cell())
         result: dict[str, object] = {}
+        asleep = scratch.dir / "asleep"  # written by the cell once compiled, as it starts to sleep
+        asleep.unlink(missing_ok=True)
 
         def sleeper() -> None:
             try:
-                result["run"] = k.run("std::thread::sleep(std::time::Duration::from_secs(300));\n1", timeout=240)
+                result["run"] = k.run(f'std::fs::write("{asleep}", "")?;\n'
+                                      "std::thread::sleep(std::time::Duration::from_secs(300));\n1", timeout=240)
             except BaseException as e:
                 result["run"] = e
 
         t = threading.Thread(target=sleeper)
         t0 = time.monotonic()
         t.start()
-        time.sleep(15)  # compiled and sleeping by then
+        while not asleep.exists() and t.is_alive() and time.monotonic() - t0 < 120:
+            time.sleep(0.1)
+        assert asleep.exists(), f"the cell did not start within {time.monotonic() - t0:.0f}s: {result.get('run')!r}"
         k.km.interrupt_kernel()
         t.join(240)
         took = time.monotonic() - t0

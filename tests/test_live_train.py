@@ -1,9 +1,9 @@
 """The crate's `train` drawn live in the kernel, and stopped by Interrupt (issue 19).
 
-The kernel is started as JupyterLab starts it (.venv's `rust` kernelspec, so launch.py and the
-relay), in a scratch directory, with the notebooks' own set-up cell (notebooks/src/setup.evcxr,
-its crate paths made absolute) and MNIST from DLFS_DATA_DIR (or ../shared/mnist, as
-scripts/common.sh finds it). Run: `.venv/bin/pytest tests/test_live_train.py`.
+The kernel is started as JupyterLab starts it (.venv's `rust` kernelspec, so launch.py, the
+relay and the clone's own pool), in a scratch directory, with the notebooks' own set-up cell
+(notebooks/src/setup.evcxr, its crate paths made absolute) and MNIST from DLFS_DATA_DIR (or
+../shared/mnist, as scripts/common.sh finds it). Run: `.venv/bin/pytest tests/test_live_train.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_for_first_slot
 from test_live import CELL_TIMEOUT, ROOT, LiveKernel, errors_of, of_type, text_of
 
 SHORT = "TrainSettings { iters_num: 1200, ..TrainSettings::default() }"
@@ -40,16 +41,61 @@ def setup_cell(fast: bool = False) -> str:
     return "\n".join([":cache 2000", *commands, *extra, *code, "let mnist = load_mnist(true, true, true)?;"])
 
 
-@pytest.fixture(scope="module")
-def pool(tmp_path_factory) -> Path:
-    """One scratch pool for the module: the kernels after the first reuse its built slots."""
-    return tmp_path_factory.mktemp("live-train-pool")
+# One kernel at a time, each in the pool's slot-0 (warm from the set-up's warm-up and the
+# notebooks): a second kernel alive at once would build everything again in a cold slot-1.
+# So the tests with a kernel of their own come first, and the module's kernel after them.
+def test_the_saved_notebook_keeps_one_final_figure_per_display(tmp_path: Path, monkeypatch) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("DLFS_DATA_DIR", mnist_dir())
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup_cell()),
+        nbformat.v4.new_code_cell(f"let trained = dlfs_plot::live::train(&mnist, &{SHORT})?;"),
+    ])
+    NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    wait_for_first_slot()
+    nbformat.write(nb, tmp_path / "saved.ipynb")
+    saved = nbformat.read(tmp_path / "saved.ipynb", as_version=4)
+    figures = [o for o in saved.cells[1].outputs if o.output_type == "display_data"]
+    titles = [o.data["text/plain"] for o in figures]
+    # One figure (loss | accuracy), without the book's figure numbers: a live run's settings
+    # need not be the book's.
+    assert len(figures) == 1 and "4-1" not in titles[0], titles
+    # The final figure: its accuracy title names the last epoch's accuracies, and the last
+    # output is the last epoch's line.
+    text = "".join(o.text for o in saved.cells[1].outputs if o.output_type == "stream")
+    last_epoch = re.findall(r"에폭 2/2 .* 훈련 (\d\.\d{4})\s+시험 (\d\.\d{4})", text)
+    assert last_epoch and all(acc in titles[0] for acc in last_epoch[0]), (titles, text)
+    assert saved.cells[1].outputs[-1].output_type == "stream" and "에폭 2/2" in saved.cells[1].outputs[-1].text
+    assert "DLFS-LIVE" not in text
+
+
+def test_plain_evcxr_prints_no_markers_and_a_live_figure_shows_its_last_figure(tmp_path: Path) -> None:
+    env = {"DLFS_DATA_DIR": mnist_dir(), "DLFS_KERNEL_RELAY": "0"}
+    k = LiveKernel(env, tmp_path)
+    try:
+        assert not errors_of(k.execute(setup_cell(), timeout=1800))
+        settings = f"TrainSettings {{ iters_num: 300, ..{SHORT} }}"
+        got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &{settings})?;")
+        assert not errors_of(got) and "DLFS-LIVE" not in text_of(got)
+        assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
+        # Without the relay the training still ends on its figure, shown when the cell ends.
+        results = of_type(got, "execute_result")
+        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
+        got = k.execute("let live = LiveFigure::new();\nlive.update(loss_curve(&trained.history));\nlive")
+        results = of_type(got, "execute_result")
+        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
+    finally:
+        k.shutdown()
+        wait_for_first_slot()
 
 
 @pytest.fixture(scope="module")
-def kernel(tmp_path_factory, pool: Path):
+def kernel(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("live-train")
-    env = {"DLFS_KERNEL_POOL": str(pool), "DLFS_DATA_DIR": mnist_dir()}
+    env = {"DLFS_DATA_DIR": mnist_dir()}
     k = LiveKernel(env, scratch)
     try:
         got = k.execute(setup_cell(fast=True), timeout=1800)
@@ -57,6 +103,7 @@ def kernel(tmp_path_factory, pool: Path):
         yield k
     finally:
         k.shutdown()
+        wait_for_first_slot()
 
 
 @pytest.mark.parametrize("trainer,iters", [("dlfs_plot::live::train", 3000), ("dlfs_fast::train", 9000)])
@@ -115,34 +162,6 @@ def test_a_run_shorter_than_a_second_draws_nothing(kernel: LiveKernel) -> None:
     assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
 
 
-def test_the_saved_notebook_keeps_one_final_figure_per_display(tmp_path: Path, pool: Path, monkeypatch) -> None:
-    import nbformat
-    from nbclient import NotebookClient
-
-    monkeypatch.setenv("DLFS_KERNEL_POOL", str(pool))
-    monkeypatch.setenv("DLFS_DATA_DIR", mnist_dir())
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(setup_cell()),
-        nbformat.v4.new_code_cell(f"let trained = dlfs_plot::live::train(&mnist, &{SHORT})?;"),
-    ])
-    NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=120,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    nbformat.write(nb, tmp_path / "saved.ipynb")
-    saved = nbformat.read(tmp_path / "saved.ipynb", as_version=4)
-    figures = [o for o in saved.cells[1].outputs if o.output_type == "display_data"]
-    titles = [o.data["text/plain"] for o in figures]
-    # One figure (loss | accuracy), without the book's figure numbers: a live run's settings
-    # need not be the book's.
-    assert len(figures) == 1 and "4-1" not in titles[0], titles
-    # The final figure: its accuracy title names the last epoch's accuracies, and the last
-    # output is the last epoch's line.
-    text = "".join(o.text for o in saved.cells[1].outputs if o.output_type == "stream")
-    last_epoch = re.findall(r"에폭 2/2 .* 훈련 (\d\.\d{4})\s+시험 (\d\.\d{4})", text)
-    assert last_epoch and all(acc in titles[0] for acc in last_epoch[0]), (titles, text)
-    assert saved.cells[1].outputs[-1].output_type == "stream" and "에폭 2/2" in saved.cells[1].outputs[-1].text
-    assert "DLFS-LIVE" not in text
-
-
 def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: LiveKernel) -> None:
     """4.5's `train` (`dlfs_plot::live::train_stoppable`, the book's loop) stops on Interrupt."""
     assert not errors_of(kernel.execute("let kept = 41;"))
@@ -159,22 +178,3 @@ def test_interrupt_stops_the_preludes_training_and_keeps_the_variables(kernel: L
     assert time.monotonic() - t0 < CELL_TIMEOUT
     got = kernel.execute("(kept + 1, long.history.train_loss.len() < 10_000, long.history.final_test_acc.is_finite())")
     assert [m["content"]["data"]["text/plain"] for _, m in of_type(got, "execute_result")] == ["(42, true, true)"]
-
-
-def test_plain_evcxr_prints_no_markers_and_a_live_figure_shows_its_last_figure(tmp_path: Path, pool: Path) -> None:
-    env = {"DLFS_KERNEL_POOL": str(pool), "DLFS_DATA_DIR": mnist_dir(), "DLFS_KERNEL_RELAY": "0"}
-    k = LiveKernel(env, tmp_path)
-    try:
-        assert not errors_of(k.execute(setup_cell(), timeout=1800))
-        settings = f"TrainSettings {{ iters_num: 300, ..{SHORT} }}"
-        got = k.execute(f"let trained = dlfs_plot::live::train(&mnist, &{settings})?;")
-        assert not errors_of(got) and "DLFS-LIVE" not in text_of(got)
-        assert not of_type(got, "display_data") and not of_type(got, "update_display_data")
-        # Without the relay the training still ends on its figure, shown when the cell ends.
-        results = of_type(got, "execute_result")
-        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
-        got = k.execute("let live = LiveFigure::new();\nlive.update(loss_curve(&trained.history));\nlive")
-        results = of_type(got, "execute_result")
-        assert len(results) == 1 and results[0][1]["content"]["data"]["image/png"], got
-    finally:
-        k.shutdown()

@@ -31,11 +31,10 @@ def run(command, cwd, env, timeout):
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory):
+def make_clone(base: Path) -> tuple[Path, dict]:
     """The repository's files (tracked and new, as `git ls-files` lists them) in
-    `<tmp>/my course/강의/dlfs`, with a kernel pool of its own (see test_pool_path_has_no_space)."""
-    base = tmp_path_factory.mktemp("paths")
+    `BASE/my course/강의/dlfs`, and its environment: a kernel pool of its own (see
+    test_pool_path_has_no_space)."""
     dest = base / "my course" / "강의" / "dlfs"
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, check=True).stdout.decode().split("\0")
@@ -48,13 +47,24 @@ def clone(tmp_path_factory):
     env = {**os.environ, "CARGO_TARGET_DIR": target, "DLFS_KERNEL_POOL": str(base / "kernel-pool"),
            "PYTHON": sys.executable if sys.version_info >= (3, 11) else "python3"}
     env.pop("VIRTUAL_ENV", None)
-    yield dest, env
-    shutil.rmtree(base, ignore_errors=True)
+    return dest, env
+
+
+def set_up(dest: Path, env: dict) -> str:
+    """`lab.sh --no-launch` in the clone (mostly pip), its output."""
+    return run(["bash", "scripts/lab.sh", "--no-launch", "--no-warm"], dest, env, 1800)
+
+
+@pytest.fixture(scope="module")
+def clone(clone_setup):
+    """(the clone, its environment, its set-up: a Future of `set_up`'s output), made and set up
+    in the background from the session's start (conftest.py's `clone_setup`)."""
+    return clone_setup
 
 
 def test_setup_and_a_notebook_from_a_path_with_spaces_and_korean(clone):
-    dest, env = clone
-    out = run(["bash", "scripts/lab.sh", "--no-launch", "--no-warm"], dest, env, 1800)
+    dest, env, setup = clone
+    out = setup.result()  # lab.sh's failure, if it failed
     assert f"registered at {dest}/.venv/share/jupyter/kernels/rust" in out, out[-2000:]
     pool = run([str(dest / ".venv/bin/python"), "scripts/kernel/launch.py", "--pool"], dest, env, 60).strip()
     assert pool == env["DLFS_KERNEL_POOL"]
@@ -63,9 +73,8 @@ def test_setup_and_a_notebook_from_a_path_with_spaces_and_korean(clone):
 
 
 def test_a_deck_from_a_path_with_spaces_and_korean(clone):
-    dest, env = clone
-    if not (dest / ".venv/bin/python").is_file():
-        run(["bash", "scripts/lab.sh", "--no-launch", "--no-warm"], dest, env, 1800)
+    dest, env, setup = clone
+    setup.result()
     out = dest / "out" / "내 슬라이드"
     run(["bash", "scripts/slides.sh", str(out), "notebooks/4.3-numerical-differentiation.ipynb"], dest, env, 900)
     assert (out / "4.3-numerical-differentiation.slides.html").is_file()
