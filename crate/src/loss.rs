@@ -69,11 +69,11 @@ impl Target<'_> {
         })
     }
 
-    /// This target checked against an output of `rows` x `classes` (`y_shape` as given, for
-    /// the messages): as many labels or rows, labels below `classes`, finite one-hot rows of
-    /// `classes` values; with `distributions`, each row also a probability distribution, values
-    /// in [0, 1] summing to 1 (the notes' 4.5.1 demo feeds `np.random.rand(100, 10)`). Errors
-    /// begin with `what`.
+    /// This target checked against an output of `rows` x `classes` (`y_shape` as the caller
+    /// gave it, for the messages): as many labels or rows, labels below `classes`, finite
+    /// one-hot rows of `classes` values; with `distributions`, each one-hot row must also be a
+    /// probability distribution, values in [0, 1] summing to 1 (the notes' 4.5.1 demo feeds
+    /// `np.random.rand(100, 10)`). Errors begin with `what`.
     pub(crate) fn fit(
         self,
         y_shape: &[usize],
@@ -81,46 +81,48 @@ impl Target<'_> {
         distributions: bool,
         what: &str,
     ) -> Result<Self> {
-        let fault = match &self {
+        match &self {
             Target::OneHot(t) if t.shape() != [rows, classes] => {
-                // The target's shape as it was given: a vector for a one-sample output.
-                let one = y_shape.len() == 1 && t.nrows() == 1;
-                let t_shape = if one {
-                    vec![t.ncols()]
-                } else {
-                    t.shape().to_vec()
+                // Name the target's shape as it was given: a vector for a one-sample output.
+                let t_shape = match (y_shape.len(), t.nrows()) {
+                    (1, 1) => vec![t.ncols()],
+                    _ => t.shape().to_vec(),
                 };
-                let m = format!("the target has shape {t_shape:?} but the output y has shape");
-                Some(Error::Shape(format!("{what}: {m} {y_shape:?}")))
+                return Err(Error::Shape(format!(
+                    "{what}: the target has shape {t_shape:?} but the output y has shape \
+                     {y_shape:?}"
+                )));
             }
             Target::OneHot(t) => {
                 finite(t.view(), format_args!("{what}: the target"))?;
-                let bad = |r: &ArrayView<f64, _>| {
-                    r.iter().any(|v| !(0.0..=1.0).contains(v)) || (r.sum() - 1.0).abs() > 1e-6
+                let bad = |row: &ArrayView<f64, _>| {
+                    row.iter().any(|v| !(0.0..=1.0).contains(v)) || (row.sum() - 1.0).abs() > 1e-6
                 };
-                let mut rows = t.outer_iter().enumerate();
-                rows.find(|(_, r)| distributions && bad(r)).map(|(i, row)| {
-                    Error::InvalidArgument(format!(
+                let mut numbered = t.outer_iter().enumerate();
+                if let Some((i, row)) = numbered.find(|(_, r)| distributions && bad(r)) {
+                    return Err(Error::InvalidArgument(format!(
                         "{what}: target row {i} is {row:.3}, not one-hot: each row needs values \
                          in [0, 1] that sum to 1 (it sums to {:.3}); give class labels instead?",
                         row.sum()
-                    ))
-                })
+                    )));
+                }
             }
-            Target::Labels(labels) if labels.len() != rows => Some(Error::Shape(format!(
-                "{what}: {} labels for {rows} rows of output (y has shape {y_shape:?})",
-                labels.len()
-            ))),
+            Target::Labels(labels) if labels.len() != rows => {
+                return Err(Error::Shape(format!(
+                    "{what}: {} labels for {rows} rows of output (y has shape {y_shape:?})",
+                    labels.len()
+                )));
+            }
             Target::Labels(labels) => {
-                let mut numbered = labels.iter().enumerate();
-                numbered.find(|(_, &l)| l >= classes).map(|(i, l)| {
-                    let last = classes - 1;
-                    let m = format!("label {l} at index {i} is not one of the {classes} classes");
-                    Error::Label(format!("{what}: {m} (0..={last})"))
-                })
+                if let Some((i, l)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+                    return Err(Error::Label(format!(
+                        "{what}: label {l} at index {i} is not one of the {classes} classes (0..={})",
+                        classes - 1
+                    )));
+                }
             }
-        };
-        fault.map_or(Ok(self), Err)
+        }
+        Ok(self)
     }
 }
 
@@ -209,9 +211,11 @@ pub(crate) fn as_rows<'a, D: Dimension, A>(
     } else {
         x
     };
-    let m =
-        format!("{what} must be a vector or a matrix (one row per sample), not shape {shape:?}");
-    x.into_dimensionality::<Ix2>().map_err(|_| Error::Shape(m))
+    x.into_dimensionality::<Ix2>().map_err(|_| {
+        Error::Shape(format!(
+            "{what} must be a vector or a matrix (one row per sample), not shape {shape:?}"
+        ))
+    })
 }
 
 /// The output `y` of a loss as rows (a vector is one row; at least one element, all finite)

@@ -277,9 +277,10 @@ impl RawMnist {
                     "label {l} at index {i} is not a digit 0-9"
                 )));
             }
-            Ok(match one_hot_label {
-                true => Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into()),
-                false => Labels::Labels(classes.into()),
+            Ok(if one_hot_label {
+                Labels::OneHot(crate::batch::one_hot(&classes, CLASSES)?.into())
+            } else {
+                Labels::Labels(classes.into())
             })
         };
         Ok(Mnist {

@@ -86,45 +86,44 @@ impl Default for TrainSettings {
 
 impl TrainSettings {
     /// Checks the settings: at least one iteration, a batch of at least one row, a hidden
-    /// layer of at least one unit, a finite, positive learning rate, and arrays that fit in
-    /// this machine's memory (checked before anything is allocated; the error names the
-    /// setting and the bytes).
+    /// layer of at least one unit, a finite, positive learning rate, and sizes whose arrays
+    /// fit in this machine's memory (checked before anything is allocated; the error names
+    /// the setting and the bytes).
     pub fn validate(&self) -> Result<()> {
-        let (h, b, iters, lr) = (
-            self.hidden_size,
-            self.batch_size,
-            self.iters_num,
-            self.learning_rate,
-        );
-        let zero = [
-            (iters, "iters_num", "at least one iteration is needed"),
-            (b, "batch_size", "a mini-batch needs at least one row"),
-            (h, "hidden_size", "the hidden layer needs at least one unit"),
-        ];
-        if let Some((_, name, why)) = zero.iter().find(|z| z.0 == 0) {
-            return Err(Error::InvalidArgument(format!("train: {name} is 0; {why}")));
+        let (h, b, iters) = (self.hidden_size, self.batch_size, self.iters_num);
+        let invalid = |m: String| Err(Error::InvalidArgument(format!("train: {m}")));
+        if iters == 0 {
+            return invalid("iters_num is 0; at least one iteration is needed".into());
         }
-        if !lr.is_finite() || lr <= 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "train: learning_rate is {lr}; it must be a finite number above 0 (the book uses 0.1)"
-            )));
+        if b == 0 {
+            return invalid("batch_size is 0; a mini-batch needs at least one row".into());
         }
-        // The values a run keeps, by what sets them: 4 copies of the parameters of
-        // `TwoLayerNet(784, h, 10)` (795 h + 10 each: weights, gradients, ...); two mini-batches
-        // (the fast trainer prepares the next), each row 784 pixels, 4 h hidden values and 40
-        // outputs; a loss and at most one epoch record (6 values) per iteration.
+        if h == 0 {
+            return invalid("hidden_size is 0; the hidden layer needs at least one unit".into());
+        }
+        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
+            return invalid(format!(
+                "learning_rate is {}; it must be a finite number above 0 (the book uses 0.1)",
+                self.learning_rate
+            ));
+        }
+        // The memory of a run, by what sets it: the weights and biases of `TwoLayerNet(784,
+        // h, 10)` with their gradients and copies (4 sets of `795 h + 10` values); a
+        // mini-batch, twice (for the fast trainer's next one): per row its 784 pixels, its
+        // hidden layer with its gradients (4 h) and its outputs (40); the history, a loss and
+        // at most one epoch record (6 values) per iteration.
         let params = memory::product(&[h, 795, 4]).and_then(|v| v.checked_add(40));
-        let row = memory::product(&[h, 4]).and_then(|v| v.checked_add(784 + 40));
-        let batch = row.and_then(|v| v.checked_mul(b as u64)?.checked_mul(2));
+        let per_row = memory::product(&[h, 4]).and_then(|v| v.checked_add(784 + 40));
+        let batch = per_row.and_then(|v| v.checked_mul(b as u64)?.checked_mul(2));
         let history = memory::product(&[iters, 6]);
-        let total = [params, batch, history]
-            .into_iter()
-            .try_fold(0u64, |s, v| s.checked_add(v?));
         memory::check(params, || format!("train: hidden_size {h}"))?;
         memory::check(batch, || {
             format!("train: batch_size {b} (rows of 784 pixels and {h} hidden units)")
         })?;
         memory::check(history, || format!("train: iters_num {iters}"))?;
+        let total = [params, batch, history]
+            .into_iter()
+            .try_fold(0u64, |s, v| s.checked_add(v?));
         memory::check(total, || {
             format!("train: hidden_size {h}, batch_size {b} and iters_num {iters} together")
         })
@@ -221,18 +220,18 @@ pub fn initial_net(settings: &TrainSettings) -> Result<TwoLayerNet> {
 
 /// The error that stops a run whose loss or weights stopped being numbers at iteration `i`.
 pub fn non_finite(i: usize, what: &str) -> Error {
-    let advice = "the learning rate is probably too large, try a smaller one";
     Error::NonFinite(format!(
-        "training stopped at iteration {i}: {what}; {advice}"
+        "training stopped at iteration {i}: {what}; the learning rate is probably too large, \
+         try a smaller one"
     ))
 }
 
 /// An error naming iteration `i` if a weight or bias of `net` is NaN or infinite.
 pub fn check_weights(net: &TwoLayerNet, i: usize) -> Result<()> {
-    let bad = net.params.non_finite();
-    bad.map_or(Ok(()), |(name, v)| {
-        Err(non_finite(i, &format!("{name} holds {v}")))
-    })
+    match net.params.non_finite() {
+        Some((name, v)) => Err(non_finite(i, &format!("{name} holds {v}"))),
+        None => Ok(()),
+    }
 }
 
 /// A set of MNIST (training or test) as a trainer takes it, checked once where it enters:
@@ -403,9 +402,10 @@ pub fn train_watched(
 
 /// The loss of iteration `i`, or the error that stops the run there if it is not a number.
 fn finite_loss(i: usize, loss: f64) -> Result<f64> {
-    match loss.is_finite() {
-        true => Ok(loss),
-        false => Err(non_finite(i, &format!("the loss is {loss}"))),
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(non_finite(i, &format!("the loss is {loss}")))
     }
 }
 

@@ -56,9 +56,10 @@ impl fmt::Display for Status {
             .iter()
             .map(|d| d.0.display().to_string())
             .collect();
-        let places = match places.is_empty() {
-            true => "없음: DLFS_DATA_DIR도, 캐시 디렉터리도 없습니다".to_string(),
-            false => places.join(", "),
+        let places = if places.is_empty() {
+            "없음: DLFS_DATA_DIR도, 캐시 디렉터리도 없습니다".to_string()
+        } else {
+            places.join(", ")
         };
         write!(
             f,
